@@ -1,0 +1,3 @@
+from blazz_tui.cli import main
+
+raise SystemExit(main())

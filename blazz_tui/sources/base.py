@@ -1,0 +1,76 @@
+"""What every source returns, and the shape of a source.
+
+A reading is a frozen dataclass. ``fetched_at`` is when its data was collected;
+``error`` is set when the latest attempt failed. The collector then keeps the data
+of the last good reading and marks it with the error, so a panel can show both the
+error and the age of the last good data — a stale value is never dressed as fresh.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Protocol, Self, TypeVar
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reading:
+    fetched_at: float = 0.0
+    """Epoch seconds when the data in this reading was collected (0: never)."""
+    latency: float = 0.0
+    """Seconds the collection took."""
+    error: str | None = None
+    """Why the latest attempt failed; ``None`` when this reading is fresh."""
+    attempted_at: float = 0.0
+    """Epoch seconds of the latest attempt, good or not."""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.fetched_at > 0
+
+    @property
+    def has_data(self) -> bool:
+        return self.fetched_at > 0
+
+    def age(self, now: float | None = None) -> float | None:
+        """Seconds since the data was collected; ``None`` if never."""
+        if not self.has_data:
+            return None
+        return (time.time() if now is None else now) - self.fetched_at
+
+    @classmethod
+    def failed(cls, error: str, attempted_at: float, latency: float = 0.0) -> Self:
+        """A reading that never had data: every field at its default, with the error."""
+        return cls(error=error, attempted_at=attempted_at, latency=latency)
+
+    def stale(self, error: str, attempted_at: float, latency: float = 0.0) -> Self:
+        """This (last good) data, marked with the error of a newer failed attempt."""
+        return replace(self, error=error, attempted_at=attempted_at, latency=latency)
+
+
+R = TypeVar("R", bound=Reading, covariant=True)
+
+
+class Source(Protocol[R]):
+    """One system of the target. ``read`` never raises for a failure of that system:
+    it returns a reading with ``error`` set (it may still raise on programming errors)."""
+
+    name: str
+
+    async def read(self) -> R:
+        ...
+
+    def failed(self, error: str, attempted_at: float, latency: float) -> R:
+        """The reading to use when ``read`` timed out or crashed."""
+        ...
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line, human message for a caught exception (never a traceback)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    name = type(exc).__name__
+    if isinstance(exc, TimeoutError) and not text:
+        return "timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"connection refused{': ' + text if text and 'refused' not in text else ''}"
+    return f"{name}: {text}" if text else name

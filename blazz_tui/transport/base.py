@@ -1,0 +1,97 @@
+"""The transport interface: the only code that knows where the target is.
+
+Sources never open sockets to hosts or files by themselves. They ask the transport
+for a TCP endpoint they can connect to (an SSH transport answers with a forwarded
+local port), a unix-socket endpoint, a byte range of a file, a glob, a command run,
+or host and process statistics. A local transport answers directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class TransportError(OSError):
+    """The transport could not reach the target (SSH down, forward refused...)."""
+
+
+@dataclass(frozen=True)
+class FileStat:
+    size: int
+    inode: int
+    mtime: float
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True)
+class HostStats:
+    cpu_percent: float
+    cpu_count: int
+    memory_total: int
+    memory_used: int
+    memory_percent: float
+    load: tuple[float, float, float]
+    disk_path: str
+    disk_total: int
+    disk_used: int
+    disk_percent: float
+    boot_time: float
+
+
+@dataclass(frozen=True)
+class ProcessStats:
+    pid: int
+    cpu_percent: float
+    rss: int
+    cmdline: tuple[str, ...]
+
+
+class Transport(Protocol):
+    """Where the target is. Every method is async and raises ``OSError`` on failure."""
+
+    @property
+    def name(self) -> str:
+        """A display name: ``local`` or ``ssh://user@host:port``."""
+        ...
+
+    async def tcp_endpoint(self, host: str, port: int) -> tuple[str, int]:
+        """A (host, port) on this machine that reaches ``host:port`` as seen by the target."""
+        ...
+
+    async def unix_endpoint(self, path: str) -> tuple[str, int] | str:
+        """A local path, or a local (host, port), that reaches the target's unix socket."""
+        ...
+
+    async def probe_tcp(self, host: str, port: int, timeout: float) -> float:
+        """Connect to ``host:port`` from the target; return the connect time in seconds."""
+        ...
+
+    async def stat(self, path: str) -> FileStat:
+        ...
+
+    async def read_range(self, path: str, offset: int, length: int) -> bytes:
+        ...
+
+    async def glob(self, pattern: str) -> list[str]:
+        """Paths matching ``pattern`` on the target, sorted."""
+        ...
+
+    async def run(self, argv: list[str], timeout: float) -> CommandResult:
+        ...
+
+    async def host_stats(self, disk_path: str) -> HostStats:
+        ...
+
+    async def process_stats(self, pids: list[int]) -> dict[int, ProcessStats]:
+        """Stats of the pids that exist; missing pids are left out."""
+        ...
+
+    async def close(self) -> None:
+        ...

@@ -1,0 +1,125 @@
+"""The local transport: the target is this machine."""
+
+from __future__ import annotations
+
+import asyncio
+import glob as globmod
+import os
+import time
+
+import psutil
+
+from blazz_tui.transport.base import CommandResult, FileStat, HostStats, ProcessStats
+
+
+class LocalTransport:
+    def __init__(self) -> None:
+        # psutil's cpu_percent(None) compares against the previous call: keep the
+        # Process objects between polls so per-process CPU is a real rate.
+        self._procs: dict[int, psutil.Process] = {}
+        psutil.cpu_percent(None)
+
+    @property
+    def name(self) -> str:
+        return "local"
+
+    async def tcp_endpoint(self, host: str, port: int) -> tuple[str, int]:
+        return host, port
+
+    async def unix_endpoint(self, path: str) -> tuple[str, int] | str:
+        return path
+
+    async def probe_tcp(self, host: str, port: int, timeout: float) -> float:
+        start = time.perf_counter()
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        elapsed = time.perf_counter() - start
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except OSError:
+            pass
+        return elapsed
+
+    async def stat(self, path: str) -> FileStat:
+        st = await asyncio.to_thread(os.stat, path)
+        return FileStat(size=st.st_size, inode=st.st_ino, mtime=st.st_mtime)
+
+    async def read_range(self, path: str, offset: int, length: int) -> bytes:
+        def read() -> bytes:
+            with open(path, "rb") as f:
+                f.seek(offset)
+                return f.read(length)
+
+        return await asyncio.to_thread(read)
+
+    async def glob(self, pattern: str) -> list[str]:
+        expanded = os.path.expanduser(pattern)
+        return sorted(await asyncio.to_thread(globmod.glob, expanded))
+
+    async def run(self, argv: list[str], timeout: float) -> CommandResult:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(), timeout)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+            raise
+        return CommandResult(
+            exit_code=proc.returncode if proc.returncode is not None else -1,
+            stdout=out.decode("utf-8", "replace"),
+            stderr=err.decode("utf-8", "replace"),
+        )
+
+    async def host_stats(self, disk_path: str) -> HostStats:
+        return await asyncio.to_thread(_host_stats, disk_path)
+
+    async def process_stats(self, pids: list[int]) -> dict[int, ProcessStats]:
+        return await asyncio.to_thread(self._process_stats, pids)
+
+    def _process_stats(self, pids: list[int]) -> dict[int, ProcessStats]:
+        result: dict[int, ProcessStats] = {}
+        for pid in pids:
+            proc = self._procs.get(pid)
+            try:
+                if proc is None:
+                    proc = psutil.Process(pid)
+                    proc.cpu_percent(None)
+                    self._procs[pid] = proc
+                with proc.oneshot():
+                    result[pid] = ProcessStats(
+                        pid=pid,
+                        cpu_percent=proc.cpu_percent(None),
+                        rss=proc.memory_info().rss,
+                        cmdline=tuple(proc.cmdline()),
+                    )
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                self._procs.pop(pid, None)
+        for gone in set(self._procs) - set(pids):
+            del self._procs[gone]
+        return result
+
+    async def close(self) -> None:
+        self._procs.clear()
+
+
+def _host_stats(disk_path: str) -> HostStats:
+    mem = psutil.virtual_memory()
+    disk = psutil.disk_usage(disk_path)
+    return HostStats(
+        cpu_percent=psutil.cpu_percent(None),
+        cpu_count=psutil.cpu_count() or 1,
+        memory_total=mem.total,
+        memory_used=mem.total - mem.available,
+        memory_percent=mem.percent,
+        load=os.getloadavg(),
+        disk_path=disk_path,
+        disk_total=disk.total,
+        disk_used=disk.used,
+        disk_percent=disk.percent,
+        boot_time=psutil.boot_time(),
+    )
