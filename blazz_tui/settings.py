@@ -46,11 +46,13 @@ class DatabaseConfig:
 @dataclass(frozen=True)
 class RedisConfig:
     url: str = "redis://127.0.0.1:6379/0"
+    """The Redis connection Laravel's queues use (REDIS_HOST/PORT/PASSWORD/DB)."""
     cache_db: int = 1
-    """Laravel 11 keeps the cache in REDIS_CACHE_DB (default 1)."""
-    cache_prefix: str = "laravel_database_laravel_cache_:"
-    """REDIS_PREFIX + CACHE_PREFIX + ':' — the prefix of every Laravel cache key."""
-    queue_db: int = 0
+    """Laravel 11 keeps the cache in REDIS_CACHE_DB (default 1) on the same server."""
+    key_prefix: str = "laravel_database_"
+    """REDIS_PREFIX: put before every key by Laravel's Redis connections."""
+    cache_prefix: str = "laravel_cache_"
+    """CACHE_PREFIX: a cache key is key_prefix + cache_prefix + ':' + key."""
     scan_limit: int = 20_000
     """At most this many keys are visited when counting instance-URL cache keys."""
 
