@@ -26,7 +26,7 @@ class InstanceConfig:
     api_key: str | None = field(default=None, repr=False)
 
 
-def _default_instances() -> tuple[InstanceConfig, ...]:
+def default_instances() -> tuple[InstanceConfig, ...]:
     return tuple(
         InstanceConfig(name=f"wa-{port}", url=f"http://127.0.0.1:{port}")
         for port in range(3001, 3005)
@@ -35,7 +35,7 @@ def _default_instances() -> tuple[InstanceConfig, ...]:
 
 @dataclass(frozen=True)
 class DatabaseConfig:
-    url: str = "mysql://root@127.0.0.1:3306/blazz"
+    url: str = field(default="mysql://root@127.0.0.1:3306/blazz", repr=False)
     """``mysql://user:password@host:port/dbname`` or ``sqlite:///absolute/path.sqlite``."""
     accounts_limit: int = 20_000
     """At most this many ``whatsapp_accounts`` rows are read per poll for drift checks."""
@@ -45,7 +45,7 @@ class DatabaseConfig:
 
 @dataclass(frozen=True)
 class RedisConfig:
-    url: str = "redis://127.0.0.1:6379/0"
+    url: str = field(default="redis://127.0.0.1:6379/0", repr=False)
     """The Redis connection Laravel's queues use (REDIS_HOST/PORT/PASSWORD/DB)."""
     cache_db: int = 1
     """Laravel 11 keeps the cache in REDIS_CACHE_DB (default 1) on the same server."""
@@ -131,7 +131,7 @@ class TargetConfig:
     disk_path: str = "/"
     max_sessions_per_instance: int = 300
     supervisor: tuple[SupervisorEndpoint, ...] = (SupervisorEndpoint(),)
-    instances: tuple[InstanceConfig, ...] = field(default_factory=_default_instances)
+    instances: tuple[InstanceConfig, ...] = field(default_factory=default_instances)
     database: DatabaseConfig | None = DatabaseConfig()
     redis: RedisConfig | None = RedisConfig()
     queues: QueuesConfig = QueuesConfig()
@@ -142,17 +142,20 @@ class TargetConfig:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Health-rule limits. ``*_warn``/``*_crit`` pairs; rates are percentages."""
+    """Health-rule limits. A ``*_warn``/``*_crit`` pair alerts when the value is *above* it
+    (for rates where lower is worse — hit rate, sync verified — when it is *below* it),
+    matching the ranges written into nagios perfdata."""
 
     retries: int = 1
-    """Consecutive failing polls before a check may turn CRITICAL (WARNING before that)."""
+    """Consecutive failing polls before a check may turn CRITICAL (WARNING until then)."""
     queue_pending_warn: int = 1_000
     queue_pending_crit: int = 5_000
     queue_age_warn: float = 120.0
-    """Seconds the oldest pending job may wait."""
+    """Seconds the oldest pending job has waited."""
     queue_age_crit: float = 600.0
-    failed_jobs_hour_warn: int = 1
-    failed_jobs_hour_crit: int = 50
+    failed_jobs_hour_warn: int = 10
+    """Failed jobs in the last hour, over all queues."""
+    failed_jobs_hour_crit: int = 100
     cache_hit_warn: float = 99.0
     """Windowed Redis hit rate below this is WARNING (seeds: target > 99 %)."""
     cache_hit_crit: float = 95.0
@@ -160,31 +163,35 @@ class Thresholds:
     cache_window: float = 60.0
     """Seconds over which the windowed hit rate is computed."""
     cache_min_lookups: int = 20
-    """Fewer lookups than this in the window: the rate is not judged."""
+    """Fewer lookups than this in the window: the rate is shown but not judged."""
     redis_memory_warn: float = 80.0
+    """Percent of maxmemory (only when maxmemory is set)."""
     redis_memory_crit: float = 95.0
     instance_latency_warn: float = 0.3
-    """Seconds for /health to answer (seeds: message latency alert > 300 ms)."""
+    """Seconds for /health to answer (seeds: latency alert > 300 ms)."""
     instance_latency_crit: float = 1.0
     capacity_warn: float = 80.0
-    """Percent of max_sessions_per_instance."""
-    capacity_crit: float = 100.0
+    """Percent of max_sessions_per_instance hosted by one instance."""
+    capacity_crit: float = 95.0
     balance_tolerance: float = 20.0
-    """Instances should each host the mean ± this percent of sessions."""
-    drift_warn: int = 1
+    """Each instance should host the mean ± this percent of the sessions (seeds: ±20 %)."""
+    drift_warn: int = 0
+    """Accounts whose assigned_instance_url is not where their session lives."""
     drift_crit: int = 10
-    lost_warn: int = 1
-    lost_crit: int = 1
+    lost_warn: int = 0
+    """Connected accounts whose session no instance hosts."""
+    lost_crit: int = 0
     sync_age_warn: float = 420.0
-    """Seconds since the last instance-URL sync (runs every 5 min)."""
+    """Seconds since the last instance-URL sync (scheduled every 5 min; seeds alert > 10 min)."""
     sync_age_crit: float = 600.0
     sync_verified_warn: float = 90.0
+    """Percent of sessions the last sync found already right (seeds: target > 90 %)."""
     sync_verified_crit: float = 80.0
     log_errors_warn: int = 5
     """ERROR-or-worse log lines in the last minute."""
     log_errors_crit: int = 50
     flap_restarts: int = 3
-    """This many restarts of one program within ``flap_window`` is flapping."""
+    """This many restarts of one program within ``flap_window`` seconds is flapping."""
     flap_window: float = 600.0
     cpu_warn: float = 85.0
     cpu_crit: float = 95.0

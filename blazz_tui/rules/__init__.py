@@ -1,0 +1,50 @@
+"""Health rules: ``Snapshot`` + thresholds → checks, worst first.
+
+``evaluate`` is pure. ``apply_retries`` turns a CRITICAL that has not yet failed
+``retries`` consecutive polls of its source into a WARNING saying so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from blazz_tui.history import History
+from blazz_tui.rules.cache import redis_checks
+from blazz_tui.rules.host import host_checks
+from blazz_tui.rules.logs import log_error_check, sync_checks
+from blazz_tui.rules.model import Check, Perf, Status, by_severity, worst
+from blazz_tui.rules.queues import database_check, failed_jobs_check, queue_checks, unserved_check
+from blazz_tui.rules.services import flapping_check, port_checks, supervisor_checks
+from blazz_tui.rules.sessions import balance_check, drift_check, instance_checks, lost_check
+from blazz_tui.settings import Thresholds
+from blazz_tui.snapshot import Snapshot
+
+__all__ = ["Check", "Perf", "Status", "apply_retries", "by_severity", "evaluate", "worst"]
+
+RULES = (
+    supervisor_checks, flapping_check, instance_checks, balance_check, drift_check, lost_check,
+    database_check, queue_checks, unserved_check, failed_jobs_check, redis_checks,
+    sync_checks, log_error_check, port_checks, host_checks,
+)
+
+
+def evaluate(snapshot: Snapshot, thresholds: Thresholds) -> list[Check]:
+    """Every check, in a stable order (services, sessions, queues, cache, logs, host)."""
+    return [check for rule in RULES for check in rule(snapshot, thresholds)]
+
+
+def apply_retries(checks: list[Check], snapshot: Snapshot, history: History,
+                  retries: int) -> list[Check]:
+    readings = snapshot.readings()
+    out = []
+    for check in checks:
+        reading = readings.get(check.source)
+        attempt = reading.attempted_at or reading.fetched_at if reading else snapshot.taken_at
+        failures = history.consecutive_failures(check.name, attempt,
+                                                check.status is Status.CRITICAL)
+        if check.status is Status.CRITICAL and failures < retries:
+            check = replace(check, status=Status.WARNING,
+                            summary=f"{check.summary} (failing {failures}/{retries} before "
+                                    f"CRITICAL)")
+        out.append(check)
+    return out

@@ -61,7 +61,11 @@ class Source(Protocol[R]):
         ...
 
     def failed(self, error: str, attempted_at: float, latency: float) -> R:
-        """The reading to use when ``read`` timed out or crashed."""
+        """The reading to use when ``read`` timed out."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections; the source may be read again afterwards (it reconnects)."""
         ...
 
 

@@ -1,0 +1,95 @@
+"""The command line. Imports nothing of Textual unless the dashboard is started."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from blazz_tui import __version__
+from blazz_tui.check import FORMATS, FORMATTERS, CheckResult, run_check
+from blazz_tui.config import ConfigError, load_config
+from blazz_tui.export import redact, secrets_of, snapshot_json
+from blazz_tui.settings import Config, TargetConfig
+
+UNKNOWN = 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="blazz-tui",
+        description="Watch a Blazz deployment (Laravel + Reverb + queue workers + WhatsApp "
+                    "instances + MySQL + Redis), locally or over SSH.",
+        epilog="Exit codes with --check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
+    )
+    parser.add_argument("-c", "--config", metavar="CONFIG",
+                        help="configuration file (default: ./config.toml, then "
+                             "~/.config/blazz-tui/config.toml, then Laravel .env discovery)")
+    parser.add_argument("--target", metavar="NAME", help="target table to watch "
+                        "(default: default_target of the config)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="refuse every action that changes the target")
+    parser.add_argument("--check", action="store_true",
+                        help="collect once, print the checks and exit with their status")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="--check output format (default: text)")
+    parser.add_argument("-t", "--timeout", type=float, metavar="SECONDS",
+                        help="--check deadline; UNKNOWN when it expires (default: none)")
+    parser.add_argument("--snapshot", metavar="PATH",
+                        help="collect once and write the snapshot (.json; - for JSON on stdout)")
+    parser.add_argument("--version", action="version", version=f"blazz-tui {__version__}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.timeout is not None and args.timeout <= 0:
+        print("blazz-tui: -t/--timeout must be a positive number of seconds", file=sys.stderr)
+        return UNKNOWN if args.check else 2
+    try:
+        config = load_config(args.config)
+        config.target(args.target)
+    except (ConfigError, KeyError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) else str(exc)
+        if args.check and args.format == "nagios":
+            print(f"BLAZZ UNKNOWN: {message}")
+        else:
+            print(f"blazz-tui: {message}", file=sys.stderr)
+        return UNKNOWN if args.check else 2
+    for warning in config.warnings:
+        print(f"blazz-tui: {warning}", file=sys.stderr)
+    if args.check or args.snapshot:
+        return asyncio.run(_one_shot(config, args))
+    print("blazz-tui: the interactive dashboard is not available in this version yet; "
+          "use --check or --snapshot", file=sys.stderr)
+    return 2
+
+
+async def _one_shot(config: Config, args: argparse.Namespace) -> int:
+    result = await run_check(config, args.target, args.timeout)
+    target = config.target(args.target)
+    if args.snapshot:
+        code = _write_snapshot(args.snapshot, result, target)
+        if code or not args.check:
+            return code
+    print(redact(FORMATTERS[args.format](result), secrets_of(target)))
+    return result.status.code
+
+
+def _write_snapshot(path: str, result: CheckResult, target: TargetConfig) -> int:
+    text = snapshot_json(result.snapshot, result.checks, result.status, target)
+    if path == "-":
+        print(text)
+        return 0
+    if not path.endswith(".json"):
+        print(f"blazz-tui: --snapshot {path}: only .json (or -) is supported so far",
+              file=sys.stderr)
+        return 2
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    except OSError as exc:
+        print(f"blazz-tui: --snapshot {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,211 @@
+"""What no generic tool shows: sources read together.
+
+- *drift*: accounts whose ``assigned_instance_url`` differs from the instance that reports
+  their session CONNECTED;
+- *lost*: accounts connected in the database whose session no instance hosts (with every
+  instance answering), and *stranded* ones (not on any reachable instance while one is down);
+- *unserved queues*: pending jobs and no running worker serving that queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from blazz_tui.settings import InstanceConfig
+from blazz_tui.sources.database import DatabaseReading
+from blazz_tui.sources.instances import InstancesReading
+from blazz_tui.sources.redis import RedisReading
+from blazz_tui.sources.supervisor import SupervisorReading
+
+LIST_LIMIT = 200
+_LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+
+
+@dataclass(frozen=True)
+class QueueView:
+    name: str
+    pending: int = 0
+    reserved: int = 0
+    delayed: int = 0
+    capped: bool = False
+    oldest_pending_age: float | None = None
+    failed_last_hour: int = 0
+    workers: tuple[str, ...] = ()
+    """Running worker processes that serve this queue."""
+    idle_workers: tuple[str, ...] = ()
+    """Worker processes configured for this queue that are not running."""
+    served: bool | None = None
+    """None when the supervisor could not be read."""
+
+    @property
+    def unserved(self) -> bool:
+        return self.served is False and self.pending > 0
+
+
+@dataclass(frozen=True)
+class Drift:
+    account_uuid: str
+    session_id: str
+    assigned_url: str | None
+    assigned_instance: str | None
+    actual_instance: str
+
+
+@dataclass(frozen=True)
+class InstanceSessions:
+    name: str
+    url: str
+    up: bool
+    hosted: int | None
+    """Sessions the instance reports CONNECTED (None: unknown)."""
+    assigned: int
+    """Connected accounts in the database pointing at this instance."""
+
+
+@dataclass(frozen=True)
+class SessionsView:
+    instances: tuple[InstanceSessions, ...] = ()
+    drift_count: int = 0
+    drift: tuple[Drift, ...] = ()
+    lost_count: int = 0
+    lost: tuple[str, ...] = ()
+    """Session ids (bounded list) connected in the database and hosted nowhere."""
+    stranded_count: int = 0
+    """Not on any reachable instance while some instance is down: lost unless it comes back."""
+    unassigned: int = 0
+    """Connected accounts with no assigned_instance_url."""
+    unknown_url: int = 0
+    """Connected accounts pointing at a URL that matches no configured instance."""
+    known: bool = False
+    """Both the instances and the accounts were read; otherwise the counts mean little."""
+
+
+def normalize_url(url: str) -> tuple[str, int]:
+    """(host, port) with loopback names folded, so http://localhost:3001/ == 127.0.0.1:3001."""
+    parts = urlsplit(url.strip() if "://" in url else f"http://{url.strip()}")
+    host = (parts.hostname or "").lower()
+    if host in _LOOPBACK:
+        host = "127.0.0.1"
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        port = 0
+    return host, port
+
+
+class InstanceMatcher:
+    """Maps a URL as written in the database to a configured instance name."""
+
+    def __init__(self, instances: tuple[InstanceConfig, ...]) -> None:
+        self._by_url = {normalize_url(i.url): i.name for i in instances}
+        ports: dict[int, list[str]] = {}
+        for i in instances:
+            ports.setdefault(normalize_url(i.url)[1], []).append(i.name)
+        self._by_port = {p: names[0] for p, names in ports.items() if len(names) == 1}
+
+    def name_for(self, url: str | None) -> str | None:
+        if not url:
+            return None
+        key = normalize_url(url)
+        return self._by_url.get(key) or (self._by_port.get(key[1]) if key[0] == "127.0.0.1"
+                                         else None)
+
+
+def sessions_view(instances_cfg: tuple[InstanceConfig, ...], instances: InstancesReading | None,
+                  database: DatabaseReading | None) -> SessionsView:
+    matcher = InstanceMatcher(instances_cfg)
+    readings = {r.name: r for r in (instances.instances if instances else ())}
+    hosted_at: dict[str, str] = {}
+    all_known = bool(readings)
+    for cfg in instances_cfg:
+        reading = readings.get(cfg.name)
+        if reading is None or not reading.up or reading.sessions is None:
+            all_known = False
+            continue
+        for session_id in reading.connected:
+            hosted_at.setdefault(session_id, cfg.name)
+
+    accounts = database.accounts if database and database.accounts_error is None else ()
+    known = bool(instances and instances.has_data and database and database.has_data
+                 and database.accounts_error is None)
+    assigned: dict[str, int] = {}
+    drift: list[Drift] = []
+    lost: list[str] = []
+    drift_count = lost_count = stranded = unassigned = unknown = 0
+    for account in accounts:
+        owner = matcher.name_for(account.assigned_instance_url)
+        if not account.assigned_instance_url:
+            unassigned += 1
+        elif owner is None:
+            unknown += 1
+        else:
+            assigned[owner] = assigned.get(owner, 0) + 1
+        if not account.session_id:
+            continue
+        actual = hosted_at.get(account.session_id)
+        if actual is not None:
+            if actual != owner:
+                drift_count += 1
+                if len(drift) < LIST_LIMIT:
+                    drift.append(Drift(account.uuid, account.session_id,
+                                       account.assigned_instance_url, owner, actual))
+        elif all_known:
+            lost_count += 1
+            if len(lost) < LIST_LIMIT:
+                lost.append(account.session_id)
+        elif known:
+            stranded += 1
+
+    per_instance = tuple(
+        InstanceSessions(
+            name=cfg.name, url=cfg.url,
+            up=bool(readings.get(cfg.name) and readings[cfg.name].up),
+            hosted=(len(readings[cfg.name].connected)
+                    if cfg.name in readings and readings[cfg.name].sessions is not None
+                    and readings[cfg.name].up else None),
+            assigned=assigned.get(cfg.name, 0),
+        )
+        for cfg in instances_cfg
+    )
+    return SessionsView(per_instance, drift_count, tuple(drift), lost_count, tuple(lost),
+                        stranded, unassigned, unknown, known)
+
+
+def queue_views(database: DatabaseReading | None, redis: RedisReading | None,
+                supervisor: SupervisorReading | None, connection: str, watch: tuple[str, ...],
+                now: float) -> tuple[QueueView, ...]:
+    """Per queue: depth from the queue store, and the workers serving it from supervisor."""
+    depths: dict[str, QueueView] = {name: QueueView(name) for name in watch}
+    if connection == "redis" and redis is not None:
+        for q in redis.queues:
+            depths[q.name] = QueueView(q.name, q.pending, q.reserved, q.delayed)
+    elif database is not None:
+        for d in database.queues:
+            age = None if d.oldest_pending_at is None else max(0.0, now - d.oldest_pending_at)
+            depths[d.name] = QueueView(d.name, d.pending, d.reserved, d.delayed, d.capped, age,
+                                       d.failed_last_hour)
+
+    supervisor_known = supervisor is not None and supervisor.has_data and any(
+        e.error is None for e in supervisor.endpoints)
+    running: dict[str, list[str]] = {}
+    idle: dict[str, list[str]] = {}
+    if supervisor is not None:
+        for proc in supervisor.processes:
+            if proc.queue_connection not in (None, connection):
+                continue  # a worker on another connection serves none of these queues
+            for queue in proc.queues:
+                bucket = running if proc.state == "RUNNING" else idle
+                bucket.setdefault(queue, []).append(proc.full_name)
+                depths.setdefault(queue, QueueView(queue))
+
+    views = []
+    for name in sorted(depths):
+        view = depths[name]
+        workers = tuple(running.get(name, ()))
+        views.append(QueueView(
+            view.name, view.pending, view.reserved, view.delayed, view.capped,
+            view.oldest_pending_age, view.failed_last_hour, workers,
+            tuple(idle.get(name, ())), bool(workers) if supervisor_known else None,
+        ))
+    return tuple(views)

@@ -1,0 +1,41 @@
+"""Small pure formatters shared by the checks, the exports and the dashboard."""
+
+from __future__ import annotations
+
+
+def duration(seconds: float | None) -> str:
+    """``42s``, ``7m``, ``7m05s``, ``2h03m``, ``3d4h``; ``-`` when unknown."""
+    if seconds is None:
+        return "-"
+    s = int(max(0, seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s" if s < 600 and s % 60 else f"{s // 60}m"
+    if s < 86400:
+        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    return f"{s // 86400}d{(s % 86400) // 3600}h"
+
+
+def count(value: int, capped: bool = False) -> str:
+    """``4,310``; ``10,000+`` when the count stopped at its bound."""
+    return f"{value:,}+" if capped else f"{value:,}"
+
+
+def size(n: int | None) -> str:
+    if n is None:
+        return "-"
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} %"
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"

@@ -1,0 +1,197 @@
+"""Memory across polls: what a single reading cannot tell.
+
+- restarts of a program, seen as changes of its pid/start time (supervisor keeps no count);
+- the Redis hit rate over the last window, from deltas of cumulative counters, safe across a
+  restart (new run_id) or ``CONFIG RESETSTAT`` (counters going down);
+- queue depth and hit-rate histories for sparklines;
+- consecutive failures of each check, for ``retries``.
+
+The dashboard keeps one ``History`` in memory; ``--check`` loads and saves it as JSON in the
+state directory, so a cron job sees restarts and windowed rates between runs too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from blazz_tui.sources.redis import RedisReading
+from blazz_tui.sources.supervisor import SupervisorReading
+
+HISTORY_POINTS = 120
+MAX_RESTARTS_KEPT = 50
+STATE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ProgramRestarts:
+    name: str
+    """``group:process``."""
+    restarts: int
+    """Restarts seen since watching began."""
+    recent: int
+    """Restarts within the flap window."""
+    last_restart_at: float | None
+
+
+@dataclass(frozen=True)
+class CacheWindow:
+    hit_rate: float | None
+    """Percent over the window, None when there were no lookups or no earlier sample."""
+    lookups: int
+    seconds: float
+    evictions: int
+    reset_seen: bool
+    """The counters went backwards (restart or CONFIG RESETSTAT) since the last sample."""
+
+
+@dataclass
+class _RedisSample:
+    at: float
+    run_id: str
+    hits: int
+    misses: int
+    evicted: int
+
+
+class History:
+    def __init__(self, flap_window: float = 600.0, cache_window: float = 60.0) -> None:
+        self.flap_window = flap_window
+        self.cache_window = cache_window
+        self._programs: dict[str, tuple[int, float]] = {}
+        self._restarts: dict[str, deque[float]] = {}
+        self._restart_totals: dict[str, int] = {}
+        self._redis: deque[_RedisSample] = deque(maxlen=HISTORY_POINTS)
+        self._reset_seen = False
+        self._queues: dict[str, deque[tuple[float, int]]] = {}
+        self._hit_rates: deque[tuple[float, float]] = deque(maxlen=HISTORY_POINTS)
+        self._failures: dict[str, tuple[float, int]] = {}
+
+    # -- programs ---------------------------------------------------------------------------
+
+    def observe_supervisor(self, reading: SupervisorReading) -> None:
+        for endpoint in reading.endpoints:
+            if endpoint.error is not None:
+                continue
+            for proc in endpoint.processes:
+                key = f"{endpoint.name}/{proc.full_name}"
+                seen = self._programs.get(key)
+                current = (proc.pid, proc.start)
+                if proc.start <= 0:
+                    continue
+                if seen is not None and proc.start > seen[1] + 0.5:
+                    times = self._restarts.setdefault(key, deque(maxlen=MAX_RESTARTS_KEPT))
+                    times.append(proc.start)
+                    self._restart_totals[key] = self._restart_totals.get(key, 0) + 1
+                self._programs[key] = current
+
+    def restarts(self, now: float) -> tuple[ProgramRestarts, ...]:
+        out = []
+        for key, total in sorted(self._restart_totals.items()):
+            times = self._restarts.get(key, deque())
+            recent = sum(1 for t in times if now - t <= self.flap_window)
+            out.append(ProgramRestarts(name=key.split("/", 1)[1], restarts=total, recent=recent,
+                                       last_restart_at=times[-1] if times else None))
+        return tuple(out)
+
+    # -- redis ------------------------------------------------------------------------------
+
+    def observe_redis(self, reading: RedisReading) -> None:
+        if not reading.ok:
+            return
+        sample = _RedisSample(reading.fetched_at, reading.run_id, reading.keyspace_hits,
+                              reading.keyspace_misses, reading.evicted_keys)
+        if self._redis and self._redis[-1].at >= sample.at:
+            return
+        if self._redis:
+            last = self._redis[-1]
+            if (last.run_id != sample.run_id or sample.hits < last.hits
+                    or sample.misses < last.misses):
+                self._redis.clear()
+                self._reset_seen = True
+            else:
+                self._reset_seen = False
+        self._redis.append(sample)
+        window = self.cache_window_now()
+        if window.hit_rate is not None:
+            self._hit_rates.append((sample.at, window.hit_rate))
+
+    def cache_window_now(self) -> CacheWindow:
+        if len(self._redis) < 2:
+            return CacheWindow(None, 0, 0.0, 0, self._reset_seen)
+        current = self._redis[-1]
+        base = self._redis[0]
+        for sample in reversed(list(self._redis)[:-1]):
+            base = sample
+            if current.at - sample.at >= self.cache_window:
+                break
+        hits, misses = current.hits - base.hits, current.misses - base.misses
+        lookups = hits + misses
+        rate = 100.0 * hits / lookups if lookups else None
+        return CacheWindow(rate, lookups, current.at - base.at, current.evicted - base.evicted,
+                           self._reset_seen)
+
+    def hit_rate_history(self) -> tuple[float, ...]:
+        return tuple(rate for _, rate in self._hit_rates)
+
+    # -- queues -----------------------------------------------------------------------------
+
+    def observe_queue_depths(self, at: float, depths: dict[str, int]) -> None:
+        for name, depth in depths.items():
+            points = self._queues.setdefault(name, deque(maxlen=HISTORY_POINTS))
+            if points and points[-1][0] >= at:
+                continue
+            points.append((at, depth))
+
+    def queue_history(self, name: str) -> tuple[int, ...]:
+        return tuple(depth for _, depth in self._queues.get(name, ()))
+
+    # -- check retries ----------------------------------------------------------------------
+
+    def consecutive_failures(self, check: str, attempt: float, failing: bool) -> int:
+        """Count of consecutive failing evaluations of ``check``, counting each source
+        attempt once however often the snapshot is rebuilt."""
+        last_attempt, count = self._failures.get(check, (0.0, 0))
+        if attempt != last_attempt:
+            count = count + 1 if failing else 0
+            self._failures[check] = (attempt, count)
+        return count
+
+    # -- persistence ------------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "version": STATE_VERSION,
+            "programs": self._programs,
+            "restarts": {k: list(v) for k, v in self._restarts.items()},
+            "restart_totals": self._restart_totals,
+            "redis": [vars(s) for s in self._redis],
+            "queues": {k: list(v) for k, v in self._queues.items()},
+            "hit_rates": list(self._hit_rates),
+            "failures": self._failures,
+        })
+
+    def load_json(self, text: str) -> None:
+        """Restore state saved by ``to_json``. Unreadable state is ignored whole: it is a
+        cache of earlier polls, never worth failing a check for."""
+        try:
+            data: dict[str, Any] = json.loads(text)
+            if data.get("version") != STATE_VERSION:
+                return
+            programs = {k: (int(v[0]), float(v[1])) for k, v in data["programs"].items()}
+            restarts = {k: deque((float(t) for t in v), maxlen=MAX_RESTARTS_KEPT)
+                        for k, v in data["restarts"].items()}
+            totals = {k: int(v) for k, v in data["restart_totals"].items()}
+            redis = deque((_RedisSample(**s) for s in data["redis"]), maxlen=HISTORY_POINTS)
+            queues = {k: deque(((float(a), int(b)) for a, b in v), maxlen=HISTORY_POINTS)
+                      for k, v in data["queues"].items()}
+            hit_rates = deque(((float(a), float(b)) for a, b in data["hit_rates"]),
+                              maxlen=HISTORY_POINTS)
+            failures = {k: (float(v[0]), int(v[1])) for k, v in data["failures"].items()}
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return
+        self._programs, self._restarts, self._restart_totals = programs, restarts, totals
+        self._redis, self._queues, self._hit_rates = redis, queues, hit_rates
+        self._failures = failures

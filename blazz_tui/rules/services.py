@@ -1,0 +1,89 @@
+"""Supervisor programs, restarts/flapping, and probed ports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from blazz_tui.fmt import duration
+from blazz_tui.rules.model import Check, Perf, Status
+from blazz_tui.settings import Thresholds
+from blazz_tui.snapshot import Snapshot
+
+_STATE_STATUS = {
+    "RUNNING": Status.OK,
+    "STARTING": Status.OK,
+    "STOPPING": Status.WARNING,
+    "STOPPED": Status.WARNING,
+    "EXITED": Status.WARNING,
+    "BACKOFF": Status.CRITICAL,
+    "FATAL": Status.CRITICAL,
+}
+
+
+def supervisor_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
+    reading = snap.supervisor
+    if reading is None:
+        return
+    if reading.error is not None:
+        status = Status.UNKNOWN if "permission" in reading.error.lower() else Status.CRITICAL
+        yield Check("supervisor", status, f"supervisord unreachable: {reading.error}",
+                    "supervisor")
+        return
+    for endpoint in reading.endpoints:
+        name = f"supervisor:{endpoint.name}"
+        if endpoint.error is not None:
+            status = Status.UNKNOWN if "permission" in endpoint.error.lower() else Status.CRITICAL
+            yield Check(name, status, f"supervisord unreachable: {endpoint.error}", "supervisor")
+            continue
+        yield Check(name, Status.OK if endpoint.state in ("", "RUNNING") else Status.WARNING,
+                    f"supervisord {endpoint.state or 'RUNNING'} {endpoint.version}".strip()
+                    + f", {len(endpoint.processes)} processes", "supervisor")
+        for proc in endpoint.processes:
+            yield _program_check(proc.full_name, proc.state, proc.pid, proc.uptime,
+                                 proc.spawn_error, proc.exit_status)
+
+
+def _program_check(name: str, state: str, pid: int, uptime: float, spawn_error: str,
+                   exit_status: int) -> Check:
+    status = _STATE_STATUS.get(state, Status.UNKNOWN)
+    if state == "RUNNING":
+        summary = f"RUNNING pid {pid}, up {duration(uptime)}"
+    elif spawn_error:
+        summary = f"{state}: {spawn_error}"
+    elif state in ("EXITED", "BACKOFF", "FATAL"):
+        summary = f"{state} (exit status {exit_status})"
+    else:
+        summary = state
+    return Check(f"program:{name}", status, summary, "supervisor")
+
+
+def flapping_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
+    if snap.supervisor is None:
+        return
+    flapping = [r for r in snap.restarts if r.recent >= t.flap_restarts]
+    window = duration(t.flap_window)
+    perf = (Perf("restarts_recent", sum(r.recent for r in snap.restarts), min=0),)
+    if not flapping:
+        total = sum(r.restarts for r in snap.restarts)
+        summary = (f"no program restarted {t.flap_restarts}+ times in {window}"
+                   + (f" ({total} restarts seen)" if total else ""))
+        yield Check("flapping", Status.OK, summary, "supervisor", perf)
+        return
+    worst = max(flapping, key=lambda r: r.recent)
+    status = Status.CRITICAL if worst.recent >= 2 * t.flap_restarts else Status.WARNING
+    names = ", ".join(f"{r.name} ({r.recent}x)" for r in flapping[:5])
+    yield Check("flapping", status, f"restarting repeatedly in the last {window}: {names}",
+                "supervisor", perf)
+
+
+def port_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
+    if snap.ports is None:
+        return
+    for port in snap.ports.ports:
+        name = f"port:{port.name}"
+        where = f"{port.host}:{port.port}"
+        if port.open:
+            ms = (port.connect_time or 0) * 1000
+            yield Check(name, Status.OK, f"{where} open ({ms:.1f} ms)", "ports")
+        else:
+            yield Check(name, Status.CRITICAL, f"{where} closed: {port.error}", "ports")

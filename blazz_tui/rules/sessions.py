@@ -1,0 +1,131 @@
+"""WhatsApp instances: up/down, latency, capacity, balance, drift and lost sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from blazz_tui.fmt import plural
+from blazz_tui.rules.model import Check, Perf, Status, upper
+from blazz_tui.settings import Thresholds
+from blazz_tui.snapshot import Snapshot
+
+
+def instance_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
+    if snap.instances is None:
+        return
+    if snap.instances.error is not None:
+        yield Check("instances", Status.CRITICAL, f"instances not read: {snap.instances.error}",
+                    "instances")
+        return
+    assigned = {i.name: i.assigned for i in snap.sessions.instances}
+    cap = snap.max_sessions_per_instance
+    for inst in snap.instances.instances:
+        name = f"instance:{inst.name}"
+        if not inst.up:
+            pointing = assigned.get(inst.name, 0)
+            extra = f"; {plural(pointing, 'account')} still point at it" if pointing else ""
+            yield Check(name, Status.CRITICAL, f"{inst.url} down: {inst.error}{extra}",
+                        "instances")
+            continue
+        hosted = inst.active_sessions if inst.active_sessions is not None else len(
+            inst.connected)
+        latency_ms = inst.latency * 1000
+        load = 100.0 * hosted / cap if cap else 0.0
+        status = max(upper(inst.latency, t.instance_latency_warn, t.instance_latency_crit),
+                     upper(load, t.capacity_warn, t.capacity_crit), key=lambda s: s.rank)
+        notes = []
+        if inst.status and inst.status.lower() not in ("healthy", "ok", "up"):
+            status = max(status, Status.WARNING, key=lambda s: s.rank)
+            notes.append(f"reports {inst.status!r}")
+        if inst.sessions_error:
+            notes.append(f"sessions unknown: {inst.sessions_error}")
+        summary = (f"up, {latency_ms:.0f} ms, {hosted}/{cap} sessions ({load:.0f} %)"
+                   + ("; " + "; ".join(notes) if notes else ""))
+        perf = (
+            Perf(f"{inst.name}_latency", round(inst.latency, 4), "s",
+                 f"{t.instance_latency_warn:g}", f"{t.instance_latency_crit:g}", 0),
+            Perf(f"{inst.name}_sessions", hosted, "", f"{cap * t.capacity_warn / 100:g}",
+                 f"{cap * t.capacity_crit / 100:g}", 0, cap),
+        )
+        yield Check(name, status, summary, "instances", perf)
+
+
+def balance_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
+    counts = {i.name: i.hosted for i in snap.sessions.instances if i.up and i.hosted is not None}
+    if len(counts) < 2:
+        return
+    total = sum(counts.values())
+    if total == 0:
+        yield Check("sessions-balance", Status.OK, "no sessions hosted", "instances")
+        return
+    mean = total / len(counts)
+    low, high = mean * (1 - t.balance_tolerance / 100), mean * (1 + t.balance_tolerance / 100)
+    outside = {n: c for n, c in counts.items() if not low <= c <= high}
+    spread = " ".join(f"{n}={c}" for n, c in counts.items())
+    if not outside:
+        yield Check("sessions-balance", Status.OK,
+                    f"within ±{t.balance_tolerance:g} % of {mean:.0f}: {spread}", "instances")
+        return
+    worst = ", ".join(f"{n} {100 * (c - mean) / mean:+.0f} %" for n, c in outside.items())
+    yield Check("sessions-balance", Status.WARNING,
+                f"outside ±{t.balance_tolerance:g} % of {mean:.0f}: {worst} ({spread})",
+                "instances")
+
+
+def drift_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
+    view = snap.sessions
+    if snap.instances is None or snap.database is None:
+        return
+    if not view.known:
+        yield Check("session-drift", Status.UNKNOWN, "needs both the instances and the "
+                    "whatsapp_accounts table" + _why(snap), "instances")
+        return
+    perf = (Perf("drift", view.drift_count, "", f"{t.drift_warn}", f"{t.drift_crit}", 0),)
+    status = upper(view.drift_count, t.drift_warn, t.drift_crit)
+    if view.drift_count == 0:
+        summary = "every connected session is where the database says"
+    else:
+        examples = ", ".join(
+            f"{d.session_id} ({d.assigned_instance or d.assigned_url or 'none'} → "
+            f"{d.actual_instance})" for d in view.drift[:3])
+        summary = (f"{plural(view.drift_count, 'account')} point at the wrong instance: "
+                   f"{examples}{' …' if view.drift_count > 3 else ''}")
+    if view.unknown_url:
+        summary += f"; {plural(view.unknown_url, 'account')} point at unknown URLs"
+    yield Check("session-drift", status, summary, "instances", perf)
+
+
+def lost_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
+    view = snap.sessions
+    if snap.instances is None or snap.database is None or not view.known:
+        return
+    lost = view.lost_count + view.stranded_count
+    perf = (Perf("lost", lost, "", f"{t.lost_warn}", f"{t.lost_crit}", 0),)
+    status = upper(lost, t.lost_warn, t.lost_crit)
+    down = [i.name for i in view.instances if not i.up]
+    if lost == 0:
+        summary = "every connected account's session is hosted"
+        if down:
+            summary += f" (reachable instances; down: {', '.join(down)})"
+    elif view.stranded_count:
+        summary = (f"{plural(view.stranded_count, 'session')} not on any reachable instance "
+                   f"while {', '.join(down) or 'an instance'} is down"
+                   + (f"; {view.lost_count} lost" if view.lost_count else ""))
+    else:
+        examples = ", ".join(view.lost[:3])
+        summary = (f"{plural(view.lost_count, 'session')} connected in the database but hosted "
+                   f"nowhere (needs QR rescan): {examples}{' …' if view.lost_count > 3 else ''}")
+    if view.unassigned:
+        summary += f"; {plural(view.unassigned, 'account')} without assigned_instance_url"
+    yield Check("sessions-lost", status, summary, "instances", perf)
+
+
+def _why(snap: Snapshot) -> str:
+    reasons = []
+    if snap.instances and not snap.instances.has_data:
+        reasons.append(f"instances: {snap.instances.error}")
+    if snap.database and snap.database.error:
+        reasons.append(f"database: {snap.database.error}")
+    elif snap.database and snap.database.accounts_error:
+        reasons.append(snap.database.accounts_error)
+    return f" ({'; '.join(reasons)})" if reasons else ""

@@ -1,0 +1,54 @@
+"""The typed, immutable picture of a target at one moment: every reading, and what the
+correlation and the history derive from them. Everything downstream (rules, ``--check``,
+exports, the dashboard) reads only this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from blazz_tui.correlation import QueueView, SessionsView
+from blazz_tui.history import CacheWindow, ProgramRestarts
+from blazz_tui.sources.base import Reading
+from blazz_tui.sources.database import DatabaseReading
+from blazz_tui.sources.host import HostReading
+from blazz_tui.sources.instances import InstancesReading
+from blazz_tui.sources.logs import LogsReading
+from blazz_tui.sources.ports import PortsReading
+from blazz_tui.sources.redis import RedisReading
+from blazz_tui.sources.supervisor import SupervisorReading
+
+
+@dataclass(frozen=True)
+class QueueHistory:
+    name: str
+    depths: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    target: str
+    transport: str
+    taken_at: float
+    supervisor: SupervisorReading | None
+    instances: InstancesReading | None
+    database: DatabaseReading | None
+    redis: RedisReading | None
+    host: HostReading | None
+    ports: PortsReading | None
+    logs: LogsReading | None
+    queues: tuple[QueueView, ...] = ()
+    sessions: SessionsView = SessionsView()
+    restarts: tuple[ProgramRestarts, ...] = ()
+    cache: CacheWindow | None = None
+    queue_history: tuple[QueueHistory, ...] = ()
+    hit_rate_history: tuple[float, ...] = ()
+    max_sessions_per_instance: int = 300
+
+    def readings(self) -> dict[str, Reading]:
+        """The configured sources' readings by source name."""
+        all_: dict[str, Reading | None] = {
+            "supervisor": self.supervisor, "instances": self.instances,
+            "database": self.database, "redis": self.redis, "host": self.host,
+            "ports": self.ports, "logs": self.logs,
+        }
+        return {name: r for name, r in all_.items() if r is not None}

@@ -1,0 +1,109 @@
+"""Correlation: drift, lost and stranded sessions, unserved queues."""
+
+from __future__ import annotations
+
+from blazz_tui.correlation import InstanceMatcher, queue_views, sessions_view
+from blazz_tui.settings import InstanceConfig
+from blazz_tui.sources.database import Account, DatabaseReading, QueueDepth
+from blazz_tui.sources.instances import HostedSession, InstanceReading, InstancesReading
+from blazz_tui.sources.supervisor import EndpointReading, ProcessInfo, SupervisorReading
+
+NOW = 10_000.0
+CFG = tuple(InstanceConfig(f"wa-{p}", f"http://127.0.0.1:{p}") for p in (3001, 3002))
+
+
+def instance(name: str, *connected: str, up: bool = True) -> InstanceReading:
+    if not up:
+        return InstanceReading(name=name, error="connection refused", attempted_at=NOW)
+    return InstanceReading(name=name, fetched_at=NOW,
+                           sessions=tuple(HostedSession(s, "CONNECTED") for s in connected))
+
+
+def accounts(*rows: tuple[str, str | None]) -> DatabaseReading:
+    return DatabaseReading(fetched_at=NOW, accounts=tuple(
+        Account(uuid=f"u-{sid}", session_id=sid, status="connected", assigned_instance_url=url)
+        for sid, url in rows))
+
+
+def test_localhost_and_loopback_urls_name_the_same_instance() -> None:
+    matcher = InstanceMatcher(CFG)
+    assert matcher.name_for("http://localhost:3002/") == "wa-3002"
+    assert matcher.name_for("127.0.0.1:3001") == "wa-3001"
+    assert matcher.name_for("http://10.1.1.1:3001") is None
+
+
+def test_session_connected_elsewhere_than_assigned_is_drift() -> None:
+    reading = InstancesReading(fetched_at=NOW, instances=(instance("wa-3001", "s1"),
+                                                          instance("wa-3002", "s2")))
+    view = sessions_view(CFG, reading, accounts(("s1", "http://localhost:3001"),
+                                                ("s2", "http://localhost:3001")))
+    assert view.drift_count == 1
+    assert (view.drift[0].session_id, view.drift[0].assigned_instance,
+            view.drift[0].actual_instance) == ("s2", "wa-3001", "wa-3002")
+    assert [(i.name, i.hosted, i.assigned) for i in view.instances] == [
+        ("wa-3001", 1, 2), ("wa-3002", 1, 0)]
+
+
+def test_session_hosted_nowhere_with_all_instances_up_is_lost() -> None:
+    reading = InstancesReading(fetched_at=NOW, instances=(instance("wa-3001"),
+                                                          instance("wa-3002")))
+    view = sessions_view(CFG, reading, accounts(("s9", "http://localhost:3002")))
+    assert (view.lost_count, view.lost, view.stranded_count) == (1, ("s9",), 0)
+
+
+def test_session_missing_while_an_instance_is_down_is_stranded_not_lost() -> None:
+    reading = InstancesReading(fetched_at=NOW, instances=(instance("wa-3001"),
+                                                          instance("wa-3002", up=False)))
+    view = sessions_view(CFG, reading, accounts(("s9", "http://localhost:3002")))
+    assert (view.lost_count, view.stranded_count) == (0, 1)
+    assert view.instances[1].up is False and view.instances[1].assigned == 1
+
+
+def test_accounts_without_assignment_are_counted() -> None:
+    reading = InstancesReading(fetched_at=NOW, instances=(instance("wa-3001", "s1"),))
+    view = sessions_view(CFG[:1], reading, accounts(("s1", None)))
+    assert view.unassigned == 1
+    assert view.drift_count == 1  # hosted on wa-3001, the database says nowhere
+
+
+def worker(name: str, queues: tuple[str, ...], state: str = "RUNNING",
+           connection: str | None = "database") -> ProcessInfo:
+    return ProcessInfo(endpoint="main", group=name, name=f"{name}_00", state=state, pid=1,
+                       queue_connection=connection, queues=queues)
+
+
+def supervisor(*procs: ProcessInfo) -> SupervisorReading:
+    return SupervisorReading(fetched_at=NOW, endpoints=(
+        EndpointReading(name="main", fetched_at=NOW, processes=procs),))
+
+
+def test_queue_with_pending_jobs_and_no_running_worker_is_unserved() -> None:
+    db = DatabaseReading(fetched_at=NOW, queues=(QueueDepth("whatsapp-high", pending=4310),
+                                                 QueueDepth("default", pending=3)))
+    views = {q.name: q for q in queue_views(
+        db, None, supervisor(worker("w-default", ("default",)),
+                             worker("w-high", ("whatsapp-high",), state="FATAL")),
+        "database", (), NOW)}
+    assert views["whatsapp-high"].unserved
+    assert views["whatsapp-high"].idle_workers == ("w-high:w-high_00",)
+    assert not views["default"].unserved and views["default"].workers == ("w-default:w-default_00",)
+
+
+def test_a_worker_on_another_connection_serves_nothing_here() -> None:
+    db = DatabaseReading(fetched_at=NOW, queues=(QueueDepth("default", pending=1),))
+    [view] = queue_views(db, None, supervisor(worker("w", ("default",), connection="redis")),
+                         "database", (), NOW)
+    assert view.unserved
+
+
+def test_without_supervisor_data_no_queue_is_called_unserved() -> None:
+    db = DatabaseReading(fetched_at=NOW, queues=(QueueDepth("default", pending=1),))
+    [view] = queue_views(db, None, SupervisorReading(error="down", attempted_at=NOW),
+                         "database", (), NOW)
+    assert view.served is None and not view.unserved
+
+
+def test_watched_and_worker_queues_appear_even_when_empty() -> None:
+    views = queue_views(DatabaseReading(fetched_at=NOW), None,
+                        supervisor(worker("w", ("messaging",))), "database", ("default",), NOW)
+    assert [(q.name, q.pending) for q in views] == [("default", 0), ("messaging", 0)]

@@ -1,0 +1,99 @@
+"""History across polls: restarts, flapping input, windowed hit rate, retries, persistence."""
+
+from __future__ import annotations
+
+from blazz_tui.history import History
+from blazz_tui.sources.redis import RedisReading
+from blazz_tui.sources.supervisor import EndpointReading, ProcessInfo, SupervisorReading
+
+
+def supervisor(pid: int, start: float, at: float = 1000.0) -> SupervisorReading:
+    proc = ProcessInfo(endpoint="main", group="blazz-queue-default",
+                       name="blazz-queue-default_00", state="RUNNING", pid=pid, start=start)
+    endpoint = EndpointReading(name="main", processes=(proc,), fetched_at=at)
+    return SupervisorReading(endpoints=(endpoint,), fetched_at=at)
+
+
+def redis(at: float, hits: int, misses: int, run_id: str = "a") -> RedisReading:
+    at += 5000.0  # epoch seconds; 0 would mean "never fetched"
+    return RedisReading(fetched_at=at, attempted_at=at, run_id=run_id, keyspace_hits=hits,
+                        keyspace_misses=misses)
+
+
+def test_a_new_start_time_counts_as_a_restart() -> None:
+    history = History()
+    history.observe_supervisor(supervisor(100, 1000.0))
+    history.observe_supervisor(supervisor(100, 1000.0))
+    history.observe_supervisor(supervisor(200, 1100.0))
+    [restarts] = history.restarts(now=1100.0)
+    assert (restarts.name, restarts.restarts, restarts.recent) == (
+        "blazz-queue-default:blazz-queue-default_00", 1, 1)
+
+
+def test_restarts_outside_the_flap_window_are_not_recent() -> None:
+    history = History(flap_window=60)
+    history.observe_supervisor(supervisor(1, 1000.0))
+    history.observe_supervisor(supervisor(2, 1010.0))
+    history.observe_supervisor(supervisor(3, 1020.0))
+    [restarts] = history.restarts(now=1075.0)
+    assert (restarts.restarts, restarts.recent) == (2, 1)
+
+
+def test_first_sight_of_a_program_is_not_a_restart() -> None:
+    history = History()
+    history.observe_supervisor(supervisor(100, 1000.0))
+    assert history.restarts(now=1000.0) == ()
+
+
+def test_windowed_hit_rate_comes_from_counter_deltas() -> None:
+    history = History(cache_window=60)
+    history.observe_redis(redis(0.0, hits=1_000_000, misses=10))
+    history.observe_redis(redis(60.0, hits=1_000_062, misses=48))
+    window = history.cache_window_now()
+    assert window.lookups == 100
+    assert window.hit_rate == 62.0
+    assert window.seconds == 60.0
+
+
+def test_counters_going_down_restart_the_window_instead_of_a_negative_rate() -> None:
+    history = History()
+    history.observe_redis(redis(0.0, hits=500, misses=5))
+    history.observe_redis(redis(10.0, hits=3, misses=1))  # CONFIG RESETSTAT
+    window = history.cache_window_now()
+    assert window.hit_rate is None and window.reset_seen
+    history.observe_redis(redis(20.0, hits=13, misses=1))
+    assert history.cache_window_now().hit_rate == 100.0
+
+
+def test_a_new_run_id_restarts_the_window() -> None:
+    history = History()
+    history.observe_redis(redis(0.0, hits=5, misses=5, run_id="a"))
+    history.observe_redis(redis(10.0, hits=50, misses=5, run_id="b"))
+    assert history.cache_window_now().hit_rate is None
+
+
+def test_consecutive_failures_count_each_attempt_once() -> None:
+    history = History()
+    assert history.consecutive_failures("x", attempt=1.0, failing=True) == 1
+    assert history.consecutive_failures("x", attempt=1.0, failing=True) == 1
+    assert history.consecutive_failures("x", attempt=2.0, failing=True) == 2
+    assert history.consecutive_failures("x", attempt=3.0, failing=False) == 0
+
+
+def test_state_survives_a_round_trip_through_json() -> None:
+    history = History()
+    history.observe_supervisor(supervisor(1, 1000.0))
+    history.observe_redis(redis(0.0, hits=10, misses=0))
+    restored = History()
+    restored.load_json(history.to_json())
+    restored.observe_supervisor(supervisor(2, 1050.0))
+    restored.observe_redis(redis(60.0, hits=19, misses=1))
+    assert restored.restarts(now=1050.0)[0].restarts == 1
+    assert restored.cache_window_now().hit_rate == 90.0
+
+
+def test_garbled_state_is_ignored() -> None:
+    history = History()
+    history.load_json("{not json")
+    history.load_json('{"version": 1, "programs": 5}')
+    assert history.restarts(now=0.0) == ()

@@ -1,0 +1,19 @@
+"""The core never loads Textual: --check must run without it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CORE = ["blazz_tui.cli", "blazz_tui.check", "blazz_tui.collect", "blazz_tui.export",
+        "blazz_tui.rules", "blazz_tui.config", "blazz_tui.sources.supervisor",
+        "blazz_tui.sources.instances", "blazz_tui.sources.database", "blazz_tui.sources.redis",
+        "blazz_tui.sources.logs", "blazz_tui.transport"]
+
+
+def test_importing_the_core_does_not_import_textual() -> None:
+    code = ("import sys\n" + "".join(f"import {m}\n" for m in CORE)
+            + "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"

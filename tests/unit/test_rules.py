@@ -1,0 +1,124 @@
+"""Health rules on hand-built snapshots (the real-server tiers reach the same states for real)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from blazz_tui.correlation import QueueView
+from blazz_tui.history import CacheWindow, History
+from blazz_tui.rules import Perf, Status, apply_retries, evaluate, worst
+from blazz_tui.settings import Thresholds
+from blazz_tui.snapshot import Snapshot
+from blazz_tui.sources.database import DatabaseReading
+from blazz_tui.sources.logs import LogsReading, SyncRun
+from blazz_tui.sources.redis import RedisReading
+from blazz_tui.sources.supervisor import EndpointReading, ProcessInfo, SupervisorReading
+
+NOW = 50_000.0
+T = Thresholds()
+
+
+def snapshot(**parts: object) -> Snapshot:
+    base = Snapshot(target="t", transport="local", taken_at=NOW, supervisor=None, instances=None,
+                    database=None, redis=None, host=None, ports=None, logs=None)
+    return replace(base, **parts)  # type: ignore[arg-type]
+
+
+def by_name(snap: Snapshot) -> dict[str, tuple[Status, str]]:
+    return {c.name: (c.status, c.summary) for c in evaluate(snap, T)}
+
+
+def test_fatal_program_is_critical_with_its_spawn_error() -> None:
+    proc = ProcessInfo(endpoint="main", group="blazz-queue-campaign",
+                       name="blazz-queue-campaign_01", state="FATAL",
+                       spawn_error="Exited too quickly (process log may have details)")
+    snap = snapshot(supervisor=SupervisorReading(fetched_at=NOW, endpoints=(
+        EndpointReading(name="main", fetched_at=NOW, state="RUNNING", processes=(proc,)),)))
+    status, summary = by_name(snap)["program:blazz-queue-campaign:blazz-queue-campaign_01"]
+    assert status is Status.CRITICAL
+    assert summary == "FATAL: Exited too quickly (process log may have details)"
+
+
+def test_unserved_queue_is_critical_and_names_the_depth() -> None:
+    queue = QueueView("whatsapp-high", pending=4310, oldest_pending_age=420.0, served=False)
+    snap = snapshot(database=DatabaseReading(fetched_at=NOW), queues=(queue,))
+    checks = by_name(snap)
+    assert checks["unserved-queues"] == (
+        Status.CRITICAL, "pending jobs and no running worker: whatsapp-high (4,310)")
+    assert checks["queue:whatsapp-high"] == (
+        Status.CRITICAL, "4,310 pending, oldest 7m, no running worker serves it")
+
+
+def test_queue_depth_and_age_thresholds() -> None:
+    def status(pending: int, age: float) -> Status:
+        queue = QueueView("q", pending=pending, oldest_pending_age=age, served=True,
+                          workers=("w:w_00",))
+        return by_name(snapshot(database=DatabaseReading(fetched_at=NOW),
+                                queues=(queue,)))["queue:q"][0]
+
+    assert status(10, 5.0) is Status.OK
+    assert status(1500, 5.0) is Status.WARNING
+    assert status(10, 700.0) is Status.CRITICAL
+
+
+def test_windowed_cache_hit_rate_below_the_alert_is_critical() -> None:
+    redis = RedisReading(fetched_at=NOW, keyspace_hits=990_000, keyspace_misses=10_000)
+    snap = snapshot(redis=redis, cache=CacheWindow(62.0, 1000, 60.0, 0, False))
+    status, summary = by_name(snap)["cache-hit-rate"]
+    assert status is Status.CRITICAL
+    assert summary == "62.0 % (last 1m); since start 99.0 %"
+
+
+def test_too_few_lookups_are_shown_but_not_judged() -> None:
+    redis = RedisReading(fetched_at=NOW, keyspace_hits=1, keyspace_misses=1)
+    snap = snapshot(redis=redis, cache=CacheWindow(50.0, 2, 60.0, 0, False))
+    assert by_name(snap)["cache-hit-rate"][0] is Status.OK
+
+
+def test_sync_older_than_ten_minutes_is_critical() -> None:
+    logs = LogsReading(fetched_at=NOW, last_sync=SyncRun(at=NOW - 14 * 60, updated=3,
+                                                         verified=44, file="laravel.log"))
+    checks = by_name(snapshot(logs=logs))
+    assert checks["instance-url-sync"] == (
+        Status.CRITICAL, "last sync 14m ago: 3 updated, 44 verified")
+    assert checks["sync-verified"][0] is Status.OK
+
+
+def test_no_sync_line_is_a_warning_naming_the_scheduler() -> None:
+    status, summary = by_name(snapshot(logs=LogsReading(fetched_at=NOW)))["instance-url-sync"]
+    assert status is Status.WARNING and "scheduler" in summary
+
+
+def test_unreachable_redis_is_critical_and_dependent_checks_are_absent() -> None:
+    checks = by_name(snapshot(redis=RedisReading.failed("connection refused", NOW)))
+    assert checks["redis"] == (Status.CRITICAL, "unreachable: connection refused")
+    assert "cache-hit-rate" not in checks
+
+
+def test_critical_waits_for_the_configured_retries() -> None:
+    history = History()
+    db = DatabaseReading.failed("connection refused", NOW)
+    snap = snapshot(database=db)
+    [first] = apply_retries(evaluate(snap, T), snap, history, retries=2)
+    assert first.status is Status.WARNING
+    assert first.summary.endswith("(failing 1/2 before CRITICAL)")
+    later = snapshot(database=DatabaseReading.failed("connection refused", NOW + 5))
+    [second] = apply_retries(evaluate(later, T), later, history, retries=2)
+    assert second.status is Status.CRITICAL
+
+
+def test_worst_status_orders_critical_over_warning_over_unknown() -> None:
+    from blazz_tui.rules import Check
+
+    checks = [Check("a", Status.UNKNOWN, ""), Check("b", Status.WARNING, ""),
+              Check("c", Status.OK, "")]
+    assert worst(checks) is Status.WARNING
+    assert worst(checks + [Check("d", Status.CRITICAL, "")]) is Status.CRITICAL
+
+
+def test_perfdata_follows_the_monitoring_plugins_syntax() -> None:
+    assert Perf("queue_default", 12, "", "1000", "5000", 0).render() == \
+        "'queue_default'=12;1000;5000;0"
+    assert Perf("cache_hit_rate", 99.25, "%", "99:", "95:", 0, 100).render() == \
+        "'cache_hit_rate'=99.25%;99:;95:;0;100"
+    assert Perf("it's", 1).render() == "'it''s'=1"
