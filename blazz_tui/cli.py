@@ -61,9 +61,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"blazz-tui: {warning}", file=sys.stderr)
     if args.check or args.snapshot:
         return asyncio.run(_one_shot(config, args))
-    print("blazz-tui: the interactive dashboard is not available in this version yet; "
-          "use --check or --snapshot", file=sys.stderr)
-    return 2
+    return _dashboard(config, args)
+
+
+def _dashboard(config: Config, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from blazz_tui.app import make_app  # Textual is loaded only here
+    from blazz_tui.collect import Collector
+    from blazz_tui.events import Timeline
+    from blazz_tui.poller import Poller
+    from blazz_tui.transport import make_transport
+
+    target = config.target(args.target)
+    collector = Collector(target, make_transport(target), config.thresholds)
+    timeline = Timeline(Path(config.state_dir).expanduser() / f"events-{target.name}.jsonl")
+    app = make_app(Poller(collector, timeline), read_only=args.read_only)
+    return app.run() or 0
 
 
 async def _one_shot(config: Config, args: argparse.Namespace) -> int:

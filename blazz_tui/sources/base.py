@@ -71,10 +71,11 @@ class Source(Protocol[R]):
 
 def describe_error(exc: BaseException) -> str:
     """A one-line, human message for a caught exception (never a traceback)."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    name = type(exc).__name__
-    if isinstance(exc, TimeoutError) and not text:
-        return "timed out"
     if isinstance(exc, ConnectionRefusedError):
-        return f"connection refused{': ' + text if text and 'refused' not in text else ''}"
-    return f"{name}: {text}" if text else name
+        return "connection refused"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[0].lower() + exc.strerror[1:]
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

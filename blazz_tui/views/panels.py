@@ -1,0 +1,155 @@
+"""One function per dashboard panel: Snapshot → Table."""
+
+from __future__ import annotations
+
+from blazz_tui.fmt import count, duration, percent, size
+from blazz_tui.rules.model import Check
+from blazz_tui.snapshot import Snapshot
+from blazz_tui.views.cells import (
+    CRIT,
+    MUTED,
+    OK,
+    PLAIN,
+    STATE_TONE,
+    STATUS_TONE,
+    WARN,
+    Cell,
+    Row,
+    Table,
+    bar,
+    sparkline,
+)
+
+
+def services(snap: Snapshot) -> Table:
+    restarts = {r.name: r for r in snap.restarts}
+    rows = []
+    sup = snap.supervisor
+    for proc in sup.processes if sup else ():
+        seen = restarts.get(proc.full_name)
+        tone = STATE_TONE.get(proc.state, CRIT)
+        rows.append(Row(f"{proc.endpoint}/{proc.full_name}", (
+            Cell(proc.group), Cell(proc.name),
+            Cell(proc.state, tone),
+            Cell(str(proc.pid) if proc.pid else "-", sort=proc.pid),
+            Cell(duration(proc.uptime) if proc.state == "RUNNING" else "-", sort=proc.uptime),
+            Cell("-" if proc.cpu_percent is None else f"{proc.cpu_percent:.0f}%",
+                 sort=proc.cpu_percent or 0.0),
+            Cell(size(proc.rss), sort=proc.rss or 0),
+            Cell(str(seen.restarts) if seen else "0", WARN if seen and seen.recent else PLAIN,
+                 sort=seen.restarts if seen else 0),
+            Cell(",".join(proc.queues) or proc.spawn_error or "", MUTED),
+        ), tone if tone == CRIT else PLAIN))
+    for port in snap.ports.ports if snap.ports else ():
+        rows.append(Row(f"port/{port.name}", (
+            Cell("port"), Cell(port.name),
+            Cell("OPEN" if port.open else "CLOSED", OK if port.open else CRIT),
+            Cell(str(port.port), sort=port.port), Cell(""), Cell(""), Cell(""), Cell(""),
+            Cell(port.error or f"{(port.connect_time or 0) * 1000:.1f} ms", MUTED),
+        ), PLAIN if port.open else CRIT))
+    return Table(("group", "process", "state", "pid", "uptime", "cpu", "rss", "restarts",
+                  "queues / note"), tuple(rows))
+
+
+def instances(snap: Snapshot) -> Table:
+    cap = snap.max_sessions_per_instance
+    view = snap.sessions
+    readings = {i.name: i for i in (snap.instances.instances if snap.instances else ())}
+    drift_to = {name: sum(1 for d in view.drift if d.actual_instance == name)
+                for name in readings}
+    hosted_total = sum(i.hosted or 0 for i in view.instances if i.up)
+    up = [i for i in view.instances if i.up and i.hosted is not None]
+    mean = hosted_total / len(up) if up else 0.0
+    rows = []
+    for inst in view.instances:
+        reading = readings.get(inst.name)
+        hosted = inst.hosted if inst.hosted is not None else (
+            reading.active_sessions if reading and reading.active_sessions is not None else None)
+        load = (hosted or 0) / cap if cap else 0.0
+        off = (100.0 * ((hosted or 0) - mean) / mean) if mean and inst.up else 0.0
+        rows.append(Row(inst.name, (
+            Cell(inst.name),
+            Cell("UP" if inst.up else "DOWN", OK if inst.up else CRIT),
+            Cell(f"{reading.latency * 1000:.0f} ms" if reading and inst.up else "-",
+                 sort=reading.latency if reading else 0.0),
+            Cell("-" if hosted is None else str(hosted), sort=hosted or 0),
+            Cell(str(inst.assigned), WARN if inst.up and hosted is not None
+                 and inst.assigned != hosted else PLAIN, sort=inst.assigned),
+            Cell(f"{bar(load)} {load * 100:3.0f}%", CRIT if load >= 0.95 else
+                 WARN if load >= 0.8 else PLAIN, sort=load),
+            Cell(f"{off:+.0f}%" if inst.up and mean else "-",
+                 WARN if abs(off) > 20 else PLAIN, sort=off),
+            Cell(str(drift_to.get(inst.name, 0)), WARN if drift_to.get(inst.name) else PLAIN),
+            Cell(reading.error if reading and reading.error else inst.url, MUTED),
+        ), PLAIN if inst.up else CRIT))
+    return Table(("instance", "state", "latency", "hosted", "assigned", "capacity", "balance",
+                  "drift in", "url / error"), tuple(rows))
+
+
+def queues(snap: Snapshot) -> Table:
+    history = {h.name: h.depths for h in snap.queue_history}
+    rows = []
+    for q in snap.queues:
+        unserved = q.unserved
+        age = q.oldest_pending_age if q.pending else None
+        rows.append(Row(q.name, (
+            Cell(q.name, CRIT if unserved else PLAIN),
+            Cell(count(q.pending, q.capped), CRIT if unserved else PLAIN, sort=q.pending),
+            Cell(str(q.reserved), sort=q.reserved),
+            Cell(str(q.delayed), sort=q.delayed),
+            Cell(duration(age), WARN if age and age > 120 else PLAIN, sort=age or 0.0),
+            Cell(str(q.failed_last_hour), WARN if q.failed_last_hour else PLAIN,
+                 sort=q.failed_last_hour),
+            Cell("unknown" if q.served is None else
+                 (str(len(q.workers)) if q.workers else "NONE"),
+                 MUTED if q.served is None else (OK if q.workers else
+                                                 (CRIT if q.pending else WARN)),
+                 sort=len(q.workers)),
+            Cell(sparkline(history.get(q.name, ())), MUTED),
+        ), CRIT if unserved else PLAIN))
+    return Table(("queue", "pending", "reserved", "delayed", "oldest", "failed 1h", "workers",
+                  "depth"), tuple(rows))
+
+
+def cache(snap: Snapshot) -> Table:
+    r = snap.redis
+    if r is None or not r.has_data:
+        return Table(("metric", "value"), ())
+    w = snap.cache
+    window_rate = w.hit_rate if w else None
+    rows = [
+        ("hit rate (window)", f"{percent(window_rate)} over {duration(w.seconds if w else 0)}"
+         + (f"  {sparkline(snap.hit_rate_history)}" if snap.hit_rate_history else ""),
+         CRIT if window_rate is not None and window_rate < 95 else
+         WARN if window_rate is not None and window_rate < 99 else PLAIN),
+        ("hit rate (since start)", percent(r.lifetime_hit_rate), PLAIN),
+        ("ops/s", f"{r.ops_per_sec:,.0f}", PLAIN),
+        ("memory", f"{size(r.used_memory)}" + (f" of {size(r.maxmemory)}" if r.maxmemory
+                                               else " (no maxmemory)"), PLAIN),
+        ("evictions", f"{r.evicted_keys:,} total" + (f", {w.evictions} in window" if w else ""),
+         WARN if w and w.evictions else PLAIN),
+        ("instance-URL keys", count(r.instance_url_keys, r.instance_url_keys_capped), PLAIN),
+        ("clients", f"{r.connected_clients} ({r.blocked_clients} blocked)", PLAIN),
+        ("redis", f"{r.version}, up {duration(r.uptime)}", MUTED),
+    ]
+    return Table(("metric", "value"), tuple(
+        Row(name, (Cell(name, MUTED), Cell(value, tone))) for name, value, tone in rows))
+
+
+def checks(all_checks: list[Check] | tuple[Check, ...]) -> Table:
+    return Table(("status", "check", "summary"), tuple(
+        Row(c.name, (Cell(c.status.value, STATUS_TONE[c.status], sort=-c.status.rank),
+                     Cell(c.name), Cell(c.summary)), STATUS_TONE[c.status])
+        for c in all_checks))
+
+
+def host_line(snap: Snapshot) -> tuple[str, str]:
+    h = snap.host
+    if h is None or h.stats is None:
+        return (f"host: {h.error if h else 'not read'}", MUTED)
+    s = h.stats
+    tone = CRIT if max(s.cpu_percent, s.memory_percent, s.disk_percent) >= 95 else \
+        WARN if max(s.cpu_percent, s.memory_percent, s.disk_percent) >= 85 else PLAIN
+    return (f"cpu {s.cpu_percent:.0f}% of {s.cpu_count}  mem {s.memory_percent:.0f}% "
+            f"({size(s.memory_used)}/{size(s.memory_total)})  load {s.load[0]:.2f} "
+            f"{s.load[1]:.2f} {s.load[2]:.2f}  disk {s.disk_path} {s.disk_percent:.0f}%", tone)

@@ -1,0 +1,86 @@
+"""The top lines: target, transport, overall status, clock; the host's vitals; the worst checks."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from blazz_tui.frame import Frame
+from blazz_tui.rules.model import Status
+from blazz_tui.views.cells import STATUS_TONE
+from blazz_tui.views.panels import host_line
+
+
+class HeaderBar(Static):
+    frame: reactive[Frame | None] = reactive(None, always_update=True)
+    paused: reactive[bool] = reactive(False)
+
+    def __init__(self, target: str, transport: str, read_only: bool) -> None:
+        super().__init__(id="header-bar")
+        self._target, self._transport, self._read_only = target, transport, read_only
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        self.refresh_line()
+
+    def watch_frame(self) -> None:
+        self.refresh_line()
+
+    def watch_paused(self) -> None:
+        self.refresh_line()
+
+    def refresh_line(self) -> None:
+        style = self.app.tone_style  # type: ignore[attr-defined]
+        line = Text()
+        line.append(f" {self._target} ", style="reverse bold")
+        line.append(f" via {self._transport}", style="dim")
+        if self._read_only:
+            line.append("  read-only", style="bold")
+        frame = self.frame
+        if frame is None:
+            line.append("  collecting…", style="dim")
+        else:
+            status = frame.status
+            line.append("  ")
+            line.append(f" {status.value} ", style=f"reverse {style(STATUS_TONE[status])}")
+            bad = [c for c in frame.checks if c.status is not Status.OK]
+            line.append(f"  {len(bad)} of {len(frame.checks)} checks need attention"
+                        if bad else f"  all {len(frame.checks)} checks OK", style="dim")
+        if self.paused:
+            line.append("  PAUSED (p)", style=f"bold {style('warn')}")
+        line.append(f"  {time.strftime('%H:%M:%S')}", style="dim")
+        if frame is not None:
+            host, tone = host_line(frame.snapshot)
+            line.append("\n ")
+            line.append(host, style=style(tone) if tone else "dim")
+        self.update(line)
+
+
+class ProblemsBar(Static):
+    """The worst checks, one line each; hidden when everything is OK."""
+
+    frame: reactive[Frame | None] = reactive(None, always_update=True)
+    LIMIT = 4
+
+    def watch_frame(self, frame: Frame | None) -> None:
+        bad = [c for c in frame.checks if c.status is not Status.OK] if frame else []
+        self.display = bool(bad)
+        if not bad:
+            return
+        style = self.app.tone_style  # type: ignore[attr-defined]
+        text = Text()
+        for i, check in enumerate(bad[:self.LIMIT]):
+            if i:
+                text.append("\n")
+            text.append(f" {check.status.value:<8} ", style=style(STATUS_TONE[check.status]))
+            text.append(f"{check.name}  ", style="bold")
+            text.append(check.summary)
+        if len(bad) > self.LIMIT:
+            text.append(f"\n … and {len(bad) - self.LIMIT} more (press 1 for all checks)",
+                        style="dim")
+        self.update(text)

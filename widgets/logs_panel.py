@@ -1,0 +1,161 @@
+"""Log entries as they arrive: level colours, stack traces folded, follow/pause, level and
+text filters, one file or all."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widgets import RichLog
+
+from blazz_tui.frame import Frame
+from blazz_tui.sources.logs import LogEntry
+from blazz_tui.views.cells import MUTED, freshness
+
+LEVELS = ("", "DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL", "ALERT", "EMERGENCY")
+TONES = {"WARNING": "warn", "NOTICE": "", "ERROR": "crit", "CRITICAL": "crit", "ALERT": "crit",
+         "EMERGENCY": "crit", "DEBUG": "muted"}
+MIN_LEVELS = ("", "INFO", "WARNING", "ERROR")
+KEEP = 5000
+
+
+class LogsPanel(Vertical):
+    DEFAULT_CSS = """
+    LogsPanel { height: 1fr; }
+    LogsPanel > RichLog { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("f", "toggle_follow", "Follow"),
+        Binding("l", "cycle_level", "Level"),
+        Binding("o", "cycle_file", "File"),
+        Binding("t", "toggle_traces", "Traces"),
+    ]
+
+    frame: reactive[Frame | None] = reactive(None, always_update=True)
+    filter_text: reactive[str] = reactive("")
+    follow: reactive[bool] = reactive(True)
+    min_level: reactive[str] = reactive("")
+    only_file: reactive[str] = reactive("")
+    show_traces: reactive[bool] = reactive(False)
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id, classes="panel")
+        self.border_title = "6 Logs"
+        self._entries: list[LogEntry] = []
+        self._files: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield RichLog(max_lines=KEEP, wrap=False, markup=False, auto_scroll=True)
+
+    @property
+    def log_view(self) -> RichLog:
+        return self.query_one(RichLog)
+
+    def watch_frame(self, frame: Frame | None) -> None:
+        if frame is None:
+            return
+        logs = frame.snapshot.logs
+        text, tone = freshness(logs, frame.snapshot.taken_at)
+        self._files = [f.path for f in logs.files] if logs else []
+        self.border_subtitle = self._subtitle(text)
+        self.set_class(tone != MUTED, "-failed")
+        if logs is None:
+            return
+        new = _new_entries(self._entries, logs.entries)
+        if not new:
+            return
+        self._entries.extend(new)
+        del self._entries[:-KEEP]
+        if self.follow:
+            for entry in new:
+                self._write(entry)
+
+    def _subtitle(self, freshness_text: str) -> str:
+        parts = [freshness_text]
+        if not self.follow:
+            parts.append("PAUSED (f)")
+        if self.min_level:
+            parts.append(f"≥{self.min_level}")
+        if self.only_file:
+            parts.append(self.only_file.rsplit("/", 1)[-1])
+        if self.filter_text:
+            parts.append(f"/{self.filter_text}")
+        return " · ".join(parts)
+
+    def _visible(self, entry: LogEntry) -> bool:
+        if self.min_level and LEVELS.index(entry.level if entry.level in LEVELS else "") \
+                < LEVELS.index(self.min_level):
+            return False
+        if self.only_file and entry.file != self.only_file:
+            return False
+        if self.filter_text:
+            needle = self.filter_text.lower()
+            return needle in entry.message.lower() or any(needle in d.lower()
+                                                          for d in entry.detail)
+        return True
+
+    def _write(self, entry: LogEntry) -> None:
+        if not self._visible(entry):
+            return
+        style = self.app.tone_style  # type: ignore[attr-defined]
+        line = Text(no_wrap=True)
+        if entry.time is not None:
+            line.append(time.strftime("%H:%M:%S ", time.localtime(entry.time)), style="dim")
+        if entry.level:
+            tone = TONES.get(entry.level, "")
+            line.append(f"{entry.level:<8} ", style=style(tone) if tone else "")
+        line.append(entry.message)
+        if entry.detail and not self.show_traces:
+            line.append(f"  [+{len(entry.detail)} lines, t]", style="dim")
+        self.log_view.write(line)
+        if entry.detail and self.show_traces:
+            for detail in entry.detail:
+                self.log_view.write(Text("    " + detail, style="dim", no_wrap=True))
+
+    def _rerender(self) -> None:
+        self.log_view.clear()
+        for entry in self._entries:
+            self._write(entry)
+        if self.frame is not None:
+            text, _ = freshness(self.frame.snapshot.logs, self.frame.snapshot.taken_at)
+            self.border_subtitle = self._subtitle(text)
+
+    def watch_filter_text(self) -> None:
+        self._rerender()
+
+    def action_toggle_follow(self) -> None:
+        self.follow = not self.follow
+        if self.follow:
+            self._rerender()
+        elif self.frame is not None:
+            text, _ = freshness(self.frame.snapshot.logs, self.frame.snapshot.taken_at)
+            self.border_subtitle = self._subtitle(text)
+
+    def action_cycle_level(self) -> None:
+        self.min_level = MIN_LEVELS[(MIN_LEVELS.index(self.min_level) + 1) % len(MIN_LEVELS)]
+        self._rerender()
+
+    def action_cycle_file(self) -> None:
+        choices = [""] + self._files
+        current = choices.index(self.only_file) if self.only_file in choices else 0
+        self.only_file = choices[(current + 1) % len(choices)]
+        self._rerender()
+
+    def action_toggle_traces(self) -> None:
+        self.show_traces = not self.show_traces
+        self._rerender()
+
+
+def _new_entries(seen: list[LogEntry], current: tuple[LogEntry, ...]) -> list[LogEntry]:
+    """The entries of ``current`` after the last one already shown."""
+    if not seen:
+        return list(current)
+    last = seen[-1]
+    for index in range(len(current) - 1, -1, -1):
+        if current[index] is last or current[index] == last:
+            return list(current[index + 1:])
+    return list(current)

@@ -1,0 +1,150 @@
+"""A titled panel holding one table, fed by a pure view function.
+
+The panel receives frames (``frame`` reactive, bound from the app) and never fetches.
+Its subtitle shows the age of the data or the source's error and the age of its last
+good data. Rows keep the cursor by key across refreshes; a column header click or ``s``
+sorts; ``/`` filters rows by text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+
+from blazz_tui.frame import Frame
+from blazz_tui.views.cells import MUTED, Row, Table, freshness
+
+ViewFn = Callable[[Frame], Table]
+
+
+class TablePanel(Vertical, can_focus=False):
+    """A panel: border title, freshness subtitle, a sortable and filterable table."""
+
+    DEFAULT_CSS = """
+    TablePanel { height: 1fr; }
+    TablePanel > DataTable { height: 1fr; }
+    """
+
+    BINDINGS = [Binding("s", "cycle_sort", "Sort", show=False)]
+
+    frame: reactive[Frame | None] = reactive(None, always_update=True)
+    filter_text: reactive[str] = reactive("")
+
+    class RowChosen(Message):
+        """Enter on a row: the panel, and the row's key."""
+
+        def __init__(self, panel: TablePanel, key: str) -> None:
+            super().__init__()
+            self.panel = panel
+            self.key = key
+
+    def __init__(self, title: str, view: ViewFn, source: str | None, *, id: str) -> None:
+        super().__init__(id=id, classes="panel")
+        self.border_title = title
+        self._view = view
+        self._source = source
+        self._sort_column: int | None = None
+        self._sort_reverse = False
+        self._table: Table | None = None
+
+    def compose(self) -> ComposeResult:
+        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=False)
+        yield table
+
+    @property
+    def data_table(self) -> DataTable[Text]:
+        return self.query_one(DataTable)
+
+    def watch_frame(self, frame: Frame | None) -> None:
+        if frame is None:
+            return
+        reading = frame.snapshot.readings().get(self._source) if self._source else None
+        if self._source:
+            text, tone = freshness(reading, frame.snapshot.taken_at)
+            self.border_subtitle = text
+            self.set_class(tone != MUTED, "-failed")
+        self._table = self._view(frame)
+        self._refresh_rows()
+
+    def watch_filter_text(self) -> None:
+        self._refresh_rows()
+
+    def _refresh_rows(self) -> None:
+        if self._table is None:
+            return
+        table = self.data_table
+        columns = self._table.columns
+        if tuple(str(c.label) for c in table.columns.values()) != columns:
+            table.clear(columns=True)
+            table.add_columns(*columns)
+        rows = list(self._table.rows)
+        if self.filter_text:
+            needle = self.filter_text.lower()
+            rows = [r for r in rows if any(needle in c.text.lower() for c in r.cells)]
+        if self._sort_column is not None and self._sort_column < len(columns):
+            col = self._sort_column
+            rows.sort(key=lambda r: _sort_key(r, col), reverse=self._sort_reverse)
+        selected = self._selected_key()
+        table.clear()
+        for row in rows:
+            table.add_row(*(self._render_cell(c.text, c.tone or row.tone) for c in row.cells),
+                          key=row.key)
+        if selected is not None:
+            try:
+                table.move_cursor(row=table.get_row_index(selected), animate=False)
+            except RowDoesNotExist:
+                pass  # the row left the table: the cursor stays where it is
+
+    def _render_cell(self, text: str, tone: str) -> Text:
+        return Text(text, style=self.app.tone_style(tone) if tone else "")  # type: ignore[attr-defined]
+
+    def _selected_key(self) -> str | None:
+        table = self.data_table
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except CellDoesNotExist:
+            return None
+        return str(key.value) if key.value is not None else None
+
+    def action_cycle_sort(self) -> None:
+        if self._table is None:
+            return
+        n = len(self._table.columns)
+        if self._sort_column is None:
+            self._sort_column, self._sort_reverse = 0, False
+        elif not self._sort_reverse:
+            self._sort_reverse = True
+        else:
+            self._sort_column = (self._sort_column + 1) % n
+            self._sort_reverse = False
+        self.notify(f"sorted by {self._table.columns[self._sort_column]}"
+                    f"{' (descending)' if self._sort_reverse else ''}", timeout=2)
+        self._refresh_rows()
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        if self._sort_column == event.column_index:
+            self._sort_reverse = not self._sort_reverse
+        else:
+            self._sort_column, self._sort_reverse = event.column_index, False
+        self._refresh_rows()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.post_message(self.RowChosen(self, str(event.row_key.value)))
+
+
+def _sort_key(row: Row, column: int) -> tuple[int, float | str]:
+    key = row.cells[column].key if column < len(row.cells) else ""
+    return (0, key) if isinstance(key, int | float) else (1, str(key).lower())
