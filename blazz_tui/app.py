@@ -62,9 +62,12 @@ class BlazzApp(App[int]):
     events: reactive[tuple[Event, ...]] = reactive((), always_update=True)
     paused: reactive[bool] = reactive(False)
 
-    def __init__(self, poller: Poller, *, read_only: bool = False, accent: str = "green") -> None:
+    def __init__(self, poller: Poller, *, read_only: bool = False, accent: str = "green",
+                 frame: Frame | None = None) -> None:
         super().__init__()
         self.poller = poller
+        self._static_frame = frame
+        """A frame to show instead of polling (headless snapshots)."""
         self.read_only = read_only
         self.accent = accent
         self._poll_timers: dict[str, Timer] = {}
@@ -101,6 +104,9 @@ class BlazzApp(App[int]):
         self.query_one("#filter").display = False
         self.events = tuple(self.poller.timeline.events)
         self._apply_layout(self.size.width)
+        if self._static_frame is not None:
+            self.frame = self._static_frame
+            return
         for name in self.poller.source_names:
             self._start_poll(name)
 
@@ -253,6 +259,8 @@ class BlazzApp(App[int]):
         await self.poller.close()
 
 
-def make_app(poller: Poller, *, read_only: bool = False) -> BlazzApp:
-    """The app factory tests use: hand it a poller over a simulated stack or real servers."""
-    return BlazzApp(poller, read_only=read_only, accent=poller.collector.target.accent)
+def make_app(poller: Poller, *, read_only: bool = False, frame: Frame | None = None) -> BlazzApp:
+    """The app factory tests use: hand it a poller over a simulated stack or real servers;
+    with ``frame`` it shows that frame and never polls (headless snapshots, golden tests)."""
+    return BlazzApp(poller, read_only=read_only, accent=poller.collector.target.accent,
+                    frame=frame)

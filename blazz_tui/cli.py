@@ -37,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-t", "--timeout", type=float, metavar="SECONDS",
                         help="--check deadline; UNKNOWN when it expires (default: none)")
     parser.add_argument("--snapshot", metavar="PATH",
-                        help="collect once and write the snapshot (.json; - for JSON on stdout)")
+                        help="collect once and write the snapshot: .json (every section), .svg, "
+                             ".html or .txt (the dashboard rendered headless); - for JSON on "
+                             "stdout")
     parser.add_argument("--version", action="version", version=f"blazz-tui {__version__}")
     return parser
 
@@ -81,28 +83,52 @@ def _dashboard(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _one_shot(config: Config, args: argparse.Namespace) -> int:
-    result = await run_check(config, args.target, args.timeout)
     target = config.target(args.target)
+    if args.snapshot and args.snapshot != "-" and not args.snapshot.endswith(SNAPSHOT_FORMATS):
+        print(f"blazz-tui: --snapshot {args.snapshot}: the extension must be one of "
+              f"{', '.join(SNAPSHOT_FORMATS)} (or - for JSON on stdout)", file=sys.stderr)
+        return 2
+    result = await run_check(config, args.target, args.timeout)
     if args.snapshot:
-        code = _write_snapshot(args.snapshot, result, target)
+        text = await _snapshot_text(args.snapshot, result, config, target)
+        code = _write(args.snapshot, redact(text, secrets_of(target)))
         if code or not args.check:
             return code
     print(redact(FORMATTERS[args.format](result), secrets_of(target)))
     return result.status.code
 
 
-def _write_snapshot(path: str, result: CheckResult, target: TargetConfig) -> int:
-    text = snapshot_json(result.snapshot, result.checks, result.status, target)
+SNAPSHOT_FORMATS = (".json", ".svg", ".html", ".txt")
+
+
+async def _snapshot_text(path: str, result: CheckResult, config: Config,
+                         target: TargetConfig) -> str:
+    if path == "-" or path.endswith(".json"):
+        return snapshot_json(result.snapshot, result.checks, result.status, target)
+    from pathlib import Path
+
+    from blazz_tui.collect import Collector
+    from blazz_tui.events import Timeline
+    from blazz_tui.frame import Frame
+    from blazz_tui.poller import Poller
+    from blazz_tui.screen_export import render_dashboard  # Textual is loaded only here
+    from blazz_tui.transport import make_transport
+
+    timeline = Timeline(Path(config.state_dir).expanduser() / f"events-{target.name}.jsonl")
+    timeline.path = None  # show the dashboard's timeline; a snapshot adds nothing to it
+    poller = Poller(Collector(target, make_transport(target), config.thresholds, sources={}),
+                    timeline)
+    return await render_dashboard(poller, Frame(result.snapshot, result.checks),
+                                  Path(path).suffix)
+
+
+def _write(path: str, text: str) -> int:
     if path == "-":
         print(text)
         return 0
-    if not path.endswith(".json"):
-        print(f"blazz-tui: --snapshot {path}: only .json (or -) is supported so far",
-              file=sys.stderr)
-        return 2
     try:
         with open(path, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
+            f.write(text if text.endswith("\n") else text + "\n")
     except OSError as exc:
         print(f"blazz-tui: --snapshot {path}: {exc.strerror or exc}", file=sys.stderr)
         return 2

@@ -36,7 +36,7 @@ def locate(text: str, path: Path) -> int:
     """The 1-based line defining ``path`` (or its closest enclosing table); 0 if unknown."""
     best_line, best_depth = 0, -1
     current: list[str | int] = []
-    seen_arrays: dict[tuple[str, ...], int] = {}
+    seen_arrays: dict[tuple[str | int, ...], int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         header = _HEADER.match(line)
         if header:
@@ -107,7 +107,8 @@ class _Builder:
             else:
                 values[key] = self.value(hints[key], value, path + (key,))
         missing = [n for n, f in fields.items() if n not in values
-                   and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+                   and f.default is dataclasses.MISSING
+                   and f.default_factory is dataclasses.MISSING]
         if missing:
             raise self.error(path, f"missing required key {missing[0]!r}")
         try:

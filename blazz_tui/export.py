@@ -65,9 +65,9 @@ def secrets_of(target: TargetConfig) -> set[str]:
     if target.redis is not None:
         from urllib.parse import urlsplit
 
-        password = urlsplit(target.redis.url).password
-        if password:
-            found.add(password)
+        redis_password = urlsplit(target.redis.url).password
+        if redis_password:
+            found.add(redis_password)
     return {s for s in found if len(s) >= 3}
 
 

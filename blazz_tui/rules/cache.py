@@ -28,7 +28,7 @@ def redis_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
         evictions = window.evictions if window else 0
         status = upper(used, t.redis_memory_warn, t.redis_memory_crit)
         summary = f"{size(r.used_memory)} of {size(r.maxmemory)} ({used:.0f} %)"
-        if evictions > 0:
+        if window is not None and evictions > 0:
             status = max(status, Status.WARNING, key=lambda s: s.rank)
             summary += f", {evictions} keys evicted in the last {duration(window.seconds)}"
         yield Check("redis-memory", status, summary, "redis",
