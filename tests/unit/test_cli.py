@@ -1,0 +1,48 @@
+"""The command line refuses bad input with a clear message and the right exit code."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "blazz_tui", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=60)
+
+
+def test_bad_config_with_check_is_unknown_and_names_file_line_and_key(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('[thresholds]\nretries = "x"\n')
+    result = run("--check", "-c", str(config))
+    assert result.returncode == 3
+    assert f"{config}:2: thresholds.retries: expected a whole number" in result.stderr
+
+
+def test_bad_config_in_nagios_format_prints_an_unknown_status_line(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[targets.x]\ntransprot = 'local'\n")
+    result = run("--check", "--format", "nagios", "-c", str(config))
+    assert result.returncode == 3
+    assert result.stdout.startswith("BLAZZ UNKNOWN: ")
+    assert "did you mean 'transport'?" in result.stdout
+
+
+def test_unknown_target_is_refused(tmp_path: Path) -> None:
+    result = run("--check", "--target", "nope", "-c", str(Path.cwd() / "config.toml"))
+    assert result.returncode == 3
+    assert "no target named 'nope'" in result.stderr
+
+
+def test_snapshot_with_an_unknown_extension_is_refused_before_collecting(tmp_path: Path) -> None:
+    result = run("--snapshot", str(tmp_path / "out.png"), "-c", str(Path.cwd() / "config.toml"))
+    assert result.returncode == 2
+    assert "extension must be one of .json, .svg, .html, .txt" in result.stderr
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_non_positive_timeout_is_refused() -> None:
+    result = run("--check", "-t", "0")
+    assert result.returncode == 3
+    assert "-t/--timeout must be a positive number" in result.stderr
