@@ -1,12 +1,66 @@
-"""Database source: Laravel queue tables and WhatsApp account assignments."""
+"""Database source: Laravel queue tables and WhatsApp account assignments.
+
+The monitor must not load the database it watches. Laravel's ``jobs`` table has one secondary
+index, on ``queue``; InnoDB (and SQLite) index entries carry the primary key, so that index is
+really (queue, id) and walks each queue in id order — which is creation order, and the order
+workers take jobs in. A poll sends a fixed handful of statements, whatever the number of queues:
+
+* queue names: ``DISTINCT queue`` (a loose index scan: one index dive per queue);
+* the *head* of each queue: its first ``HEAD_WINDOW`` jobs in id order, one statement for all
+  queues. Workers reserve the lowest-id ready job, so reserved jobs, delayed jobs left behind
+  and the oldest pending job sit there. Reserved and delayed are counted in the head only; when
+  a queue is longer than the head, ``sampled`` says so (a delayed job further back counts as
+  pending). If the head holds no ready job, one bounded walk looks further for it;
+* the size of each queue longer than its head: index-only, from the newest end, stopping at
+  count_cap + 1 + HEAD_WINDOW (so a queue that reaches it has over count_cap *pending* jobs:
+  "10,000+"). That walk costs ~0.3 µs per index entry, so a queue found over the cap is
+  *anchored* at the oldest job it counted: while the first ready job is still older than that
+  anchor, workers (who go oldest first) have not touched the jobs counted, so the queue is
+  still over the cap and is not walked again. The bounded count is redone when the anchor is
+  passed, or every ``RECOUNT_EVERY`` seconds (one queue per poll);
+* failed jobs (``failed_at`` has no index): followed by primary key, so a steady poll reads the
+  rows that arrived since the last one; its bounded count is redone when rows left, on a
+  flood, or every ``RECOUNT_EVERY`` seconds;
+* connected accounts, bounded by ``accounts_limit``.
+
+Nothing is ever counted without a bound: there is no exact recount of a capped queue.
+``bench/db_poll.py`` measures a poll against the naive queries on 1,000,000 jobs.
+
+PyMySQL and sqlite3 block: all database work runs in a thread, one poll at a time, on one
+connection kept between polls and reopened on the poll after a failure.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import os
+import re
+import sqlite3
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
+import pymysql
+
+from blazz_tui.dbconn import DatabaseUrl, DatabaseUrlError, connect, parse_database_url
 from blazz_tui.settings import DatabaseConfig
-from blazz_tui.sources.base import Reading
+from blazz_tui.sources.base import Reading, describe_error
 from blazz_tui.transport.base import Transport
+
+HEAD_WINDOW = 32
+"""Jobs read at the front of each queue for reserved, delayed and the oldest pending job."""
+MAX_QUEUES = 200
+"""At most this many queue names are discovered."""
+FAILED_WINDOW = 1_000
+"""Newest failed jobs examined for the last hour's failures."""
+RECOUNT_EVERY = 300.0
+"""Seconds an anchored (over-the-cap) queue goes without its bounded count being redone."""
+
+T = TypeVar("T")
+DB_ERRORS = (pymysql.err.MySQLError, sqlite3.Error, OSError)
 
 
 @dataclass(frozen=True)
@@ -21,6 +75,8 @@ class QueueDepth:
     oldest_pending_at: float | None = None
     """Epoch seconds the oldest pending job was created (None: no pending job)."""
     failed_last_hour: int = 0
+    sampled: bool = False
+    """Reserved and delayed were counted among the first HEAD_WINDOW jobs only."""
 
 
 @dataclass(frozen=True)
@@ -37,28 +93,453 @@ class DatabaseReading(Reading):
     """``mysql`` or ``sqlite``."""
     server_version: str = ""
     queues: tuple[QueueDepth, ...] = ()
+    """Queues with jobs, watched queues, and queues with failures in the last hour."""
     jobs_error: str | None = None
     """E.g. "table `jobs` not found in blazz"; the rest of the reading is still valid."""
     failed_total: int = 0
     failed_total_capped: bool = False
+    failed_last_hour_capped: bool = False
+    """Every one of the newest FAILED_WINDOW failed jobs is from the last hour."""
     failed_error: str | None = None
     accounts: tuple[Account, ...] = ()
     """Accounts with status ``connected`` (bounded by accounts_limit)."""
     accounts_truncated: bool = False
+    accounts_unassigned: int = 0
+    """Connected accounts (of those read) with no assigned_instance_url."""
     accounts_error: str | None = None
     queries: int = 0
     """Statements this poll sent."""
+
+
+@dataclass(frozen=True)
+class _Head:
+    """The first HEAD_WINDOW jobs of a queue."""
+    size: int = 0
+    last_id: int = 0
+    reserved: int = 0
+    delayed: int = 0
+    first_ready_id: int | None = None
+    oldest_ready_at: int | None = None
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    engine: str
+    now: str
+    """SQL for the current time in epoch seconds."""
+    discover: str
+
+    def sql(self, text: str) -> str:
+        return text.replace("?", "%s") if self.engine == "mysql" else text
+
+
+MYSQL = _Dialect(
+    "mysql", "UNIX_TIMESTAMP()",
+    "SELECT DISTINCT queue FROM jobs LIMIT ?",
+)
+SQLITE = _Dialect(
+    "sqlite", "CAST(strftime('%s', 'now') AS INTEGER)",
+    # SQLite has no loose index scan: hop from one queue name to the next through the index.
+    """WITH RECURSIVE q(name) AS (
+         SELECT MIN(queue) FROM jobs
+         UNION ALL SELECT (SELECT MIN(queue) FROM jobs WHERE queue > q.name) FROM q
+         WHERE q.name IS NOT NULL)
+       SELECT name FROM q WHERE name IS NOT NULL LIMIT ?""",
+)
+
+
+class _Session:
+    """One connection's statements, counted."""
+
+    def __init__(self, conn: Any, dialect: _Dialect) -> None:
+        self.conn = conn
+        self.dialect = dialect
+        self.statements = 0
+
+    def rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self.statements += 1
+        cur = self.conn.cursor()
+        try:
+            cur.execute(self.dialect.sql(sql), tuple(args))
+            return list(cur.fetchall())
+        finally:
+            cur.close()
+
+
+class _FailedJobs:
+    """``failed_jobs`` followed by primary key, so a steady poll reads only the new rows.
+
+    Rows only arrive at the top (ids grow with ``failed_at``); they leave from the bottom
+    (``queue:prune-failed``), all at once (``queue:flush``, TRUNCATE), or one by one
+    (``queue:retry``). The newest failures of the last hour are kept here, at most
+    FAILED_WINDOW of them; the bounded total is recounted when rows left from the bottom, on
+    a flood, or every RECOUNT_EVERY seconds, and otherwise grows by the rows seen arriving.
+    """
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.last_id = 0
+        self.min_id: int | None = None
+        self.total = 0
+        self.counted_at = 0.0
+        self.recent: deque[tuple[int, str, float]] = deque(maxlen=FAILED_WINDOW)
+        """(id, queue, failed_at epoch seconds) of the newest failures, oldest first."""
+
+    def read(self, s: _Session, cap: int) -> tuple[int, bool, dict[str, int], bool]:
+        """(total up to cap, total capped, failures per queue in the last hour, those capped)."""
+        low, high = s.rows("SELECT MIN(id), MAX(id) FROM failed_jobs")[0]
+        low, high = _opt_int(low), int(high or 0)
+        if high < self.last_id:  # flushed or truncated: ids start again
+            self.reset()
+        new = self._arrivals(s, high) if high > self.last_id else []
+        now = time.time()
+        flood = len(new) >= FAILED_WINDOW
+        if flood or low != self.min_id or now - self.counted_at > RECOUNT_EVERY:
+            self.total = int(s.rows("SELECT COUNT(*) FROM (SELECT 1 FROM failed_jobs LIMIT ?) "
+                                    "AS f", (cap + 1,))[0][0])
+            self.counted_at, self.min_id = now, low
+        else:
+            self.total += len(new)
+        self.recent = deque((r for r in self.recent if r[2] >= now - 3600), FAILED_WINDOW)
+        per_queue = Counter(queue for _, queue, _ in self.recent)
+        return (min(self.total, cap), self.total > cap, dict(per_queue),
+                len(self.recent) >= FAILED_WINDOW)
+
+    def _arrivals(self, s: _Session, high: int) -> list[tuple[int, str, float]]:
+        rows = s.rows("SELECT id, queue, failed_at FROM failed_jobs WHERE id > ? AND id <= ? "
+                      "ORDER BY id DESC LIMIT ?", (self.last_id, high, FAILED_WINDOW))
+        new = [(int(i), str(q), _epoch(at)) for i, q, at in reversed(rows)]
+        self.recent.extend(new)
+        self.last_id = high
+        return new
 
 
 class DatabaseSource:
     name = "database"
 
     def __init__(self, config: DatabaseConfig, transport: Transport,
-                 watch: tuple[str, ...] = ()) -> None:
-        raise NotImplementedError
+                 watch: tuple[str, ...] = (), *, timeout: float = 5.0) -> None:
+        self._config = config
+        self._transport = transport
+        self._watch = watch
+        self._timeout = timeout
+        self._url: DatabaseUrl | None = None
+        self._url_error: str | None = None
+        try:
+            self._url = parse_database_url(config.url)
+        except DatabaseUrlError as exc:
+            self._url_error = str(exc)
+        self._conn: Any = None
+        self._version = ""
+        self._running: asyncio.Future[DatabaseReading] | None = None
+        self._anchors: dict[str, tuple[int, float]] = {}
+        """Queue -> (id of its (cap+1)-th newest job, when found) for queues over the cap."""
+        self._failed = _FailedJobs()
 
     async def read(self) -> DatabaseReading:
-        raise NotImplementedError
+        attempted = time.time()
+        started = time.perf_counter()
+        if self._url is None:
+            return self.failed(self._url_error or "bad database URL", attempted, 0.0)
+        if self._running is not None and not self._running.done():
+            return self.failed("the previous poll is still running (database slow)", attempted,
+                               time.perf_counter() - started)
+        try:
+            url, endpoint = await self._endpoint(self._url)
+        except OSError as exc:
+            return self.failed(f"cannot reach the database: {describe_error(exc)}", attempted,
+                               time.perf_counter() - started)
+        # Shielded: a poll cancelled by its timeout keeps the connection until it finishes.
+        self._running = asyncio.ensure_future(asyncio.to_thread(self._poll, url, endpoint))
+        reading = await asyncio.shield(self._running)
+        return replace(reading, attempted_at=attempted, latency=time.perf_counter() - started)
 
     def failed(self, error: str, attempted_at: float, latency: float) -> DatabaseReading:
         return DatabaseReading.failed(error, attempted_at, latency)
+
+    async def close(self) -> None:
+        if self._running is not None and not self._running.done():
+            await asyncio.shield(self._running)
+        await asyncio.to_thread(self._disconnect)
+
+    async def _endpoint(self, url: DatabaseUrl) -> tuple[DatabaseUrl, tuple[str, int] | None]:
+        """The URL to open (its socket path may be a forward) and a TCP (host, port) or None."""
+        if url.engine == "sqlite":
+            if self._transport.name != "local":
+                raise OSError(0, "an SQLite database can only be watched on a local target")
+            return url, None
+        if url.unix_socket:
+            forwarded = await self._transport.unix_endpoint(url.unix_socket)
+            if isinstance(forwarded, str):
+                return replace(url, unix_socket=forwarded), None
+            return url, forwarded
+        return url, await self._transport.tcp_endpoint(url.host, url.port)
+
+    # -- in the worker thread ---------------------------------------------------------------
+
+    def _poll(self, url: DatabaseUrl, endpoint: tuple[str, int] | None) -> DatabaseReading:
+        dialect = MYSQL if url.engine == "mysql" else SQLITE
+        session = _Session(None, dialect)
+        try:
+            session.conn = self._connection(url, endpoint, session)
+            return self._collect(session, url)
+        except DB_ERRORS as exc:
+            self._disconnect()
+            return DatabaseReading(engine=url.engine, error=_scrub(self._describe(url, exc), url),
+                                   queries=session.statements)
+
+    def _connection(self, url: DatabaseUrl, endpoint: tuple[str, int] | None,
+                    session: _Session) -> Any:
+        if self._conn is not None:
+            return self._conn
+        if url.engine == "sqlite" and not os.path.exists(url.database):
+            raise FileNotFoundError(2, "no such file", url.database)
+        host, port = endpoint if endpoint else (None, None)
+        conn = self._conn = session.conn = connect(url, host=host, port=port,
+                                                   timeout=self._timeout)
+        if url.engine == "mysql":
+            self._version = str(conn.get_server_info())
+            limit = max(1, int(self._timeout))
+            # The server stops any of our statements that runs longer than the poll timeout.
+            if "mariadb" in self._version.lower():
+                session.rows(f"SET SESSION max_statement_time = {limit}")
+            else:
+                session.rows(f"SET SESSION max_execution_time = {limit * 1000}")
+        else:
+            self._version = sqlite3.sqlite_version
+        return conn
+
+    def _disconnect(self) -> None:
+        conn, self._conn = self._conn, None
+        self._anchors.clear()
+        if conn is not None:
+            try:
+                conn.close()
+            except DB_ERRORS:
+                pass  # already broken: nothing left to release
+
+    def _collect(self, s: _Session, url: DatabaseUrl) -> DatabaseReading:
+        depths, jobs_error = self._guard(url, "jobs", lambda: self._read_jobs(s))
+        failed, failed_error = self._guard(url, "failed_jobs", lambda: self._read_failed(s))
+        accounts, accounts_error = self._guard(url, "whatsapp_accounts",
+                                               lambda: self._read_accounts(s))
+        total, total_capped, per_queue, hour_capped = failed or (0, False, {}, False)
+        rows, truncated = accounts or ((), False)
+        return DatabaseReading(
+            fetched_at=time.time(), engine=url.engine, server_version=self._version,
+            queues=self._merge(depths or {}, per_queue), jobs_error=jobs_error,
+            failed_total=total, failed_total_capped=total_capped,
+            failed_last_hour_capped=hour_capped, failed_error=failed_error,
+            accounts=rows, accounts_truncated=truncated,
+            accounts_unassigned=sum(1 for a in rows if not a.assigned_instance_url),
+            accounts_error=accounts_error, queries=s.statements,
+        )
+
+    def _merge(self, depths: dict[str, QueueDepth],
+               failed: dict[str, int]) -> tuple[QueueDepth, ...]:
+        names = list(dict.fromkeys([*self._watch, *sorted(depths), *sorted(failed)]))
+        return tuple(replace(depths.get(n, QueueDepth(n)), failed_last_hour=failed.get(n, 0))
+                     for n in names)
+
+    def _guard(self, url: DatabaseUrl, table: str,
+               read: Callable[[], T]) -> tuple[T | None, str | None]:
+        """Run one section; a missing table or column becomes its error, anything else raises."""
+        try:
+            return read(), None
+        except (pymysql.err.MySQLError, sqlite3.Error) as exc:
+            problem = _schema_problem(table, _database_name(url), exc)
+            if problem is None:
+                raise
+            return None, problem
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    def _read_jobs(self, s: _Session) -> dict[str, QueueDepth]:
+        found = [str(r[0]) for r in s.rows(s.dialect.discover, (MAX_QUEUES,))]
+        names = list(dict.fromkeys([*self._watch, *found]))
+        if not names:
+            return {}
+        heads = self._read_heads(s, names)
+        firsts = {n: self._first_ready(s, n, heads[n]) for n in names}
+        sizes = self._read_sizes(s, names, heads, firsts)
+        return {n: self._depth(n, heads[n], firsts[n], sizes.get(n)) for n in names}
+
+    def _read_heads(self, s: _Session, names: list[str]) -> dict[str, _Head]:
+        ready = f"reserved_at IS NULL AND available_at <= {s.dialect.now}"
+        block = (f"SELECT ?, COUNT(*), MAX(id), SUM(reserved_at IS NOT NULL), "
+                 f"SUM(reserved_at IS NULL AND available_at > {s.dialect.now}), "
+                 f"MIN(CASE WHEN {ready} THEN id END), "
+                 f"MIN(CASE WHEN {ready} THEN created_at END) "
+                 f"FROM (SELECT id, reserved_at, available_at, created_at FROM jobs "
+                 f"WHERE queue = ? ORDER BY id LIMIT ?) AS head")
+        args = [a for n in names for a in (n, n, HEAD_WINDOW)]
+        rows = s.rows(" UNION ALL ".join([block] * len(names)), args)
+        return {str(r[0]): _Head(int(r[1]), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0),
+                                 _opt_int(r[5]), _opt_int(r[6])) for r in rows}
+
+    def _first_ready(self, s: _Session, name: str, head: _Head) -> tuple[int, int] | None:
+        """(id, created_at) of the oldest ready job: from the head, else one bounded walk on
+        (at most count_cap ids past the head); None when there is none (or none that close)."""
+        if head.first_ready_id is not None and head.oldest_ready_at is not None:
+            return head.first_ready_id, head.oldest_ready_at
+        if head.size < HEAD_WINDOW:
+            return None
+        rows = s.rows(f"SELECT id, created_at FROM jobs WHERE queue = ? AND id > ? AND id <= ? "
+                      f"AND reserved_at IS NULL AND available_at <= {s.dialect.now} "
+                      f"ORDER BY id LIMIT 1",
+                      (name, head.last_id, head.last_id + self._config.count_cap))
+        return (int(rows[0][0]), int(rows[0][1])) if rows else None
+
+    def _read_sizes(self, s: _Session, names: list[str], heads: dict[str, _Head],
+                    firsts: dict[str, tuple[int, int] | None]) -> dict[str, int]:
+        """Bounded sizes of the queues longer than their head and not anchored."""
+        recount = self._recount_due()
+        due = [n for n in names if self._needs_count(n, heads[n], firsts[n], recount)]
+        if not due:
+            return {}
+        # Reserved and delayed jobs (at most the head) come off the count: a queue that reaches
+        # this bound has more than count_cap pending jobs.
+        bound = self._config.count_cap + 1 + HEAD_WINDOW
+        block = ("SELECT ?, COUNT(*), MIN(id) FROM (SELECT id FROM jobs WHERE queue = ? "
+                 "ORDER BY id DESC LIMIT ?) AS newest")
+        rows = s.rows(" UNION ALL ".join([block] * len(due)),
+                      [a for n in due for a in (n, n, bound)])
+        now = time.time()
+        for name, size, oldest_id in rows:
+            if int(size) >= bound:
+                self._anchors[str(name)] = (int(oldest_id), now)
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    def _needs_count(self, name: str, head: _Head, first: tuple[int, int] | None,
+                     recount: str | None) -> bool:
+        if head.size < HEAD_WINDOW:
+            self._anchors.pop(name, None)
+            return False  # the head is the whole queue
+        anchor = self._anchors.get(name)
+        if anchor is not None and first is not None and first[0] <= anchor[0] \
+                and name != recount:
+            return False  # workers have not reached the anchor: still over the cap
+        self._anchors.pop(name, None)
+        return True
+
+    def _recount_due(self) -> str | None:
+        """The anchored queue whose bounded count is the most overdue, if any is."""
+        now = time.time()
+        overdue = {n: at for n, (_, at) in self._anchors.items() if now - at > RECOUNT_EVERY}
+        return min(overdue, key=lambda n: overdue[n]) if overdue else None
+
+    def _depth(self, name: str, head: _Head, first: tuple[int, int] | None,
+               size: int | None) -> QueueDepth:
+        cap = self._config.count_cap
+        if head.size < HEAD_WINDOW:
+            total = head.size
+        else:
+            # None: anchored, still over the bound
+            total = cap + 1 + HEAD_WINDOW if size is None else size
+        pending = total - head.reserved - head.delayed
+        return QueueDepth(
+            name, pending=min(pending, cap), reserved=head.reserved, delayed=head.delayed,
+            capped=pending > cap,
+            oldest_pending_at=None if first is None else float(first[1]),
+            sampled=total > head.size,
+        )
+
+    # -- failed jobs and accounts -------------------------------------------------------------
+
+    def _read_failed(self, s: _Session) -> tuple[int, bool, dict[str, int], bool]:
+        return self._failed.read(s, self._config.count_cap)
+
+    def _read_accounts(self, s: _Session) -> tuple[tuple[Account, ...], bool]:
+        limit = self._config.accounts_limit
+        rows = s.rows("SELECT uuid, session_id, status, assigned_instance_url "
+                      "FROM whatsapp_accounts WHERE status = 'connected' ORDER BY id LIMIT ?",
+                      (limit + 1,))
+        accounts = tuple(Account(str(u), _opt_str(sid), str(st), _opt_str(url))
+                         for u, sid, st, url in rows[:limit])
+        return accounts, len(rows) > limit
+
+    # -- errors -------------------------------------------------------------------------------
+
+    def _describe(self, url: DatabaseUrl, exc: BaseException) -> str:
+        if isinstance(exc, pymysql.err.MySQLError):
+            return _describe_mysql(url, exc)
+        if isinstance(exc, FileNotFoundError) and url.engine == "sqlite":
+            return f"SQLite database file not found: {url.database}"
+        if isinstance(exc, sqlite3.Error):
+            return f"SQLite {url.database}: {describe_error(exc)}"
+        return describe_error(exc)
+
+
+def _describe_mysql(url: DatabaseUrl, exc: pymysql.err.MySQLError) -> str:
+    code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
+    text = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
+    where = url.unix_socket or f"{url.host}:{url.port}"
+    if code == 1045:
+        who = re.search(r"for user (\S+)", text)
+        user = who.group(1) if who else f"'{url.user}'"
+        return f"access denied for user {user} — check the database password"
+    if code == 1044:
+        return f"user '{url.user}' may not use database `{url.database}`"
+    if code == 1049:
+        return f"database `{url.database}` does not exist on {where}"
+    if code == 2003:
+        reason = re.search(r"\((?:\[Errno -?\d+\] )?([^()]*)\)\s*$", text)
+        detail = reason.group(1).lower() if reason else text
+        return f"cannot connect to MySQL at {where}: {detail}"
+    if code in (2006, 2013, 2014):
+        return f"lost the connection to MySQL at {where}: {text}"
+    if code in (1969, 3024):
+        return "a monitoring query ran past the timeout and was stopped by the server"
+    return f"MySQL error {code}: {text}" if code else describe_error(exc)
+
+
+def _schema_problem(table: str, database: str, exc: BaseException) -> str | None:
+    """A clear message when ``exc`` says the table or a column is missing; else None."""
+    text = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
+    code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
+    if code == 1146 or text.startswith("no such table"):
+        return f"table `{table}` not found in {database}"
+    column = re.search(r"(?:Unknown column '([^']+)'|no such column: (\S+))", text)
+    if code == 1054 or column:
+        name = (column.group(1) or column.group(2)) if column else "?"
+        return f"table `{table}` has no column `{name}` in {database}"
+    if code in (1142, 1143):
+        return f"no permission to read table `{table}` in {database}"
+    return None
+
+
+def _database_name(url: DatabaseUrl) -> str:
+    return os.path.basename(url.database) if url.engine == "sqlite" else url.database
+
+
+def _scrub(message: str, url: DatabaseUrl) -> str:
+    """Belt and braces: no message ever carries the password."""
+    if len(url.password) >= 4:
+        return message.replace(url.password, "***")
+    return message
+
+
+def _epoch(value: Any) -> float:
+    """``failed_at`` (a datetime from MySQL, text from SQLite), written in UTC by Laravel."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return 0.0  # unreadable: too old to count
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC).timestamp()
+    return 0.0
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,378 @@
+"""DatabaseSource against a real MariaDB and a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from blazz_tui.settings import DatabaseConfig
+from blazz_tui.sources import database
+from blazz_tui.sources.database import DatabaseReading, DatabaseSource, QueueDepth
+from blazz_tui.transport.local import LocalTransport
+from tests.fixtures.mysql import (
+    SERVER,
+    TestDatabase,
+    drop_table,
+    execute,
+    insert_account,
+    insert_accounts,
+    insert_failed_jobs,
+    insert_jobs,
+)
+
+
+async def poll(url: str, watch: tuple[str, ...] = (), **config: int) -> DatabaseReading:
+    source = DatabaseSource(DatabaseConfig(url=url, **config), LocalTransport(), watch=watch)
+    try:
+        return await source.read()
+    finally:
+        await source.close()
+
+
+def queue(reading: DatabaseReading, name: str) -> QueueDepth:
+    return {q.name: q for q in reading.queues}[name]
+
+
+# -- queues ---------------------------------------------------------------------------------
+
+
+async def test_pending_reserved_and_delayed_are_counted_separately(blazz_db: TestDatabase) -> None:
+    with blazz_db.connection() as conn:
+        insert_jobs(conn, "whatsapp-high", 2, reserved=True)
+        insert_jobs(conn, "whatsapp-high", 5)
+        insert_jobs(conn, "whatsapp-high", 3, delay=600)
+        insert_jobs(conn, "whatsapp-high", 1, delay=-30)  # was delayed, ready now
+    reading = await poll(blazz_db.url)
+    assert reading.error is None and reading.ok
+    assert reading.engine == blazz_db.engine
+    q = queue(reading, "whatsapp-high")
+    assert (q.pending, q.reserved, q.delayed, q.capped, q.sampled) == (6, 2, 3, False, False)
+
+
+async def test_queues_are_discovered_from_the_jobs_table(blazz_db: TestDatabase) -> None:
+    with blazz_db.connection() as conn:
+        for name in ("default", "messaging", "whatsapp-urgent"):
+            insert_jobs(conn, name)
+    reading = await poll(blazz_db.url)
+    assert [q.name for q in reading.queues] == ["default", "messaging", "whatsapp-urgent"]
+
+
+async def test_watched_queue_without_jobs_appears_with_zeros(blazz_db: TestDatabase) -> None:
+    with blazz_db.connection() as conn:
+        insert_jobs(conn, "default")
+    reading = await poll(blazz_db.url, watch=("whatsapp-high",))
+    assert [q.name for q in reading.queues] == ["whatsapp-high", "default"]
+    assert queue(reading, "whatsapp-high") == QueueDepth("whatsapp-high")
+
+
+async def test_oldest_pending_is_the_creation_time_of_the_oldest_ready_job(
+        blazz_db: TestDatabase) -> None:
+    now = time.time()
+    with blazz_db.connection() as conn:
+        insert_jobs(conn, "default", reserved=True, created_at=now - 900)
+        insert_jobs(conn, "default", delay=600, created_at=now - 800)
+        insert_jobs(conn, "default", created_at=now - 420)
+        insert_jobs(conn, "default", created_at=now - 10)
+    q = queue(await poll(blazz_db.url), "default")
+    assert q.oldest_pending_at == pytest.approx(now - 420, abs=1)
+
+
+async def test_queue_with_only_reserved_jobs_has_no_oldest_pending(blazz_db: TestDatabase) -> None:
+    with blazz_db.connection() as conn:
+        insert_jobs(conn, "default", 2, reserved=True)
+    q = queue(await poll(blazz_db.url), "default")
+    assert (q.pending, q.reserved, q.oldest_pending_at) == (0, 2, None)
+
+
+async def test_counts_are_capped_and_flagged(blazz_db: TestDatabase,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(database, "HEAD_WINDOW", 5)
+    with blazz_db.connection() as conn:
+        insert_jobs(conn, "campaign", 30)
+        insert_jobs(conn, "small", 8)
+    reading = await poll(blazz_db.url, count_cap=20)
+    assert (queue(reading, "campaign").pending, queue(reading, "campaign").capped) == (20, True)
+    assert (queue(reading, "small").pending, queue(reading, "small").capped) == (8, False)
+
+
+async def test_queue_longer_than_the_head_is_marked_sampled(
+        blazz_db: TestDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(database, "HEAD_WINDOW", 5)
+    with blazz_db.connection() as conn:
+        insert_jobs(conn, "default", 2, reserved=True)
+        insert_jobs(conn, "default", 10)
+    q = queue(await poll(blazz_db.url), "default")
+    assert (q.pending, q.reserved, q.sampled) == (10, 2, True)
+
+
+async def test_oldest_pending_is_found_behind_a_block_of_delayed_jobs(
+        blazz_db: TestDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(database, "HEAD_WINDOW", 5)
+    now = time.time()
+    with blazz_db.connection() as conn:
+        insert_jobs(conn, "default", 8, delay=3600, created_at=now - 1000)
+        insert_jobs(conn, "default", 3, created_at=now - 300)
+    q = queue(await poll(blazz_db.url), "default")
+    assert q.oldest_pending_at == pytest.approx(now - 300, abs=1)
+
+
+async def capped_then_drained(db: TestDatabase, delete: str) -> list[DatabaseReading]:
+    """Three polls of a 50-job queue with count_cap 20: before, again, after ``delete``."""
+    with db.connection() as conn:
+        insert_jobs(conn, "campaign", 50)
+    source = DatabaseSource(DatabaseConfig(url=db.url, count_cap=20), LocalTransport())
+    try:
+        readings = [await source.read(), await source.read()]
+        db.execute(f"DELETE FROM jobs WHERE {delete}")
+        readings.append(await source.read())
+    finally:
+        await source.close()
+    return readings
+
+
+async def test_capped_queue_is_not_recounted_until_workers_pass_its_anchor(
+        blazz_db: TestDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(database, "HEAD_WINDOW", 5)
+    first, second, third = await capped_then_drained(blazz_db, "id <= 40")  # oldest first
+    assert queue(first, "campaign").capped and queue(second, "campaign").capped
+    assert second.queries == 4  # the steady few: no bounded count
+    assert (queue(third, "campaign").pending, queue(third, "campaign").capped) == (10, False)
+
+
+async def test_capped_queue_is_recounted_when_its_count_is_due(
+        blazz_db: TestDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(database, "HEAD_WINDOW", 5)
+    monkeypatch.setattr(database, "RECOUNT_EVERY", 0.0)
+    *_, third = await capped_then_drained(blazz_db, "id > 10")  # not the way workers go
+    assert (queue(third, "campaign").pending, queue(third, "campaign").capped) == (10, False)
+
+
+async def test_a_steady_poll_sends_the_same_few_statements_for_any_number_of_queues(
+        blazz_db: TestDatabase) -> None:
+    with blazz_db.connection() as conn:
+        for i in range(12):
+            insert_jobs(conn, f"queue-{i}", 3)
+    source = DatabaseSource(DatabaseConfig(url=blazz_db.url), LocalTransport())
+    try:
+        await source.read()
+        steady = await source.read()
+    finally:
+        await source.close()
+    # queue names, queue heads, failed_jobs id range, accounts
+    assert steady.queries == 4
+
+
+# -- failed jobs and accounts ---------------------------------------------------------------
+
+
+async def test_failed_jobs_are_counted_in_total_and_per_queue_for_the_last_hour(
+        blazz_db: TestDatabase) -> None:
+    with blazz_db.connection() as conn:
+        insert_jobs(conn, "default")
+        insert_failed_jobs(conn, "default", 2, failed_at=time.time() - 7200)
+        insert_failed_jobs(conn, "default", 3)
+        insert_failed_jobs(conn, "whatsapp-high", 1, failed_at=time.time() - 60)
+    reading = await poll(blazz_db.url)
+    assert (reading.failed_total, reading.failed_total_capped) == (6, False)
+    assert queue(reading, "default").failed_last_hour == 3
+    # a queue whose jobs all failed still shows, so its failures count
+    assert queue(reading, "whatsapp-high") == QueueDepth("whatsapp-high", failed_last_hour=1)
+
+
+async def test_failures_between_polls_are_added_and_a_flush_is_noticed(
+        blazz_db: TestDatabase) -> None:
+    source = DatabaseSource(DatabaseConfig(url=blazz_db.url), LocalTransport())
+    try:
+        with blazz_db.connection() as conn:
+            insert_failed_jobs(conn, "default", 2)
+            first = await source.read()
+            insert_failed_jobs(conn, "default", 1)
+            insert_failed_jobs(conn, "whatsapp-high", 1, failed_at=time.time() - 5000)
+            second = await source.read()
+            execute(conn, "DELETE FROM failed_jobs")
+            flushed = await source.read()
+    finally:
+        await source.close()
+    assert (first.failed_total, queue(first, "default").failed_last_hour) == (2, 2)
+    assert (second.failed_total, queue(second, "default").failed_last_hour) == (4, 3)
+    assert "whatsapp-high" not in [q.name for q in second.queues]  # its failure is too old
+    assert (flushed.failed_total, [q.name for q in flushed.queues]) == (0, [])
+
+
+async def test_failed_total_is_capped_and_flagged(blazz_db: TestDatabase) -> None:
+    with blazz_db.connection() as conn:
+        insert_failed_jobs(conn, "default", 12)
+    reading = await poll(blazz_db.url, count_cap=10)
+    assert (reading.failed_total, reading.failed_total_capped) == (10, True)
+
+
+async def test_connected_accounts_are_read_with_their_assigned_instance(
+        blazz_db: TestDatabase) -> None:
+    with blazz_db.connection() as conn:
+        kept = insert_account(conn, instance_url="http://127.0.0.1:3002", session_id="s1")
+        insert_account(conn, instance_url=None)
+        insert_account(conn, instance_url="")
+        insert_account(conn, status="disconnected", instance_url="http://127.0.0.1:3001")
+    reading = await poll(blazz_db.url)
+    assert len(reading.accounts) == 3 and not reading.accounts_truncated
+    assert reading.accounts[0].uuid == kept
+    assert reading.accounts[0].session_id == "s1"
+    assert reading.accounts[0].assigned_instance_url == "http://127.0.0.1:3002"
+    assert reading.accounts_unassigned == 2
+
+
+async def test_accounts_beyond_the_limit_are_truncated(blazz_db: TestDatabase) -> None:
+    with blazz_db.connection() as conn:
+        insert_accounts(conn, 6)
+    reading = await poll(blazz_db.url, accounts_limit=4)
+    assert (len(reading.accounts), reading.accounts_truncated) == (4, True)
+
+
+# -- schema problems --------------------------------------------------------------------------
+
+
+async def test_missing_jobs_table_is_reported_not_raised(blazz_db: TestDatabase) -> None:
+    with blazz_db.connection() as conn:
+        drop_table(conn, "jobs")
+        insert_failed_jobs(conn, "default")
+        insert_accounts(conn, 2)
+    reading = await poll(blazz_db.url)
+    name = blazz_db.name if blazz_db.engine == "mysql" else "database.sqlite"
+    assert reading.error is None
+    assert reading.jobs_error == f"table `jobs` not found in {name}"
+    assert (reading.failed_total, len(reading.accounts)) == (1, 2)
+
+
+async def test_missing_failed_jobs_and_accounts_tables_are_reported_not_raised(
+        blazz_db: TestDatabase) -> None:
+    with blazz_db.connection() as conn:
+        drop_table(conn, "failed_jobs")
+        drop_table(conn, "whatsapp_accounts")
+        insert_jobs(conn, "default", 2)
+    reading = await poll(blazz_db.url)
+    assert reading.error is None and queue(reading, "default").pending == 2
+    assert reading.failed_error is not None and "`failed_jobs` not found" in reading.failed_error
+    assert reading.accounts_error is not None
+    assert "`whatsapp_accounts` not found" in reading.accounts_error
+
+
+async def test_missing_column_is_reported_not_raised(blazz_db: TestDatabase) -> None:
+    with blazz_db.connection() as conn:
+        drop_table(conn, "whatsapp_accounts")
+        execute(conn, "CREATE TABLE whatsapp_accounts (id INTEGER PRIMARY KEY, uuid VARCHAR(36), "
+                      "status VARCHAR(32))")
+    reading = await poll(blazz_db.url)
+    assert reading.error is None
+    assert reading.accounts_error is not None
+    assert "has no column" in reading.accounts_error
+
+
+# -- connection failures --------------------------------------------------------------------
+
+
+async def test_wrong_password_gives_error_without_the_password(mysql_db: TestDatabase) -> None:
+    password = "Hunter2-not-the-password"
+    url = mysql_db.url.replace("://root@", f"://root:{password}@")
+    reading = await poll(url)
+    assert reading.error is not None and not reading.ok
+    assert reading.error.startswith("access denied for user 'root'@")
+    assert reading.error.endswith("check the database password")
+    assert password not in repr(reading)
+
+
+async def test_unknown_database_gives_error(mysql_db: TestDatabase) -> None:
+    reading = await poll(f"{SERVER}/blazz_no_such_db")
+    assert reading.error == "database `blazz_no_such_db` does not exist on 127.0.0.1:3306"
+
+
+async def test_server_down_gives_error() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # free, and nothing listens once closed
+    reading = await poll(f"mysql://root@127.0.0.1:{port}/blazz")
+    assert reading.error == f"cannot connect to MySQL at 127.0.0.1:{port}: connection refused"
+    assert not reading.has_data
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A fake, named as such: a port that accepts connections and never says a word, as a
+    hung server does (a real MariaDB cannot be made to hang on cue)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield listener.getsockname()[1]
+
+
+async def test_silent_server_times_out(silent_server: int) -> None:
+    source = DatabaseSource(DatabaseConfig(url=f"mysql://root@127.0.0.1:{silent_server}/blazz"),
+                            LocalTransport(), timeout=1)
+    reading = await source.read()
+    await source.close()
+    assert reading.error is not None and "timed out" in reading.error
+
+
+async def test_missing_sqlite_file_is_an_error_and_is_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "database.sqlite"
+    reading = await poll(f"sqlite:///{path}")
+    assert reading.error == f"SQLite database file not found: {path}"
+    assert not path.exists()
+
+
+async def test_bad_url_gives_error() -> None:
+    reading = await poll("postgres://root@127.0.0.1/blazz")
+    assert reading.error is not None and "unsupported database URL scheme" in reading.error
+
+
+async def test_connection_is_kept_between_polls_and_closed_by_close(
+        mysql_db: TestDatabase) -> None:
+    source = DatabaseSource(DatabaseConfig(url=mysql_db.url), LocalTransport())
+    try:
+        await source.read()
+        after_first = mysql_processes(mysql_db)
+        await source.read()
+        after_second = mysql_processes(mysql_db)
+    finally:
+        await source.close()
+    assert len(after_first) == 1 and after_second == after_first
+    assert mysql_processes(mysql_db) == []
+
+
+async def test_lost_connection_recovers_on_the_next_poll(blazz_db: TestDatabase) -> None:
+    source = DatabaseSource(DatabaseConfig(url=blazz_db.url), LocalTransport())
+    try:
+        assert (await source.read()).ok
+        if blazz_db.engine == "mysql":
+            for (pid,) in mysql_processes(blazz_db):
+                blazz_db.execute(f"KILL {int(pid)}")
+        else:
+            source._conn.close()  # noqa: SLF001 - SQLite has no server to drop us
+        broken = await source.read()
+        recovered = await source.read()
+    finally:
+        await source.close()
+    assert broken.error is not None
+    assert recovered.ok
+
+
+async def test_a_poll_still_running_is_not_overlapped(blazz_db: TestDatabase) -> None:
+    source = DatabaseSource(DatabaseConfig(url=blazz_db.url), LocalTransport())
+    try:
+        first = asyncio.ensure_future(source.read())
+        await asyncio.sleep(0)
+        second = await source.read()
+        assert (await first).ok
+    finally:
+        await source.close()
+    assert second.error == "the previous poll is still running (database slow)"
+
+
+def mysql_processes(db: TestDatabase) -> list[tuple[int]]:
+    rows = db.execute("SELECT id FROM information_schema.processlist WHERE db = ? "
+                      "AND id <> CONNECTION_ID()", (db.name,))
+    return [(int(r[0]),) for r in rows]
