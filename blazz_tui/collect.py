@@ -35,14 +35,16 @@ def build_sources(target: TargetConfig, transport: Transport) -> dict[str, Sourc
     poll = target.poll
     sources: dict[str, Source[Any]] = {}
     if target.supervisor:
-        sources["supervisor"] = SupervisorSource(target.supervisor, transport)
+        sources["supervisor"] = SupervisorSource(target.supervisor, transport,
+                                                 timeout=poll.supervisor.timeout)
     if target.instances:
         sources["instances"] = InstancesSource(target.instances, transport,
                                                poll.instances.timeout)
     if target.database is not None:
         sources["database"] = DatabaseSource(
             target.database, transport,
-            watch=target.queues.watch if target.queues.connection == "database" else ())
+            watch=target.queues.watch if target.queues.connection == "database" else (),
+            timeout=poll.database.timeout)
     if target.redis is not None:
         sources["redis"] = RedisSource(target.redis, transport,
                                        queue_names=target.queues.watch,

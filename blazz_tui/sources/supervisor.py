@@ -1,12 +1,27 @@
-"""Supervisor source: every process of one or more supervisord endpoints, over XML-RPC."""
+"""Supervisor source: every process of one or more supervisord endpoints, over XML-RPC.
+
+One ``system.multicall`` per endpoint and poll (getState, getSupervisorVersion,
+getAllProcessInfo, getAllConfigInfo), all endpoints concurrently, then one
+``transport.process_stats`` call for the CPU and memory of every running pid.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import http.client
+import shlex
+import socket
+import time
+import xmlrpc.client
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlsplit
+from xml.parsers.expat import ExpatError
 
-from blazz_tui.settings import SupervisorEndpoint
-from blazz_tui.sources.base import Reading
-from blazz_tui.transport.base import Transport
+from blazz_tui.settings import SupervisorEndpoint, redact_url
+from blazz_tui.sources.base import Reading, describe_error
+from blazz_tui.transport.base import ProcessStats, Transport, TransportError
 
 
 @dataclass(frozen=True)
@@ -63,15 +78,311 @@ class SupervisorReading(Reading):
         return tuple(p for e in self.endpoints for p in e.processes)
 
 
+# -- queue workers --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WorkerCommand:
+    connection: str | None
+    queues: tuple[str, ...]
+
+
+_WORKER_VERBS = frozenset({"queue:work", "queue:listen"})
+# Options of queue:work / queue:listen (and artisan's global --env) that take a value,
+# so ``--sleep 3`` does not make "3" look like the connection argument.
+_VALUE_OPTIONS = frozenset({"--name", "--queue", "--delay", "--backoff", "--max-jobs",
+                            "--max-time", "--memory", "--sleep", "--rest", "--timeout",
+                            "--tries", "--env"})
+_SHELL_STOPS = frozenset({"&&", "||", ";", "|", "&"})
+
+
+def parse_worker_command(command: str, default_queue: str = "default") -> WorkerCommand | None:
+    """``php artisan queue:work redis --queue=high,low`` → connection ``redis``, queues
+    ``("high", "low")``; None when the command runs no ``queue:work``/``queue:listen``."""
+    tokens = _split(command)
+    for i, token in enumerate(tokens):
+        if token in _WORKER_VERBS:
+            return _parse_worker_args(tokens[i + 1:], default_queue)
+    for token in tokens:  # sh -c "php artisan queue:work ...": look inside the script
+        if " " in token and any(verb in token for verb in _WORKER_VERBS):
+            return parse_worker_command(token, default_queue)
+    return None
+
+
+def _parse_worker_args(args: list[str], default_queue: str) -> WorkerCommand:
+    connection: str | None = None
+    queue_arg: str | None = None
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in _SHELL_STOPS or arg.startswith((">", "<", "2>")):
+            break
+        name, eq, value = arg.partition("=")
+        if name in _VALUE_OPTIONS and not eq:
+            value = args[i + 1] if i + 1 < len(args) else ""
+            i += 1
+        if name == "--queue":
+            queue_arg = value
+        elif not arg.startswith("-") and connection is None:
+            connection = arg
+        i += 1
+    queues = tuple(dict.fromkeys(q.strip() for q in (queue_arg or "").split(",") if q.strip()))
+    return WorkerCommand(connection, queues or (default_queue,))
+
+
+def _split(command: str) -> list[str]:
+    try:
+        return shlex.split(command)
+    except ValueError:  # unbalanced quotes: still find what can be found
+        return command.split()
+
+
+# -- XML-RPC with a timeout -----------------------------------------------------------------
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    """HTTP over a unix socket, with a timeout (supervisor's own connection has none)."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self._path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self._path)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+
+
+def rpc_proxy(target: str | tuple[str, int], username: str | None, password: str | None,
+              timeout: float, handler: str = "/RPC2") -> Any:
+    """A ``ServerProxy`` on supervisor's transport (basic auth, persistent connection) that
+    connects to a local unix socket path or a (host, port), with ``timeout`` seconds per
+    socket operation."""
+    from supervisor.xmlrpc import SupervisorTransport
+
+    if isinstance(target, str):
+        transport = SupervisorTransport(username, password, f"unix://{target}")
+        transport._get_connection = lambda: UnixHTTPConnection(target, timeout)
+    else:
+        host, port = target
+        transport = SupervisorTransport(username, password, f"http://{host}:{port}")
+        transport._get_connection = lambda: http.client.HTTPConnection(host, port,
+                                                                       timeout=timeout)
+    return xmlrpc.client.ServerProxy(f"http://127.0.0.1{handler}", transport=transport)
+
+
+_POLL_CALLS = ("supervisor.getState", "supervisor.getSupervisorVersion",
+               "supervisor.getAllProcessInfo", "supervisor.getAllConfigInfo")
+
+
+def _poll_endpoint(target: str | tuple[str, int], username: str | None,
+                   password: str | None, timeout: float, handler: str) -> list[Any]:
+    proxy = rpc_proxy(target, username, password, timeout, handler)
+    try:
+        results: list[Any] = proxy.system.multicall(
+            [{"methodName": m, "params": []} for m in _POLL_CALLS])
+    finally:
+        proxy("close")()
+    return results
+
+
+def _checked_build(build: Callable[[str, str, list[Any]], EndpointReading], name: str,
+                   url: str, results: list[Any]) -> EndpointReading:
+    """``build``, with an answer of the wrong shape turned into an XML-RPC ResponseError."""
+    try:
+        return build(name, url, results)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise xmlrpc.client.ResponseError(f"unexpected answer: {exc}") from exc
+
+
+def _fault(item: Any) -> xmlrpc.client.Fault | None:
+    if isinstance(item, dict) and "faultCode" in item:
+        return xmlrpc.client.Fault(item["faultCode"], item.get("faultString", ""))
+    return None
+
+
+# -- the source -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Target:
+    """Where one endpoint is, as parsed from its configured URL."""
+
+    unix_path: str | None
+    host: str
+    port: int
+    handler: str
+    username: str | None
+    password: str | None
+
+
+def _parse_endpoint(ep: SupervisorEndpoint) -> _Target:
+    if ep.url.startswith("unix://"):
+        return _Target(ep.url[len("unix://"):], "", 0, "/RPC2", ep.username, ep.password)
+    parts = urlsplit(ep.url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise ValueError(f"unsupported supervisor URL {redact_url(ep.url)} "
+                         "(use unix:///path/to/supervisor.sock or http://host:9001/RPC2)")
+    return _Target(None, parts.hostname, parts.port or 80, parts.path or "/RPC2",
+                   ep.username if ep.username is not None else parts.username,
+                   ep.password if ep.password is not None else parts.password)
+
+
 class SupervisorSource:
     name = "supervisor"
 
     def __init__(self, endpoints: tuple[SupervisorEndpoint, ...], transport: Transport,
-                 default_queue: str = "default") -> None:
-        raise NotImplementedError
+                 default_queue: str = "default", *, timeout: float = 3.0) -> None:
+        self.endpoints = endpoints
+        self.transport = transport
+        self.default_queue = default_queue
+        self.timeout = timeout
+        """Seconds per socket operation of one XML-RPC exchange."""
 
     async def read(self) -> SupervisorReading:
-        raise NotImplementedError
+        attempted, clock = time.time(), time.perf_counter()
+        readings = await asyncio.gather(*(self._read_endpoint(ep) for ep in self.endpoints))
+        readings = await self._add_process_stats(list(readings))
+        latency = time.perf_counter() - clock
+        failed = [r for r in readings if r.error is not None]
+        if readings and len(failed) == len(readings):
+            error = failed[0].error if len(failed) == 1 else (
+                "every supervisord is down: " + "; ".join(f"{r.name}: {r.error}" for r in failed))
+            return SupervisorReading(endpoints=tuple(readings), error=error,
+                                     attempted_at=attempted, latency=latency)
+        return SupervisorReading(endpoints=tuple(readings), fetched_at=time.time(),
+                                 attempted_at=attempted, latency=latency)
 
     def failed(self, error: str, attempted_at: float, latency: float) -> SupervisorReading:
         return SupervisorReading.failed(error, attempted_at, latency)
+
+    async def close(self) -> None:
+        """Nothing to release: each poll opens and closes its own connections."""
+
+    # -- one endpoint ------------------------------------------------------------------------
+
+    async def _read_endpoint(self, ep: SupervisorEndpoint) -> EndpointReading:
+        url = redact_url(ep.url)
+        attempted, clock = time.time(), time.perf_counter()
+        try:
+            target = _parse_endpoint(ep)
+        except ValueError as exc:
+            return EndpointReading(name=ep.name, url=url, error=str(exc), attempted_at=attempted)
+        try:
+            address = await self._address(target)
+            results = await asyncio.to_thread(_poll_endpoint, address, target.username,
+                                              target.password, self.timeout, target.handler)
+            reading = _checked_build(self._build, ep.name, url, results)
+        except (OSError, xmlrpc.client.Error, http.client.HTTPException, ExpatError) as exc:
+            reading = EndpointReading(name=ep.name, url=url,
+                                      error=self._message(exc, url, target))
+        return replace(reading, attempted_at=attempted, latency=time.perf_counter() - clock,
+                       fetched_at=time.time() if reading.error is None else 0.0)
+
+    async def _address(self, target: _Target) -> str | tuple[str, int]:
+        if target.unix_path is not None:
+            return await self.transport.unix_endpoint(target.unix_path)
+        return await self.transport.tcp_endpoint(target.host, target.port)
+
+    def _build(self, name: str, url: str, results: list[Any]) -> EndpointReading:
+        if len(results) != len(_POLL_CALLS):
+            raise xmlrpc.client.ResponseError(f"multicall returned {len(results)} results")
+        state, version, infos, configs = results
+        for item in (state, version, infos):
+            fault = _fault(item)
+            if fault is not None:
+                raise fault
+        commands = {} if _fault(configs) else {
+            (c.get("group"), c.get("name")): str(c.get("command", "")) for c in configs}
+        processes = tuple(self._process(name, info, commands) for info in infos)
+        return EndpointReading(name=name, url=url, state=str(state.get("statename", "")),
+                               version=str(version), processes=processes)
+
+    def _process(self, endpoint: str, info: dict[str, Any],
+                 commands: dict[tuple[Any, Any], str]) -> ProcessInfo:
+        pid, start = int(info.get("pid") or 0), float(info.get("start") or 0)
+        now = float(info.get("now") or 0)
+        command = commands.get((info.get("group"), info.get("name")), "")
+        return self._with_command(ProcessInfo(
+            endpoint=endpoint, group=str(info.get("group", "")), name=str(info.get("name", "")),
+            state=str(info.get("statename", "UNKNOWN")), pid=pid, start=start,
+            uptime=max(0.0, now - start) if pid and start and now else 0.0,
+            exit_status=int(info.get("exitstatus") or 0),
+            spawn_error=str(info.get("spawnerr") or ""),
+            description=str(info.get("description") or "")), command)
+
+    def _with_command(self, proc: ProcessInfo, command: str) -> ProcessInfo:
+        worker = parse_worker_command(command, self.default_queue) if command else None
+        if worker is None:
+            return replace(proc, command=command, queue_connection=None, queues=())
+        return replace(proc, command=command, queue_connection=worker.connection,
+                       queues=worker.queues)
+
+    # -- errors an operator can act on -------------------------------------------------------
+
+    def _message(self, exc: BaseException, url: str, target: _Target) -> str:
+        path = target.unix_path
+        if isinstance(exc, FileNotFoundError) and path is not None:
+            return f"no supervisord at {url} (socket not found)"
+        if isinstance(exc, PermissionError) and path is not None:
+            return (f"permission denied on {path} — the socket is usually root-only (0700); "
+                    "run as root or set chmod/chown in [unix_http_server]")
+        if isinstance(exc, ConnectionRefusedError):
+            hint = "stale socket: supervisord is not running" if path else "connection refused"
+            return f"no supervisord at {url} ({hint})"
+        if isinstance(exc, TimeoutError):
+            return f"supervisord at {url} did not answer within {self.timeout:g} s"
+        if isinstance(exc, xmlrpc.client.ProtocolError):
+            return _http_message(exc, target)
+        if isinstance(exc, xmlrpc.client.Fault):
+            return f"supervisord at {url} refused the request: {exc.faultString}"
+        if isinstance(exc, TransportError):
+            return f"cannot reach {url}: {describe_error(exc)}"
+        if isinstance(exc, OSError):
+            return f"{url}: {describe_error(exc)}"
+        return f"{url} did not answer like supervisord ({describe_error(exc)[:100]})"
+
+    # -- cpu and memory ----------------------------------------------------------------------
+
+    async def _add_process_stats(self, readings: list[EndpointReading]) -> list[EndpointReading]:
+        pids = sorted({p.pid for r in readings for p in r.processes if p.pid > 0})
+        if not pids:
+            return readings
+        try:
+            stats = await self.transport.process_stats(pids)
+        except OSError:
+            return readings  # the processes still show, without CPU and memory
+        return [replace(r, processes=tuple(self._stat(p, stats) for p in r.processes))
+                if r.processes else r for r in readings]
+
+    def _stat(self, proc: ProcessInfo, stats: dict[int, ProcessStats]) -> ProcessInfo:
+        st = stats.get(proc.pid) if proc.pid > 0 else None
+        if st is None or not _same_process(proc.command, st.cmdline):
+            return proc
+        proc = replace(proc, cpu_percent=st.cpu_percent, rss=st.rss)
+        if not proc.command and st.cmdline:  # supervisord without getAllConfigInfo
+            proc = self._with_command(proc, shlex.join(st.cmdline))
+        return proc
+
+
+def _same_process(command: str, cmdline: tuple[str, ...]) -> bool:
+    """Whether the pid seen by the transport runs ``command``: a supervisord in a container
+    reports pids of its own namespace, which on the host belong to other processes."""
+    if not command:
+        return True
+    if not cmdline:
+        return False
+    wanted = {t.rsplit("/", 1)[-1] for t in _split(command)}
+    return any(t.rsplit("/", 1)[-1] in wanted for t in cmdline)
+
+
+def _http_message(exc: xmlrpc.client.ProtocolError, target: _Target) -> str:
+    if exc.errcode == 401:
+        if target.username is None:
+            return ("supervisord rejected the credentials (none configured: set username "
+                    "and password for this endpoint)")
+        return "supervisord rejected the credentials"
+    hint = f" (is {target.handler} the XML-RPC path?)" if exc.errcode == 404 else ""
+    return f"supervisord answered HTTP {exc.errcode} {exc.errmsg}{hint}"
