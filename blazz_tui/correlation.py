@@ -186,11 +186,13 @@ def queue_views(database: DatabaseReading | None, redis: RedisReading | None,
             depths[d.name] = QueueView(d.name, d.pending, d.reserved, d.delayed, d.capped, age,
                                        d.failed_last_hour)
 
-    supervisor_known = supervisor is not None and supervisor.has_data and any(
+    # A failed poll keeps the last good processes for display, but they prove nothing now:
+    # only a fresh reading can say a queue is (un)served.
+    supervisor_known = supervisor is not None and supervisor.ok and any(
         e.error is None for e in supervisor.endpoints)
     running: dict[str, list[str]] = {}
     idle: dict[str, list[str]] = {}
-    if supervisor is not None:
+    if supervisor is not None and supervisor_known:
         for proc in supervisor.processes:
             if proc.queue_connection not in (None, connection):
                 continue  # a worker on another connection serves none of these queues
