@@ -48,7 +48,8 @@ def build_sources(target: TargetConfig, transport: Transport) -> dict[str, Sourc
     if target.redis is not None:
         sources["redis"] = RedisSource(target.redis, transport,
                                        queue_names=target.queues.watch,
-                                       redis_queues=target.queues.connection == "redis")
+                                       redis_queues=target.queues.connection == "redis",
+                                       timeout=poll.redis.timeout)
     sources["host"] = HostSource(transport, target.disk_path)
     if target.ports:
         sources["ports"] = PortsSource(target.ports, transport, poll.ports.timeout)

@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import time
+from collections import deque
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import PurePosixPath
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from blazz_tui.settings import LogsConfig
-from blazz_tui.sources.base import Reading
+from blazz_tui.sources.base import Reading, describe_error
 from blazz_tui.transport.base import Transport
+
+MAX_PER_POLL = 4 * 1024 * 1024
+MAX_LINE = 16 * 1024
+KEEP = 2000
+MAX_DETAIL = 50
+SYNC_SEARCH = 16 * 1024 * 1024
+ERROR_LEVELS = {"ERROR", "CRITICAL", "ALERT", "EMERGENCY"}
+_LINE = re.compile(r"^\[(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})(\.\d+)?([+-]\d{2}:?\d{2}|Z)?\]"
+                   r" ([\w-]+)\.([A-Z]+): ?(.*)$")
+_SYNC = re.compile(r"WhatsApp Instance URL Sync completed(?::\s*(\d+) updated,\s*(\d+) verified)?")
 
 
 @dataclass(frozen=True)
 class LogEntry:
     file: str
     time: float | None
-    """Epoch seconds (None when the line has no Laravel timestamp)."""
     level: str
-    """DEBUG, INFO, NOTICE, WARNING, ERROR, CRITICAL, ALERT, EMERGENCY, or "" (plain line)."""
     message: str
     environment: str = ""
     detail: tuple[str, ...] = ()
-    """Continuation lines (stack trace) attached to this entry."""
 
 
 @dataclass(frozen=True)
 class SyncRun:
-    """A `WhatsApp Instance URL Sync completed: X updated, Y verified` line."""
     at: float
     updated: int | None
     verified: int | None
@@ -43,19 +55,167 @@ class LogFileState:
 class LogsReading(Reading):
     files: tuple[LogFileState, ...] = ()
     entries: tuple[LogEntry, ...] = ()
-    """The most recent entries over all files, oldest first (bounded)."""
     errors_last_minute: int = 0
     last_sync: SyncRun | None = None
+
+
+@dataclass
+class _Cursor:
+    inode: int
+    offset: int
+    partial: bytes = b""
+    searched_sync: bool = False
 
 
 class LogsSource:
     name = "logs"
 
     def __init__(self, config: LogsConfig, transport: Transport, app_dir: str) -> None:
-        raise NotImplementedError
+        self._config = config
+        self._transport = transport
+        self._app_dir = app_dir
+        try:
+            self._zone: ZoneInfo | None = ZoneInfo(config.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            self._zone = ZoneInfo("UTC")
+        self._cursors: dict[str, _Cursor] = {}
+        self._entries: deque[LogEntry] = deque(maxlen=KEEP)
+        self._errors: dict[str, deque[float]] = {}
+        self._last_sync: SyncRun | None = None
+
+    def _patterns(self) -> list[str]:
+        return [p if p.startswith(("/", "~")) else str(PurePosixPath(self._app_dir) / p)
+                for p in self._config.files]
 
     async def read(self) -> LogsReading:
-        raise NotImplementedError
+        started, clock = time.time(), time.perf_counter()
+        paths: list[str] = []
+        states: list[LogFileState] = []
+        for pattern in self._patterns():
+            try:
+                found = await self._transport.glob(pattern)
+            except OSError as exc:
+                states.append(LogFileState(pattern, error=describe_error(exc)))
+                continue
+            if not found and not any(c in pattern for c in "*?["):
+                states.append(LogFileState(pattern, error="no such file"))
+            paths += [p for p in found if p not in paths]
+        for path in paths:
+            states.append(await self._read_file(path, started))
+        now = time.time()
+        for times in self._errors.values():
+            while times and times[0] < now - 60:
+                times.popleft()
+        states = [replace(s, errors_last_minute=len(self._errors.get(s.path, ()))) for s in states]
+        if states and all(s.error for s in states) or not states:
+            error = "; ".join(f"{s.path}: {s.error}" for s in states[:3]) or \
+                "no log file matches " + ", ".join(self._patterns())
+            return LogsReading(files=tuple(states), error=error, attempted_at=started,
+                               latency=time.perf_counter() - clock)
+        return LogsReading(files=tuple(states), entries=tuple(self._entries),
+                           errors_last_minute=sum(s.errors_last_minute for s in states),
+                           last_sync=self._last_sync, fetched_at=started, attempted_at=started,
+                           latency=time.perf_counter() - clock)
+
+    async def _read_file(self, path: str, now: float) -> LogFileState:
+        try:
+            stat = await self._transport.stat(path)
+            cursor = self._cursors.get(path)
+            if cursor is None or cursor.inode != stat.inode or stat.size < cursor.offset:
+                first = cursor is None
+                start = max(0, stat.size - self._config.tail_bytes) if first else 0
+                cursor = _Cursor(stat.inode, start)
+                self._cursors[path] = cursor
+                if first and start > 0:  # started mid-line: drop up to the first newline
+                    cursor.partial = b""
+                    head = await self._transport.read_range(path, start, min(MAX_LINE,
+                                                                             stat.size - start))
+                    newline = head.find(b"\n")
+                    cursor.offset = start + (newline + 1 if newline >= 0 else len(head))
+            if stat.size > cursor.offset + MAX_PER_POLL:
+                cursor.offset, cursor.partial = stat.size - MAX_PER_POLL, b""
+            data = b""
+            if stat.size > cursor.offset:
+                data = await self._transport.read_range(path, cursor.offset,
+                                                        stat.size - cursor.offset)
+                cursor.offset += len(data)
+            self._ingest(path, cursor, data)
+            if not cursor.searched_sync:
+                cursor.searched_sync = True
+                if self._last_sync is None:
+                    await self._search_sync(path, cursor.offset)
+        except OSError as exc:
+            return LogFileState(path, error=describe_error(exc))
+        return LogFileState(path, size=stat.size)
+
+    def _ingest(self, path: str, cursor: _Cursor, data: bytes) -> None:
+        data = cursor.partial + data
+        lines = data.split(b"\n")
+        cursor.partial = lines.pop()
+        if len(cursor.partial) > MAX_LINE:
+            cursor.partial = cursor.partial[:MAX_LINE]
+        for raw in lines:
+            line = raw[:MAX_LINE].decode("utf-8", "replace").rstrip("\r")
+            if len(raw) > MAX_LINE:
+                line += " …[cut]"
+            self._add_line(path, line)
+
+    def _add_line(self, path: str, line: str) -> None:
+        match = _LINE.match(line)
+        if match is None:
+            last = self._entries[-1] if self._entries else None
+            if last is not None and last.file == path and last.level and line.strip() \
+                    and len(last.detail) < MAX_DETAIL:
+                self._entries[-1] = replace(last, detail=last.detail + (line,))
+            elif line.strip():
+                self._entries.append(LogEntry(path, None, "", line))
+            return
+        stamp, _, _, env, level, message = match.groups()
+        at = self._parse_time(stamp, match.group(3))
+        entry = LogEntry(path, at, level, message, env)
+        self._entries.append(entry)
+        if level in ERROR_LEVELS and at is not None:
+            self._errors.setdefault(path, deque()).append(at)
+        self._note_sync(entry)
+
+    def _note_sync(self, entry: LogEntry) -> None:
+        sync = _SYNC.search(entry.message)
+        if sync is None or entry.time is None:
+            return
+        if self._last_sync is None or entry.time >= self._last_sync.at:
+            updated, verified = sync.groups()
+            self._last_sync = SyncRun(entry.time, int(updated) if updated else None,
+                                      int(verified) if verified else None, entry.file)
+
+    def _parse_time(self, stamp: str, offset: str | None) -> float | None:
+        try:
+            moment = datetime.fromisoformat(stamp.replace(" ", "T") + (
+                "+00:00" if offset == "Z" else (offset or "")))
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self._zone)
+        return moment.timestamp()
+
+    async def _search_sync(self, path: str, end: int) -> None:
+        """Look backwards for the last sync line once, beyond the first tail."""
+        chunk = 1024 * 1024
+        position = max(0, end - self._config.tail_bytes)
+        while position > 0 and end - position < SYNC_SEARCH:
+            start = max(0, position - chunk)
+            data = await self._transport.read_range(path, start, position - start + MAX_LINE)
+            for raw in reversed(data.split(b"\n")):
+                if b"Instance URL Sync completed" in raw:
+                    match = _LINE.match(raw.decode("utf-8", "replace"))
+                    if match:
+                        at = self._parse_time(match.group(1), match.group(3))
+                        if at is not None:
+                            self._note_sync(LogEntry(path, at, match.group(5), match.group(6)))
+                            return
+            position = start
 
     def failed(self, error: str, attempted_at: float, latency: float) -> LogsReading:
         return LogsReading.failed(error, attempted_at, latency)
+
+    async def close(self) -> None:
+        pass

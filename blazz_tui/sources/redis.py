@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import AuthenticationError, RedisError
 
 from blazz_tui.settings import RedisConfig
-from blazz_tui.sources.base import Reading
+from blazz_tui.sources.base import Reading, describe_error
 from blazz_tui.transport.base import Transport
 
 
@@ -34,12 +42,10 @@ class RedisReading(Reading):
     connected_clients: int = 0
     blocked_clients: int = 0
     keys_per_db: tuple[tuple[int, int], ...] = ()
-    """(db index, key count) from INFO keyspace."""
     instance_url_keys: int = 0
     instance_url_keys_capped: bool = False
     queues: tuple[RedisQueueDepth, ...] = ()
     commands: int = 0
-    """Commands this poll sent."""
 
     @property
     def lifetime_hit_rate(self) -> float | None:
@@ -51,11 +57,127 @@ class RedisSource:
     name = "redis"
 
     def __init__(self, config: RedisConfig, transport: Transport,
-                 queue_names: tuple[str, ...] = (), redis_queues: bool = False) -> None:
-        raise NotImplementedError
+                 queue_names: tuple[str, ...] = (), redis_queues: bool = False,
+                 timeout: float = 2.0) -> None:
+        self._config = config
+        self._transport = transport
+        self._queue_names = queue_names
+        self._redis_queues = redis_queues
+        self._timeout = timeout
+        parts = urlsplit(config.url)
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port or 6379
+        self._password = parts.password
+        self._db = int(parts.path.lstrip("/") or 0) if parts.path.lstrip("/").isdigit() else 0
+        self._clients: dict[int, Any] = {}
+
+    async def _client(self, db: int) -> Any:
+        client = self._clients.get(db)
+        if client is None:
+            host, port = await self._transport.tcp_endpoint(self._host, self._port)
+            # No client-side retries: a failed poll is data, and the next poll retries.
+            client = aioredis.Redis(host=host, port=port, db=db, password=self._password,
+                                    socket_timeout=self._timeout,
+                                    socket_connect_timeout=self._timeout,
+                                    retry=Retry(NoBackoff(), 0))
+            self._clients[db] = client
+        return client
 
     async def read(self) -> RedisReading:
-        raise NotImplementedError
+        started, clock = time.time(), time.perf_counter()
+        try:
+            reading = await self._read(started)
+        except (RedisError, OSError) as exc:
+            await self.close()
+            message = _describe(exc)
+            if self._password:
+                message = message.replace(self._password, "***")
+            return RedisReading.failed(message, started, time.perf_counter() - clock)
+        return RedisReading(**reading, fetched_at=started, attempted_at=started,
+                            latency=time.perf_counter() - clock)
+
+    async def _read(self, started: float) -> dict[str, Any]:
+        main = await self._client(self._db)
+        info = await main.info()
+        commands = 1
+        keys, capped, sent = await self._count_instance_keys()
+        commands += sent
+        queues: tuple[RedisQueueDepth, ...] = ()
+        if self._redis_queues and self._queue_names:
+            queues = await self._queue_depths(main)
+            commands += 1
+        keyspace = tuple(
+            (int(name[2:]), int(value.get("keys", 0)) if isinstance(value, dict) else 0)
+            for name, value in info.items() if name.startswith("db") and name[2:].isdigit())
+        return {
+            "version": str(info.get("redis_version", "")),
+            "run_id": str(info.get("run_id", "")),
+            "uptime": float(info.get("uptime_in_seconds", 0)),
+            "keyspace_hits": int(info.get("keyspace_hits", 0)),
+            "keyspace_misses": int(info.get("keyspace_misses", 0)),
+            "total_commands": int(info.get("total_commands_processed", 0)),
+            "ops_per_sec": float(info.get("instantaneous_ops_per_sec", 0)),
+            "evicted_keys": int(info.get("evicted_keys", 0)),
+            "expired_keys": int(info.get("expired_keys", 0)),
+            "used_memory": int(info.get("used_memory", 0)),
+            "maxmemory": int(info.get("maxmemory", 0)),
+            "maxmemory_policy": str(info.get("maxmemory_policy", "")),
+            "connected_clients": int(info.get("connected_clients", 0)),
+            "blocked_clients": int(info.get("blocked_clients", 0)),
+            "keys_per_db": keyspace,
+            "instance_url_keys": keys,
+            "instance_url_keys_capped": capped,
+            "queues": queues,
+            "commands": commands,
+        }
+
+    async def _count_instance_keys(self) -> tuple[int, bool, int]:
+        cache = await self._client(self._config.cache_db)
+        cursor, found, visited, sent = 0, 0, 0, 0
+        while True:
+            cursor, batch = await cache.scan(cursor=cursor, match="*whatsapp_instance_url_*",
+                                             count=1000)
+            sent += 1
+            found += len(batch)
+            visited += 1000
+            if cursor == 0:
+                return found, False, sent
+            if visited >= self._config.scan_limit:
+                return found, True, sent
+
+    async def _queue_depths(self, client: Any) -> tuple[RedisQueueDepth, ...]:
+        prefix = self._config.key_prefix
+        pipe = client.pipeline(transaction=False)
+        for name in self._queue_names:
+            key = f"{prefix}queues:{name}"
+            pipe.llen(key)
+            pipe.zcard(f"{key}:reserved")
+            pipe.zcard(f"{key}:delayed")
+        values = await pipe.execute()
+        return tuple(RedisQueueDepth(name, int(values[3 * i]), int(values[3 * i + 1]),
+                                     int(values[3 * i + 2]))
+                     for i, name in enumerate(self._queue_names))
 
     def failed(self, error: str, attempted_at: float, latency: float) -> RedisReading:
         return RedisReading.failed(error, attempted_at, latency)
+
+    async def close(self) -> None:
+        clients, self._clients = self._clients, {}
+        for client in clients.values():
+            try:
+                await client.aclose()
+            except (RedisError, OSError):
+                pass
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    if "Connection refused" in text or "Error 111 " in text:
+        return "connection refused"
+    if "Connection closed by server" in text:
+        return "connection closed by server"
+    if "Timeout" in type(exc).__name__ or "timed out" in text.lower():
+        return "timed out"
+    if isinstance(exc, AuthenticationError) or "NOAUTH" in text or "WRONGPASS" in text:
+        return "authentication failed — check the Redis password"
+    return describe_error(exc)

@@ -1,0 +1,149 @@
+"""The logs source on real files: tailing, rotation, truncation, bad bytes, Laravel parsing."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from blazz_tui.settings import LogsConfig
+from blazz_tui.sources.logs import LogsSource
+from blazz_tui.transport.local import LocalTransport
+
+
+def now_stamp(offset: float = 0.0) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() + offset))
+
+
+def logs(directory: Path, *files: str, tail: int = 256 * 1024) -> LogsSource:
+    return LogsSource(LogsConfig(files=files or ("*.log",), tail_bytes=tail),
+                      LocalTransport(), str(directory))
+
+
+async def test_laravel_lines_are_parsed_and_stack_traces_folded(tmp_path: Path) -> None:
+    (tmp_path / "laravel.log").write_text(
+        f"[{now_stamp()}] production.ERROR: Send failed {{\"account\":1}}\n"
+        "[stacktrace]\n#0 /www/app/Services/Send.php(42): send()\n#1 {main}\n"
+        f"[{now_stamp()}] production.INFO: Session rediscovered\n")
+    reading = await logs(tmp_path).read()
+    first, second = reading.entries
+    assert (first.level, first.environment, first.message) == (
+        "ERROR", "production", 'Send failed {"account":1}')
+    assert first.detail == ("[stacktrace]", "#0 /www/app/Services/Send.php(42): send()",
+                            "#1 {main}")
+    assert (second.level, second.message) == ("INFO", "Session rediscovered")
+
+
+async def test_only_new_lines_are_read_after_the_first_poll(tmp_path: Path) -> None:
+    path = tmp_path / "laravel.log"
+    path.write_text(f"[{now_stamp()}] local.INFO: one\n")
+    src = logs(tmp_path)
+    await src.read()
+    with path.open("a") as f:
+        f.write(f"[{now_stamp()}] local.INFO: two\n")
+    assert [e.message for e in (await src.read()).entries] == ["one", "two"]
+
+
+async def test_a_partial_line_waits_for_its_newline(tmp_path: Path) -> None:
+    path = tmp_path / "laravel.log"
+    path.write_text(f"[{now_stamp()}] local.INFO: hal")
+    src = logs(tmp_path)
+    assert (await src.read()).entries == ()
+    with path.open("a") as f:
+        f.write("f done\n")
+    assert [e.message for e in (await src.read()).entries] == ["half done"]
+
+
+async def test_first_read_only_tails_the_end_of_a_big_file(tmp_path: Path) -> None:
+    path = tmp_path / "laravel.log"
+    with path.open("w") as f:
+        for i in range(20_000):
+            f.write(f"[{now_stamp()}] local.INFO: line {i}\n")
+    reading = await logs(tmp_path, tail=4096).read()
+    assert 0 < len(reading.entries) < 100
+    assert reading.entries[-1].message == "line 19999"
+    assert reading.entries[0].message.startswith("line ")  # never a cut first line
+
+
+async def test_rotation_starts_the_new_file_from_the_beginning(tmp_path: Path) -> None:
+    path = tmp_path / "laravel.log"
+    path.write_text(f"[{now_stamp()}] local.INFO: old\n")
+    src = logs(tmp_path)
+    await src.read()
+    os.rename(path, tmp_path / "laravel.log.1")
+    path.write_text(f"[{now_stamp()}] local.INFO: new\n")
+    messages = [e.message for e in (await src.read()).entries]
+    assert messages[-1] == "new"
+
+
+async def test_truncation_is_noticed(tmp_path: Path) -> None:
+    path = tmp_path / "laravel.log"
+    path.write_text(f"[{now_stamp()}] local.INFO: a long first line before truncation\n")
+    src = logs(tmp_path)
+    await src.read()
+    path.write_text(f"[{now_stamp()}] local.INFO: after\n")
+    assert (await src.read()).entries[-1].message == "after"
+
+
+async def test_invalid_utf8_and_very_long_lines_do_not_break_reading(tmp_path: Path) -> None:
+    path = tmp_path / "worker.log"
+    path.write_bytes(b"bad \xff\xfe bytes\n" + b"x" * 1_000_000 + b"\nafter\n")
+    reading = await logs(tmp_path, tail=2_000_000).read()
+    messages = [e.message for e in reading.entries]
+    assert messages[0] == "bad \ufffd\ufffd bytes"
+    assert messages[1].endswith("…[cut]") and len(messages[1]) < 20_000
+    assert messages[2] == "after"
+
+
+async def test_errors_in_the_last_minute_are_counted(tmp_path: Path) -> None:
+    (tmp_path / "laravel.log").write_text(
+        f"[{now_stamp(-600)}] local.ERROR: old\n"
+        f"[{now_stamp(-5)}] local.ERROR: recent\n"
+        f"[{now_stamp(-3)}] local.CRITICAL: recent too\n"
+        f"[{now_stamp(-2)}] local.WARNING: not an error\n")
+    assert (await logs(tmp_path).read()).errors_last_minute == 2
+
+
+async def test_the_last_sync_line_is_found_with_its_counts(tmp_path: Path) -> None:
+    (tmp_path / "laravel.log").write_text(
+        f"[{now_stamp(-600)}] local.INFO: WhatsApp Instance URL Sync completed: 1 updated, "
+        "2 verified\n"
+        f"[{now_stamp(-60)}] local.INFO: WhatsApp Instance URL Sync completed: 3 updated, "
+        "44 verified\n")
+    sync = (await logs(tmp_path).read()).last_sync
+    assert sync is not None and (sync.updated, sync.verified) == (3, 44)
+    assert abs(time.time() - 60 - sync.at) < 2
+
+
+async def test_a_sync_beyond_the_first_tail_is_found_by_searching_back(tmp_path: Path) -> None:
+    path = tmp_path / "laravel.log"
+    with path.open("w") as f:
+        f.write(f"[{now_stamp(-240)}] local.INFO: WhatsApp Instance URL Sync completed: "
+                "0 updated, 47 verified\n")
+        for i in range(50_000):
+            f.write(f"[{now_stamp()}] local.INFO: busy {i}\n")
+    sync = (await logs(tmp_path, tail=8192).read()).last_sync
+    assert sync is not None and sync.verified == 47
+
+
+async def test_a_new_daily_file_is_picked_up_by_the_glob(tmp_path: Path) -> None:
+    (tmp_path / "laravel-2026-11-24.log").write_text(f"[{now_stamp()}] local.INFO: monday\n")
+    src = logs(tmp_path, "laravel-*.log")
+    await src.read()
+    (tmp_path / "laravel-2026-11-25.log").write_text(f"[{now_stamp()}] local.INFO: tuesday\n")
+    reading = await src.read()
+    assert [e.message for e in reading.entries][-1] == "tuesday"
+    assert len(reading.files) == 2
+
+
+async def test_a_missing_file_is_a_file_state_not_a_failure(tmp_path: Path) -> None:
+    (tmp_path / "laravel.log").write_text(f"[{now_stamp()}] local.INFO: here\n")
+    reading = await logs(tmp_path, "laravel.log", "queue-default.log").read()
+    assert reading.error is None
+    states = {Path(f.path).name: f.error for f in reading.files}
+    assert states == {"laravel.log": None, "queue-default.log": "no such file"}
+
+
+async def test_nothing_readable_is_an_error_reading(tmp_path: Path) -> None:
+    reading = await logs(tmp_path, "nope.log").read()
+    assert reading.error is not None and "no such file" in reading.error
