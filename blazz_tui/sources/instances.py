@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
 
 from blazz_tui.settings import InstanceConfig
-from blazz_tui.sources.base import Reading
+from blazz_tui.sources.base import Reading, describe_error
 from blazz_tui.transport.base import Transport
+
+MAX_BODY = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -21,11 +30,8 @@ class InstanceReading(Reading):
     name: str = ""
     url: str = ""
     status: str | None = None
-    """The ``status`` field of /health (e.g. "healthy")."""
     active_sessions: int | None = None
-    """``activeSessions`` of /health."""
     sessions: tuple[HostedSession, ...] | None = None
-    """Sessions from /health/sessions; None when that endpoint did not answer usably."""
     sessions_error: str | None = None
     http_status: int | None = None
     uptime: float | None = None
@@ -45,15 +51,165 @@ class InstancesReading(Reading):
     instances: tuple[InstanceReading, ...] = ()
 
 
+class InstanceError(Exception):
+    """An instance answered, but not usably."""
+
+
 class InstancesSource:
     name = "instances"
 
     def __init__(self, instances: tuple[InstanceConfig, ...], transport: Transport,
                  timeout: float) -> None:
-        raise NotImplementedError
+        self._instances = instances
+        self._transport = transport
+        self._timeout = timeout
+        self._client: httpx.AsyncClient | None = None
 
     async def read(self) -> InstancesReading:
-        raise NotImplementedError
+        started, clock = time.time(), time.perf_counter()
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
+        readings = await asyncio.gather(*(self._read_one(i) for i in self._instances))
+        return InstancesReading(instances=tuple(readings), fetched_at=started,
+                                attempted_at=started, latency=time.perf_counter() - clock)
+
+    async def _read_one(self, cfg: InstanceConfig) -> InstanceReading:
+        started, clock = time.time(), time.perf_counter()
+        try:
+            return await asyncio.wait_for(self._fetch(cfg, started, clock), self._timeout)
+        except TimeoutError:
+            error = f"timed out after {self._timeout:g} s"
+        except (httpx.HTTPError, OSError) as exc:
+            error = _describe(exc)
+        except InstanceError as exc:
+            error = str(exc)
+        if cfg.api_key:
+            error = error.replace(cfg.api_key, "***")
+        return InstanceReading(name=cfg.name, url=cfg.url, error=error, attempted_at=started,
+                               latency=time.perf_counter() - clock)
+
+    async def _fetch(self, cfg: InstanceConfig, started: float,
+                     clock: float) -> InstanceReading:
+        base = await self._base_url(cfg.url)
+        headers = {"X-Api-Key": cfg.api_key} if cfg.api_key else {}
+        health_task = asyncio.create_task(self._get_json(f"{base}/health", headers, cfg.url))
+        sessions_task = asyncio.create_task(
+            self._get_json(f"{base}/health/sessions", headers, cfg.url))
+        try:
+            status_code, health = await health_task
+        except BaseException:
+            sessions_task.cancel()
+            raise
+        latency = time.perf_counter() - clock
+        if status_code != 200:
+            sessions_task.cancel()
+            raise InstanceError(f"/health answered HTTP {status_code}")
+        if not isinstance(health, dict):
+            sessions_task.cancel()
+            raise InstanceError("answered garbage: /health is not a JSON object")
+        sessions: tuple[HostedSession, ...] | None = None
+        sessions_error = None
+        try:
+            code, body = await sessions_task
+            if code != 200:
+                sessions_error = f"/health/sessions answered HTTP {code}"
+            else:
+                sessions = _sessions(body)
+                if sessions is None:
+                    sessions_error = "/health/sessions has no session list"
+        except InstanceError as exc:
+            sessions_error = str(exc)
+        except httpx.HTTPError as exc:
+            sessions_error = _describe(exc)
+        active = _int(health, "activeSessions", "active_sessions", "sessions")
+        memory = health.get("memory")
+        rss = _int(memory, "rss") if isinstance(memory, dict) else None
+        return InstanceReading(
+            name=cfg.name, url=cfg.url, status=_str(health.get("status")),
+            active_sessions=active, sessions=sessions, sessions_error=sessions_error,
+            http_status=status_code, uptime=_float(health.get("uptime")), memory_rss=rss,
+            fetched_at=started, attempted_at=started, latency=latency)
+
+    async def _base_url(self, url: str) -> str:
+        parts = urlsplit(url)
+        host = parts.hostname or "127.0.0.1"
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        real_host, real_port = await self._transport.tcp_endpoint(host, port)
+        return urlunsplit((parts.scheme or "http", f"{real_host}:{real_port}",
+                           parts.path.rstrip("/"), "", ""))
+
+    async def _get_json(self, url: str, headers: dict[str, str],
+                        original: str) -> tuple[int, Any]:
+        assert self._client is not None
+        host = urlsplit(original).netloc
+        async with self._client.stream("GET", url, headers={**headers, "Host": host}) as resp:
+            body = bytearray()
+            async for chunk in resp.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    raise InstanceError(f"answer larger than {MAX_BODY // (1024 * 1024)} MiB")
+            if resp.status_code != 200:
+                return resp.status_code, None
+            try:
+                return resp.status_code, json.loads(body)
+            except ValueError:
+                raise InstanceError(f"answered garbage: not JSON (starts with "
+                                    f"{bytes(body[:40])!r})") from None
 
     def failed(self, error: str, attempted_at: float, latency: float) -> InstancesReading:
         return InstancesReading.failed(error, attempted_at, latency)
+
+    async def close(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
+
+
+def _sessions(body: Any) -> tuple[HostedSession, ...] | None:
+    items = body.get("sessions") if isinstance(body, dict) else body
+    if isinstance(items, dict):
+        items = [{"sessionId": k, **(v if isinstance(v, dict) else {"status": v})}
+                 for k, v in items.items()]
+    if not isinstance(items, list):
+        return None
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        sid = item.get("sessionId") or item.get("session_id") or item.get("id")
+        status = item.get("status") or item.get("state") or ""
+        if sid:
+            out.append(HostedSession(str(sid), str(status).upper()))
+    return tuple(out)
+
+
+def _int(data: Any, *keys: str) -> int | None:
+    for key in keys:
+        value = data.get(key) if isinstance(data, dict) else None
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int | float):
+            return int(value)
+        if isinstance(value, list):
+            return len(value)
+    return None
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
+        else None
+
+
+def _str(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc).lower()
+        if "refused" in text or "all connection attempts failed" in text:
+            return "connection refused"
+        return f"cannot connect: {exc}"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    return describe_error(exc)
