@@ -55,8 +55,8 @@ async def run_check(config: Config, target_name: str | None = None,
         _save_state(history, state)
     elapsed = time.perf_counter() - started
     timed_out = deadline if collector.unfinished else None
-    status = Status.UNKNOWN if timed_out is not None and worst(checks) is not Status.CRITICAL \
-        else worst(checks)
+    # monitoring-plugins: a check that hits its timeout answers UNKNOWN, whatever it saw.
+    status = Status.UNKNOWN if timed_out is not None else worst(checks)
     return CheckResult(target.name, status, tuple(by_severity(checks)), snapshot, elapsed,
                        timed_out)
 
