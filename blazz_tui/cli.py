@@ -40,12 +40,23 @@ def build_parser() -> argparse.ArgumentParser:
                         help="collect once and write the snapshot: .json (every section), .svg, "
                              ".html or .txt (the dashboard rendered headless); - for JSON on "
                              "stdout")
+    parser.add_argument("--demo", action="store_true",
+                        help="start a simulated Blazz stack and watch it; it is stopped on exit")
+    parser.add_argument("--chaos", action="store_true",
+                        help="with --demo: inject and heal faults at random")
     parser.add_argument("--version", action="version", version=f"blazz-tui {__version__}")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sim"]:
+        from blazz_tui.sim.cli import main as sim_main
+
+        return sim_main(argv[1:])
     args = build_parser().parse_args(argv)
+    if args.demo:
+        return _demo(args)
     if args.timeout is not None and args.timeout <= 0:
         print("blazz-tui: -t/--timeout must be a positive number of seconds", file=sys.stderr)
         return UNKNOWN if args.check else 2
@@ -61,6 +72,51 @@ def main(argv: Sequence[str] | None = None) -> int:
         return UNKNOWN if args.check else 2
     for warning in config.warnings:
         print(f"blazz-tui: {warning}", file=sys.stderr)
+    if args.check or args.snapshot:
+        return asyncio.run(_one_shot(config, args))
+    return _dashboard(config, args)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """Start a simulated stack owned by this process, watch it, and always stop it: on a
+    normal exit, on Ctrl+C, on a crash — and the stack's keeper stops it by itself if this
+    process is killed outright."""
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from blazz_tui.sim.cli import StackError, launch, stop
+
+    if args.config:
+        print("blazz-tui: --demo watches its own stack; it takes no -c", file=sys.stderr)
+        return 2
+    root = Path(tempfile.mkdtemp(prefix="blazz-demo-"))
+    try:
+        if not (args.check or args.snapshot):
+            print("starting the simulated Blazz stack…", file=sys.stderr)
+        try:
+            layout = launch(root, owner=os.getpid(), chaos=args.chaos)
+        except StackError as exc:
+            print(f"blazz-tui: {exc}", file=sys.stderr)
+            return UNKNOWN if args.check else 1
+        args.config = str(layout.config_path)
+        args.demo = False
+        return main_with(args)
+    finally:
+        stop(root)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def main_with(args: argparse.Namespace) -> int:
+    """Everything after argument parsing, for a config given by path."""
+    try:
+        config = load_config(args.config)
+        config.target(args.target)
+    except (ConfigError, KeyError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) else str(exc)
+        print(f"blazz-tui: {message}", file=sys.stderr)
+        return UNKNOWN if args.check else 2
     if args.check or args.snapshot:
         return asyncio.run(_one_shot(config, args))
     return _dashboard(config, args)

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.mysql",
     "tests.fixtures.supervisord",
     "tests.fixtures.instances",
+    "tests.fixtures.stack",
 ]

@@ -37,24 +37,23 @@ def redis_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
 
 
 def _hit_rate(snap: Snapshot, t: Thresholds) -> Check:
+    """Judged over the last window only: the lifetime rate is cumulative since the server
+    started (or CONFIG RESETSTAT) and would hide a drop in the last minute."""
     r = snap.redis
     assert r is not None
     window = snap.cache
-    lifetime = r.lifetime_hit_rate
-    if window is not None and window.hit_rate is not None and window.lookups >= t.cache_min_lookups:
-        rate, label = window.hit_rate, f"last {duration(window.seconds)}"
-    elif lifetime is not None and (window is None or window.seconds == 0):
-        rate, label = lifetime, "since start (no earlier sample yet)"
-    else:
-        lookups = window.lookups if window else 0
+    lifetime = f"since start {percent(r.lifetime_hit_rate)}"
+    if window is None or window.seconds == 0:
         return Check("cache-hit-rate", Status.OK,
-                     f"too few lookups to judge ({lookups} in the last "
-                     f"{duration(window.seconds if window else 0)}); since start "
-                     f"{percent(lifetime)}", "redis")
-    status = lower(rate, t.cache_hit_warn, t.cache_hit_crit)
-    summary = f"{rate:.1f} % ({label}); since start {percent(lifetime)}"
-    if window is not None and window.reset_seen:
+                     f"window starts at the next poll; {lifetime}", "redis")
+    if window.hit_rate is None or window.lookups < t.cache_min_lookups:
+        return Check("cache-hit-rate", Status.OK,
+                     f"too few lookups to judge ({window.lookups} in the last "
+                     f"{duration(window.seconds)}); {lifetime}", "redis")
+    rate = window.hit_rate
+    summary = f"{rate:.1f} % over the last {duration(window.seconds)}; {lifetime}"
+    if window.reset_seen:
         summary += "; counters were reset (restart or CONFIG RESETSTAT)"
-    return Check("cache-hit-rate", status, summary, "redis",
-                 (Perf("cache_hit_rate", round(rate, 2), "%", f"{t.cache_hit_warn:g}:",
-                       f"{t.cache_hit_crit:g}:", 0, 100),))
+    return Check("cache-hit-rate", lower(rate, t.cache_hit_warn, t.cache_hit_crit), summary,
+                 "redis", (Perf("cache_hit_rate", round(rate, 2), "%", f"{t.cache_hit_warn:g}:",
+                                f"{t.cache_hit_crit:g}:", 0, 100),))

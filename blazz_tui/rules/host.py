@@ -10,6 +10,9 @@ from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
 
 
+MIN_CPU_WINDOW = 1.0
+
+
 def host_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
     h = snap.host
     if h is None:
@@ -18,8 +21,13 @@ def host_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
         yield Check("host", Status.UNKNOWN, f"host stats unavailable: {h.error}", "host")
         return
     s = h.stats
-    yield Check("host-cpu", upper(s.cpu_percent, t.cpu_warn, t.cpu_crit),
-                f"{s.cpu_percent:.0f} % of {s.cpu_count} CPUs", "host",
+    # A one-shot --check samples CPU over a fraction of a second, mostly its own start-up:
+    # too short to judge. The load average covers that case.
+    judged = s.cpu_window >= MIN_CPU_WINDOW
+    yield Check("host-cpu", upper(s.cpu_percent, t.cpu_warn, t.cpu_crit) if judged else
+                Status.OK, f"{s.cpu_percent:.0f} % of {s.cpu_count} CPUs"
+                + ("" if judged else f" over {s.cpu_window:.1f} s (too short to judge)"),
+                "host",
                 (Perf("cpu", s.cpu_percent, "%", f"{t.cpu_warn:g}", f"{t.cpu_crit:g}", 0, 100),))
     yield Check("host-memory", upper(s.memory_percent, t.memory_warn, t.memory_crit),
                 f"{s.memory_percent:.0f} % used ({size(s.memory_used)} of "

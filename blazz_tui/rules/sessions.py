@@ -109,7 +109,8 @@ def lost_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
             summary += f" (reachable instances; down: {', '.join(down)})"
     elif view.stranded_count:
         summary = (f"{plural(view.stranded_count, 'session')} not on any reachable instance "
-                   f"while {', '.join(down) or 'an instance'} is down"
+                   f"while {', '.join(down) or 'an instance'} "
+                   f"{'are' if len(down) > 1 else 'is'} down"
                    + (f"; {view.lost_count} lost" if view.lost_count else ""))
     else:
         examples = ", ".join(view.lost[:3])

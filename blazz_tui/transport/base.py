@@ -43,6 +43,8 @@ class HostStats:
     disk_used: int
     disk_percent: float
     boot_time: float
+    cpu_window: float = 0.0
+    """Seconds the CPU percentage covers (since the previous reading)."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ class LocalTransport:
         # Process objects between polls so per-process CPU is a real rate.
         self._procs: dict[int, psutil.Process] = {}
         psutil.cpu_percent(None)
+        self._cpu_since = time.monotonic()
 
     @property
     def name(self) -> str:
@@ -76,7 +77,9 @@ class LocalTransport:
         )
 
     async def host_stats(self, disk_path: str) -> HostStats:
-        return await asyncio.to_thread(_host_stats, disk_path)
+        now = time.monotonic()
+        window, self._cpu_since = now - self._cpu_since, now
+        return await asyncio.to_thread(_host_stats, disk_path, window)
 
     async def process_stats(self, pids: list[int]) -> dict[int, ProcessStats]:
         return await asyncio.to_thread(self._process_stats, pids)
@@ -107,7 +110,7 @@ class LocalTransport:
         self._procs.clear()
 
 
-def _host_stats(disk_path: str) -> HostStats:
+def _host_stats(disk_path: str, cpu_window: float) -> HostStats:
     mem = psutil.virtual_memory()
     disk = psutil.disk_usage(disk_path)
     return HostStats(
@@ -122,4 +125,5 @@ def _host_stats(disk_path: str) -> HostStats:
         disk_used=disk.used,
         disk_percent=disk.percent,
         boot_time=psutil.boot_time(),
+        cpu_window=cpu_window,
     )

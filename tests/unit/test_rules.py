@@ -66,7 +66,7 @@ def test_windowed_cache_hit_rate_below_the_alert_is_critical() -> None:
     snap = snapshot(redis=redis, cache=CacheWindow(62.0, 1000, 60.0, 0, False))
     status, summary = by_name(snap)["cache-hit-rate"]
     assert status is Status.CRITICAL
-    assert summary == "62.0 % (last 1m); since start 99.0 %"
+    assert summary == "62.0 % over the last 1m; since start 99.0 %"
 
 
 def test_too_few_lookups_are_shown_but_not_judged() -> None:
@@ -87,6 +87,13 @@ def test_sync_older_than_ten_minutes_is_critical() -> None:
 def test_no_sync_line_is_a_warning_naming_the_scheduler() -> None:
     status, summary = by_name(snapshot(logs=LogsReading(fetched_at=NOW)))["instance-url-sync"]
     assert status is Status.WARNING and "scheduler" in summary
+
+
+def test_lifetime_rate_alone_is_never_judged() -> None:
+    redis = RedisReading(fetched_at=NOW, keyspace_hits=50, keyspace_misses=50)
+    snap = snapshot(redis=redis, cache=CacheWindow(None, 0, 0.0, 0, False))
+    assert by_name(snap)["cache-hit-rate"] == (
+        Status.OK, "window starts at the next poll; since start 50.0 %")
 
 
 def test_unreachable_redis_is_critical_and_dependent_checks_are_absent() -> None:

@@ -1,0 +1,100 @@
+"""The simulated stack as the fixture for the rest of the suite: healthy when started, and
+each fault shows up in --check as the right check at the right level."""
+
+from __future__ import annotations
+
+import time
+
+from blazz_tui.sim.layout import Layout
+from tests.fixtures.stack import StackFactory, check, checks_by_name, sim
+
+
+def wait_for(layout: Layout, predicate: object, timeout: float = 20.0) -> dict[str, dict[str, str]]:
+    """Run --check until ``predicate(checks)`` holds; return the last checks."""
+    deadline = time.monotonic() + timeout
+    while True:
+        _, document = check(layout)
+        checks = checks_by_name(document)
+        if predicate(checks) or time.monotonic() > deadline:  # type: ignore[operator]
+            return checks
+        time.sleep(0.5)
+
+
+def test_a_fresh_stack_is_healthy(stack: Layout) -> None:
+    code, document = check(stack)
+    bad = {c["name"]: c["summary"] for c in document["checks"]  # type: ignore[union-attr]
+           if c["status"] != "OK"}
+    assert bad == {} and code == 0
+
+
+def test_killed_instance_is_down_and_its_sessions_are_stranded(stack: Layout) -> None:
+    port = stack.instance_ports[1]
+    sim(stack, "fault", "kill-instance", str(port))
+    checks = wait_for(stack, lambda c: c[f"instance:wa-{port}"]["status"] == "CRITICAL")
+    assert checks[f"instance:wa-{port}"]["status"] == "CRITICAL"
+    assert "still point at it" in checks[f"instance:wa-{port}"]["summary"]
+    assert checks["sessions-lost"]["status"] == "CRITICAL"
+    assert f"wa-{port}" in checks["sessions-lost"]["summary"]
+
+
+def test_broken_worker_goes_fatal_and_its_queue_is_unserved(stack: Layout) -> None:
+    sim(stack, "fault", "break-worker", "blazz-queue-default")
+    sim(stack, "fault", "flood-queue", "default", "50")
+    checks = wait_for(stack, lambda c: "FATAL" in c.get("program:blazz:blazz-queue-default_00",
+                                                        {}).get("summary", "")
+                      and c["unserved-queues"]["status"] == "CRITICAL", timeout=30)
+    assert checks["program:blazz:blazz-queue-default_00"]["status"] == "CRITICAL"
+    assert "FATAL" in checks["program:blazz:blazz-queue-default_00"]["summary"]
+    assert "default" in checks["unserved-queues"]["summary"]
+
+
+def test_flooded_queue_is_critical_by_depth(stack: Layout) -> None:
+    sim(stack, "fault", "stop-worker", "blazz-queue-worker")
+    sim(stack, "fault", "flood-queue", "whatsapp-high", "6000")
+    checks = wait_for(stack, lambda c: c["queue:whatsapp-high"]["status"] == "CRITICAL")
+    assert checks["queue:whatsapp-high"]["summary"].startswith("6,0")
+
+
+def test_drift_is_detected(stack: Layout) -> None:
+    sim(stack, "fault", "drift", "5")
+    checks = wait_for(stack, lambda c: c["session-drift"]["status"] != "OK", timeout=5)
+    assert checks["session-drift"]["status"] == "WARNING"
+    assert checks["session-drift"]["summary"].startswith("5 accounts point at the wrong")
+
+
+def test_lost_sessions_are_critical(stack: Layout) -> None:
+    sim(stack, "fault", "lose-sessions", "2")
+    checks = wait_for(stack, lambda c: c["sessions-lost"]["status"] == "CRITICAL")
+    assert checks["sessions-lost"]["summary"].startswith("2 sessions connected in the database")
+
+
+def test_redis_down_is_critical(stack: Layout) -> None:
+    if stack.redis_port is None:
+        return  # no redis-server binary: the stack runs without Redis
+    sim(stack, "fault", "redis-down")
+    checks = wait_for(stack, lambda c: c["redis"]["status"] == "CRITICAL")
+    assert checks["redis"]["summary"] == "unreachable: connection refused"
+
+
+def test_slow_instance_times_out_once(stack: Layout) -> None:
+    port = stack.instance_ports[2]
+    sim(stack, "fault", "slow-instance", str(port), "5")
+    started = time.monotonic()
+    checks = wait_for(stack, lambda c: c[f"instance:wa-{port}"]["status"] == "CRITICAL")
+    assert "timed out" in checks[f"instance:wa-{port}"]["summary"]
+    assert time.monotonic() - started < 20
+
+
+def test_garbage_instance_is_reported_as_garbage(stack: Layout) -> None:
+    port = stack.instance_ports[3]
+    sim(stack, "fault", "garbage-instance", str(port))
+    checks = wait_for(stack, lambda c: c[f"instance:wa-{port}"]["status"] == "CRITICAL")
+    assert "garbage" in checks[f"instance:wa-{port}"]["summary"]
+
+
+def test_heal_brings_the_stack_back(stack: Layout) -> None:
+    port = stack.instance_ports[0]
+    sim(stack, "fault", "kill-instance", str(port))
+    sim(stack, "heal")
+    checks = wait_for(stack, lambda c: c[f"instance:wa-{port}"]["status"] == "OK")
+    assert checks[f"instance:wa-{port}"]["status"] == "OK"
