@@ -9,7 +9,6 @@ from blazz_tui.rules.model import Check, Perf, Status, upper
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
 
-
 MIN_CPU_WINDOW = 1.0
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from blazz_tui.sim.layout import Layout
-from tests.fixtures.stack import StackFactory, check, checks_by_name, sim
+from tests.fixtures.stack import check, checks_by_name, sim
 
 
 def wait_for(layout: Layout, predicate: object, timeout: float = 20.0) -> dict[str, dict[str, str]]:
