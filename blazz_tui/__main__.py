@@ -1,3 +1,3 @@
-from blazz_tui.cli import main
+from blazz_tui.cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

@@ -126,6 +126,8 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
+        if self.path.startswith("/health"):
+            return  # health probes (ours included) would drown the service's own log
         print(f"[{self.state.name}] {self.command} {self.path} {args[1] if len(args) > 1 else ''}",
               flush=True)
 
