@@ -18,8 +18,6 @@ from blazz_tui.settings import Config, TargetConfig
 from blazz_tui.snapshot import Snapshot
 from blazz_tui.transport import make_transport
 
-FORMATS = ("text", "json", "nagios")
-
 
 @dataclass(frozen=True)
 class CheckResult:

@@ -6,12 +6,16 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from blazz_tui import __version__
-from blazz_tui.check import FORMATS, FORMATTERS, CheckResult, run_check
 from blazz_tui.config import ConfigError, load_config
-from blazz_tui.export import redact, secrets_of, snapshot_json
 from blazz_tui.settings import Config, TargetConfig
+
+if TYPE_CHECKING:
+    from blazz_tui.check import CheckResult
+
+FORMATS = ("text", "json", "nagios")
 
 UNKNOWN = 3
 
@@ -152,6 +156,10 @@ def _dashboard(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _one_shot(config: Config, args: argparse.Namespace) -> int:
+    # The sources (httpx, redis, PyMySQL...) are imported only when something is collected.
+    from blazz_tui.check import FORMATTERS, run_check
+    from blazz_tui.export import redact, secrets_of
+
     target = config.target(args.target)
     if args.snapshot and args.snapshot != "-" and not args.snapshot.endswith(SNAPSHOT_FORMATS):
         print(f"blazz-tui: --snapshot {args.snapshot}: the extension must be one of "
@@ -172,6 +180,8 @@ SNAPSHOT_FORMATS = (".json", ".svg", ".html", ".txt")
 
 async def _snapshot_text(path: str, result: CheckResult, config: Config,
                          target: TargetConfig) -> str:
+    from blazz_tui.export import snapshot_json
+
     if path == "-" or path.endswith(".json"):
         return snapshot_json(result.snapshot, result.checks, result.status, target)
     from pathlib import Path
