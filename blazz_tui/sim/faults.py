@@ -66,7 +66,7 @@ def kill_instance(layout: Layout, which: str) -> str:
     port = _instance_port(layout, which)
     proxy = rpc(layout)
     for name in _processes(layout, f"blazz-whatsapp-{port}"):
-        proxy.supervisor.signalProcess(name, "KILL")
+        # Stopped through supervisord, so autorestart does not bring it straight back.
         proxy.supervisor.stopProcess(name, True)
     return f"instance {port} killed; it stays down until `sim heal`"
 

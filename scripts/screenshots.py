@@ -1,0 +1,67 @@
+"""Regenerate screenshots/ from the simulated stack: ``python scripts/screenshots.py``.
+
+Starts the demo stack, lets traffic, workers and the scheduled sync run for a few seconds,
+and renders the dashboard headless (the same code as ``--snapshot PATH.svg``): healthy at
+120×40 and 80×24, then with instance 2 killed and a worker program broken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from blazz_tui.check import run_check
+from blazz_tui.collect import Collector
+from blazz_tui.config import load_config
+from blazz_tui.frame import Frame
+from blazz_tui.poller import Poller
+from blazz_tui.screen_export import render_dashboard
+from blazz_tui.sim import faults
+from blazz_tui.sim.cli import launch, stop
+from blazz_tui.transport import make_transport
+
+OUT = Path(__file__).resolve().parent.parent / "screenshots"
+
+
+async def shoot(config_path: Path, name: str, size: tuple[int, int],
+                panel: str | None = None) -> None:
+    config = load_config(str(config_path))
+    target = config.target()
+    collector = Collector(target, make_transport(target), config.thresholds)
+    poller = Poller(collector)
+    for _ in range(3):  # a few polls so windows, sparklines and events have data
+        await poller.poll_all()
+        await asyncio.sleep(1.0)
+    result = await run_check(config, persist=False)
+    frame = Frame(result.snapshot, result.checks)
+    svg = await render_dashboard(poller, frame, ".svg", size=size, panel=panel,
+                                 title=f"blazz-tui --demo ({size[0]}×{size[1]})")
+    (OUT / name).write_text(svg)
+    print(f"wrote {OUT / name}", file=sys.stderr)
+
+
+async def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="blazz-shots-"))
+    try:
+        layout = launch(root, accounts=160)
+        time.sleep(6)
+        await shoot(layout.config_path, "dashboard-healthy-120x40.svg", (120, 40))
+        await shoot(layout.config_path, "dashboard-healthy-80x24.svg", (80, 24), "instances")
+        faults.apply(layout, "kill-instance", [str(layout.instance_ports[1])])
+        faults.apply(layout, "break-worker", ["blazz-queue-campaign"])
+        faults.apply(layout, "flood-queue", ["campaign-conflict", "800"])
+        time.sleep(8)
+        await shoot(layout.config_path, "dashboard-incident-120x40.svg", (120, 40))
+        await shoot(layout.config_path, "dashboard-incident-80x24.svg", (80, 24), "checks")
+    finally:
+        stop(root)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
