@@ -89,6 +89,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return UNKNOWN if args.check else 2
     for warning in config.warnings:
         print(f"blazz-tui: {warning}", file=sys.stderr)
+    if config.target(args.target).transport == "ssh":
+        from blazz_tui.transport import SSH_NOT_YET
+
+        print(f"blazz-tui: target {config.target(args.target).name!r}: {SSH_NOT_YET}",
+              file=sys.stderr)
+        return UNKNOWN if args.check else 2
     if args.check or args.snapshot:
         return asyncio.run(_one_shot(config, args))
     return _dashboard(config, args)

@@ -9,10 +9,10 @@ from blazz_tui.transport.local import LocalTransport
 __all__ = ["Transport", "TransportError", "make_transport"]
 
 
+SSH_NOT_YET = "transport 'ssh' is configured but this version can only watch local targets"
+
+
 def make_transport(target: TargetConfig) -> Transport:
     if target.transport == "ssh":
-        from blazz_tui.transport.ssh import SshTransport
-
-        assert target.ssh is not None  # the config loader guarantees it
-        return SshTransport(target.ssh)
+        raise TransportError(f"target {target.name!r}: {SSH_NOT_YET}")
     return LocalTransport()

@@ -46,3 +46,14 @@ def test_non_positive_timeout_is_refused() -> None:
     result = run("--check", "-t", "0")
     assert result.returncode == 3
     assert "-t/--timeout must be a positive number" in result.stderr
+
+
+def test_an_ssh_target_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    config = tmp_path / "ssh.toml"
+    config.write_text('default_target = "prod"\n[targets.prod]\ntransport = "ssh"\n'
+                      '[targets.prod.ssh]\nhost = "127.0.0.1"\n')
+    result = run("--check", "-c", str(config))
+    assert result.returncode == 3
+    assert "transport 'ssh' is configured but this version can only watch local" in \
+        result.stderr
+    assert "Traceback" not in result.stderr
