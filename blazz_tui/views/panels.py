@@ -67,9 +67,11 @@ def instances(snap: Snapshot) -> Table:
             reading.active_sessions if reading and reading.active_sessions is not None else None)
         load = (hosted or 0) / cap if cap else 0.0
         off = (100.0 * ((hosted or 0) - mean) / mean) if mean and inst.up else 0.0
+        known = reading is not None and (reading.has_data or reading.error is not None)
+        state = ("UP", OK) if inst.up else ("DOWN", CRIT) if known else ("?", MUTED)
         rows.append(Row(inst.name, (
             Cell(inst.name),
-            Cell("UP" if inst.up else "DOWN", OK if inst.up else CRIT),
+            Cell(*state),
             Cell(f"{reading.latency * 1000:.0f} ms" if reading and inst.up else "-",
                  sort=reading.latency if reading else 0.0),
             Cell("-" if hosted is None else str(hosted), sort=hosted or 0),
@@ -81,7 +83,7 @@ def instances(snap: Snapshot) -> Table:
                  WARN if abs(off) > 20 else PLAIN, sort=off),
             Cell(str(drift_to.get(inst.name, 0)), WARN if drift_to.get(inst.name) else PLAIN),
             Cell(reading.error if reading and reading.error else inst.url, MUTED),
-        ), PLAIN if inst.up else CRIT))
+        ), CRIT if known and not inst.up else PLAIN))
     return Table(("instance", "state", "latency", "hosted", "assigned", "capacity", "balance",
                   "drift in", "url / error"), tuple(rows))
 

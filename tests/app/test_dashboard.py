@@ -1,0 +1,101 @@
+"""The dashboard on a real simulated stack, driven with Pilot."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from textual.widgets import DataTable
+
+from blazz_tui.app import BlazzApp, make_app
+from blazz_tui.collect import Collector
+from blazz_tui.config import load_config
+from blazz_tui.poller import Poller
+from blazz_tui.sim import faults
+from blazz_tui.sim.layout import Layout
+from blazz_tui.transport import make_transport
+from blazz_tui.widgets.table_panel import TablePanel
+
+
+def app_for(layout: Layout) -> BlazzApp:
+    config = load_config(str(layout.config_path))
+    target = config.target()
+    return make_app(Poller(Collector(target, make_transport(target), config.thresholds)))
+
+
+async def until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.1)
+
+
+def rows(app: BlazzApp, panel: str) -> list[list[str]]:
+    table = app.query_one(f"#{panel}", TablePanel).query_one(DataTable)
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_narrow_terminal_shows_one_panel_and_number_keys_switch(stack: Layout) -> None:
+    app = app_for(stack)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: [r[1] for r in rows(app, "instances")] == ["UP"] * 4)
+        await pilot.press("3")
+        assert app.query_one("#instances").display and not app.query_one("#queues").display
+        await pilot.press("4")
+        assert app.query_one("#queues").display and not app.query_one("#instances").display
+
+
+async def test_instances_not_yet_polled_are_unknown_not_down(stack: Layout) -> None:
+    app = app_for(stack)
+    app.poller.collector.sources.pop("instances")  # never polled in this app
+    async with app.run_test(size=(120, 40)):
+        await until(lambda: app.frame is not None and len(rows(app, "instances")) == 4)
+        assert [r[1] for r in rows(app, "instances")] == ["?"] * 4
+
+
+async def test_wide_terminal_shows_every_panel(stack: Layout) -> None:
+    app = app_for(stack)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await until(lambda: app.frame is not None)
+        await pilot.pause()
+        for panel in ("services", "instances", "queues", "cache", "checks", "events", "logs"):
+            assert app.query_one(f"#{panel}").display, panel
+
+
+async def test_slash_filters_the_focused_table(stack: Layout) -> None:
+    app = app_for(stack)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: len(rows(app, "queues")) == 8)
+        await pilot.press("4", "slash")
+        await pilot.press(*"whatsapp")
+        await pilot.press("enter")
+        names = [r[0] for r in rows(app, "queues")]
+        assert names and all("whatsapp" in n for n in names) and len(names) == 4
+        await pilot.press("escape")
+        assert len(rows(app, "queues")) == 8
+
+
+async def test_an_instance_failing_and_recovering_shows_while_the_app_runs(
+        stack: Layout) -> None:
+    app = app_for(stack)
+    port = stack.instance_ports[1]
+    async with app.run_test(size=(120, 40)):
+        await until(lambda: [r[1] for r in rows(app, "instances")] == ["UP"] * 4)
+        faults.apply(stack, "kill-instance", [str(port)])
+        await until(lambda: rows(app, "instances")[1][1] == "DOWN")
+        assert app.frame is not None and app.frame.status.value == "CRITICAL"
+        faults.heal(stack)
+        await until(lambda: rows(app, "instances")[1][1] == "UP")
+
+
+async def test_pause_stops_refreshing(stack: Layout) -> None:
+    app = app_for(stack)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: app.frame is not None)
+        await pilot.press("p")
+        await pilot.pause(0.5)
+        frozen = app.frame
+        await asyncio.sleep(2.5)
+        assert app.frame is frozen
+        await pilot.press("p")
+        await until(lambda: app.frame is not frozen)
