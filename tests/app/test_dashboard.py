@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from blazz_tui.widgets.table_panel import TablePanel
 from textual.widgets import DataTable
 
 from blazz_tui.app import BlazzApp, make_app
@@ -14,7 +15,6 @@ from blazz_tui.poller import Poller
 from blazz_tui.sim import faults
 from blazz_tui.sim.layout import Layout
 from blazz_tui.transport import make_transport
-from blazz_tui.widgets.table_panel import TablePanel
 
 
 def app_for(layout: Layout) -> BlazzApp:
