@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from blazz_tui.sim import faults
-from blazz_tui.sim.layout import DEFAULT_DIR, Layout
+from blazz_tui.sim.layout import DEFAULT_DIR, Layout, alive
 
 READY_TIMEOUT = 90.0
 
@@ -24,7 +24,7 @@ class StackError(RuntimeError):
 def launch(root: Path, *, owner: int | None = None, database: str | None = None,
            accounts: int = 120, chaos: bool = False, sync_every: float = 10.0) -> Layout:
     """Start a keeper for a stack in ``root`` and wait until the stack is ready."""
-    if (root / "ready").exists() and _keeper_alive(root):
+    if (root / "ready").exists() and _keeperalive(root):
         raise StackError(f"a simulated stack already runs in {root} (blazz-tui sim stop)")
     root.mkdir(parents=True, exist_ok=True)
     (root / "ready").unlink(missing_ok=True)
@@ -58,7 +58,7 @@ def stop(root: Path, timeout: float = 30.0) -> bool:
     except (OSError, ValueError):
         return False
     pid = layout.keeper_pid
-    if pid is None or not _alive(pid):
+    if pid is None or not alive(pid):
         from blazz_tui.sim.stack import supervisor_for
 
         sv = supervisor_for(layout)
@@ -68,33 +68,19 @@ def stop(root: Path, timeout: float = 30.0) -> bool:
         return True
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while _alive(pid) and time.monotonic() < deadline:
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    if _alive(pid):
+    if alive(pid):
         os.kill(pid, signal.SIGKILL)
     return True
 
 
-def _keeper_alive(root: Path) -> bool:
+def _keeperalive(root: Path) -> bool:
     try:
         pid = Layout.load(root).keeper_pid
     except (OSError, ValueError):
         return False
-    return pid is not None and _alive(pid)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie child of ours counts as gone
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ", 1)[1][0] != "Z"
-    except OSError:
-        return True
+    return pid is not None and alive(pid)
 
 
 def _tail(path: Path, lines: int = 15) -> str:
@@ -168,7 +154,7 @@ def main(argv: Sequence[str]) -> int:
 
 
 def _status(layout: Layout) -> int:
-    running = layout.keeper_pid is not None and _alive(layout.keeper_pid)
+    running = layout.keeper_pid is not None and alive(layout.keeper_pid)
     print(f"stack in {layout.root}: {'running' if running else 'not running'}")
     if not running:
         return 1

@@ -27,6 +27,7 @@ from blazz_tui.sim.layout import (
     INSTANCE_PORTS,
     REVERB_PORT,
     Layout,
+    alive,
     choose_ports,
     env_file,
     free_port,
@@ -178,7 +179,7 @@ def keep(layout: Layout, sv: Supervisord) -> None:
     next_chaos = time.monotonic() + random.uniform(15, 30)
     heal_at: float | None = None
     try:
-        while not stopping and (layout.owner_pid is None or _alive(layout.owner_pid)):
+        while not stopping and (layout.owner_pid is None or alive(layout.owner_pid)):
             if layout.chaos:
                 now = time.monotonic()
                 if heal_at is not None and now >= heal_at:
@@ -210,16 +211,6 @@ def _quietly(action: object) -> None:
         action()  # type: ignore[operator]
     except faults.FaultError as exc:
         print(f"chaos: {exc}", flush=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _mark(layout: Layout, ready: bool) -> None:

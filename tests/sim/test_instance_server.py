@@ -6,8 +6,8 @@ from pathlib import Path
 
 import httpx
 
+from blazz_tui.sim.layout import free_port
 from tests.fixtures.instances import API_KEY, Instance, InstanceFleet
-from tests.fixtures.instances import _free_port as free_port
 
 KEY = {"X-Api-Key": API_KEY}
 
