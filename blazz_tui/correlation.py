@@ -197,7 +197,8 @@ def queue_views(database: DatabaseReading | None, redis: RedisReading | None,
             if proc.queue_connection not in (None, connection):
                 continue  # a worker on another connection serves none of these queues
             for queue in proc.queues:
-                bucket = running if proc.state == "RUNNING" else idle
+                # STARTING is a worker on its way up: if it fails, its program check says so.
+                bucket = running if proc.state in ("RUNNING", "STARTING") else idle
                 bucket.setdefault(queue, []).append(proc.full_name)
                 depths.setdefault(queue, QueueView(queue))
 

@@ -158,6 +158,8 @@ def start(layout: Layout) -> Supervisord:
         rpc.supervisor.startProcessGroup("blazz", False)
         rpc.supervisor.startProcessGroup("sim", False)
         _wait_port(layout.reverb_port)
+        sv.wait_until(lambda infos: all(i["statename"] == "RUNNING" for i in infos),
+                      timeout=15)
         layout.config_path.write_text(watch_config(layout, sv.url))
         os.chmod(layout.config_path, 0o600)  # it holds the instances' API key
     except BaseException:
