@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 DEFAULT_DIR = Path("~/.cache/blazz-tui/sim")
@@ -33,7 +33,6 @@ class Layout:
     chaos: bool = False
     owner_pid: int | None = None
     keeper_pid: int | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def path(self) -> Path:
