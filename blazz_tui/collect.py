@@ -20,8 +20,9 @@ from blazz_tui.sources.host import HostReading, HostSource
 from blazz_tui.sources.instances import InstancesReading, InstancesSource
 from blazz_tui.sources.logs import LogsReading, LogsSource
 from blazz_tui.sources.ports import PortsReading, PortsSource
+from blazz_tui.sources.queue_jobs import QueueJobs
 from blazz_tui.sources.redis import RedisReading, RedisSource
-from blazz_tui.sources.supervisor import SupervisorReading, SupervisorSource
+from blazz_tui.sources.supervisor import LogTail, SupervisorReading, SupervisorSource
 from blazz_tui.transport.base import Transport
 
 # Sources that enforce finer timeouts themselves get this much slack on top, so their own,
@@ -101,6 +102,29 @@ class Collector:
             if name not in self.readings:
                 self.readings[name] = source.failed(error, now, 0.0)
                 self.unfinished.append(name)
+
+    # -- on demand (details screens) ----------------------------------------------------------
+
+    async def program_log(self, endpoint: str, full_name: str) -> LogTail:
+        source = self.sources.get("supervisor")
+        if not isinstance(source, SupervisorSource):
+            return LogTail(error="no supervisor configured")
+        limit = self.target.poll.supervisor.timeout + TIMEOUT_SLACK
+        try:
+            return await asyncio.wait_for(source.tail_log(endpoint, full_name), limit)
+        except TimeoutError:
+            return LogTail(error=f"supervisord did not send the log within {limit:g} s")
+
+    async def queue_jobs(self, queue: str) -> QueueJobs:
+        source = self.sources.get("database")
+        if not isinstance(source, DatabaseSource):
+            return QueueJobs(queue, error="no database configured: jobs and failures are "
+                                          "read from Laravel's jobs and failed_jobs tables")
+        limit = self.target.poll.database.timeout + TIMEOUT_SLACK
+        try:
+            return await asyncio.wait_for(source.queue_jobs(queue), limit)
+        except TimeoutError:
+            return QueueJobs(queue, error=f"the database did not answer within {limit:g} s")
 
     async def close(self) -> None:
         """Close every source's connections, then the transport."""

@@ -47,7 +47,9 @@ import pymysql
 
 from blazz_tui.dbconn import DatabaseUrl, DatabaseUrlError, connect, parse_database_url
 from blazz_tui.settings import DatabaseConfig
+from blazz_tui.sources import queue_jobs
 from blazz_tui.sources.base import Reading, describe_error
+from blazz_tui.sources.queue_jobs import QueueJobs
 from blazz_tui.transport.base import Transport
 
 HEAD_WINDOW = 32
@@ -263,6 +265,36 @@ class DatabaseSource:
         if self._running is not None and not self._running.done():
             await asyncio.shield(self._running)
         await asyncio.to_thread(self._disconnect)
+
+    async def queue_jobs(self, queue: str, limit: int = 20) -> QueueJobs:
+        """A queue's oldest jobs and recent failures, on a connection of their own (the
+        poll's is not shared between threads); failures are in ``error``."""
+        if self._url is None:
+            return QueueJobs(queue, error=self._url_error or "bad database URL")
+        try:
+            url, endpoint = await self._endpoint(self._url)
+        except OSError as exc:
+            return QueueJobs(queue, error=f"cannot reach the database: {describe_error(exc)}")
+        return await asyncio.to_thread(self._read_queue_jobs, url, endpoint, queue, limit)
+
+    def _read_queue_jobs(self, url: DatabaseUrl, endpoint: tuple[str, int] | None, queue: str,
+                         limit: int) -> QueueJobs:
+        host, port = endpoint if endpoint else (None, None)
+        try:
+            conn = connect(url, host=host, port=port, timeout=self._timeout)
+        except DB_ERRORS as exc:
+            return QueueJobs(queue, error=_scrub(self._describe(url, exc), url))
+        s = _Session(conn, MYSQL if url.engine == "mysql" else SQLITE)
+        try:
+            jobs, jobs_error = self._guard(url, "jobs",
+                                           lambda: queue_jobs.read_jobs(s, queue, limit))
+            failed, failed_error = self._guard(
+                url, "failed_jobs", lambda: queue_jobs.read_failed(s, queue, limit, _epoch))
+            return QueueJobs(queue, jobs or (), failed or (), jobs_error, failed_error)
+        except DB_ERRORS as exc:
+            return QueueJobs(queue, error=_scrub(self._describe(url, exc), url))
+        finally:
+            conn.close()
 
     async def _endpoint(self, url: DatabaseUrl) -> tuple[DatabaseUrl, tuple[str, int] | None]:
         """The URL to open (its socket path may be a forward) and a TCP (host, port) or None."""

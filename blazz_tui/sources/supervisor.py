@@ -204,6 +204,26 @@ def _fault(item: Any) -> xmlrpc.client.Fault | None:
     return None
 
 
+@dataclass(frozen=True)
+class LogTail:
+    """The end of a program's stdout log, read through supervisord (on demand, for details)."""
+
+    text: str = ""
+    error: str | None = None
+    truncated: bool = False
+    """The log is longer than what was read."""
+
+
+def _tail_log(target: str | tuple[str, int], username: str | None, password: str | None,
+              timeout: float, handler: str, name: str, length: int) -> list[Any]:
+    proxy = rpc_proxy(target, username, password, timeout, handler)
+    try:
+        result: list[Any] = proxy.supervisor.tailProcessStdoutLog(name, 0, length)
+    finally:
+        proxy("close")()
+    return result
+
+
 # -- the source -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -260,6 +280,27 @@ class SupervisorSource:
 
     async def close(self) -> None:
         """Nothing to release: each poll opens and closes its own connections."""
+
+    async def tail_log(self, endpoint: str, full_name: str, length: int = 32 * 1024) -> LogTail:
+        """The last ``length`` bytes of a program's stdout log; failures are in ``error``."""
+        ep = next((e for e in self.endpoints if e.name == endpoint), None)
+        if ep is None:
+            return LogTail(error=f"no supervisor endpoint named {endpoint!r}")
+        try:
+            target = _parse_endpoint(ep)
+            address = await self._address(target)
+            text, _offset, overflow = await asyncio.to_thread(
+                _tail_log, address, target.username, target.password, self.timeout,
+                target.handler, full_name, length)
+        except ValueError as exc:
+            return LogTail(error=str(exc))
+        except xmlrpc.client.Fault as exc:
+            if "NO_FILE" in exc.faultString:
+                return LogTail(error=f"{full_name} has no stdout log (stdout_logfile = NONE?)")
+            return LogTail(error=f"supervisord refused: {exc.faultString}")
+        except (OSError, xmlrpc.client.Error, http.client.HTTPException, ExpatError) as exc:
+            return LogTail(error=self._message(exc, redact_url(ep.url), target))
+        return LogTail(str(text), truncated=bool(overflow))
 
     # -- one endpoint ------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import pytest
 from blazz_tui.settings import DatabaseConfig
 from blazz_tui.sources import database
 from blazz_tui.sources.database import DatabaseReading, DatabaseSource, QueueDepth
+from blazz_tui.sources.queue_jobs import QueueJobs
 from blazz_tui.transport.local import LocalTransport
 from tests.fixtures.mysql import (
     SERVER,
@@ -376,3 +377,57 @@ def mysql_processes(db: TestDatabase) -> list[tuple[int]]:
     rows = db.execute("SELECT id FROM information_schema.processlist WHERE db = ? "
                       "AND id <> CONNECTION_ID()", (db.name,))
     return [(int(r[0]),) for r in rows]
+
+
+# -- a queue's oldest jobs and recent failures (details screen) -------------------------------
+
+async def jobs_of(url: str, name: str, limit: int = 20) -> QueueJobs:
+    source = DatabaseSource(DatabaseConfig(url=url), LocalTransport())
+    try:
+        return await source.queue_jobs(name, limit)
+    finally:
+        await source.close()
+
+
+async def test_queue_details_list_its_oldest_jobs_first_with_their_class(
+        blazz_db: TestDatabase) -> None:
+    with blazz_db.connection() as conn:
+        insert_jobs(conn, "messaging", 3, created_at=time.time() - 300, attempts=2)
+        insert_jobs(conn, "default", 5)
+        insert_jobs(conn, "messaging", 30)
+    jobs = await jobs_of(blazz_db.url, "messaging", limit=10)
+    assert jobs.error is None and len(jobs.oldest) == 10
+    assert [j.id for j in jobs.oldest] == sorted(j.id for j in jobs.oldest)
+    first = jobs.oldest[0]
+    assert first.name == "App\\Jobs\\SendWhatsAppMessage" and first.attempts == 2
+    assert 290 < time.time() - first.created_at < 400
+
+
+async def test_queue_details_list_only_that_queues_failures_newest_first(
+        blazz_db: TestDatabase) -> None:
+    with blazz_db.connection() as conn:
+        insert_failed_jobs(conn, "messaging", 2, exception="RuntimeException: first\n#0 trace")
+        insert_failed_jobs(conn, "default", 4)
+        insert_failed_jobs(conn, "messaging", 1, exception="LogicException: newest")
+    jobs = await jobs_of(blazz_db.url, "messaging")
+    assert [f.exception for f in jobs.failed] == [
+        "LogicException: newest", "RuntimeException: first", "RuntimeException: first"]
+    assert jobs.failed[0].id > jobs.failed[1].id
+
+
+async def test_queue_details_without_failed_jobs_table_still_list_jobs(
+        blazz_db: TestDatabase) -> None:
+    with blazz_db.connection() as conn:
+        insert_jobs(conn, "default", 2)
+        drop_table(conn, "failed_jobs")
+    jobs = await jobs_of(blazz_db.url, "default")
+    assert len(jobs.oldest) == 2 and jobs.error is None
+    assert jobs.failed_error is not None and "failed_jobs" in jobs.failed_error
+
+
+async def test_queue_details_of_an_unreachable_database_are_an_error_not_an_exception() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    jobs = await jobs_of(f"mysql://root@127.0.0.1:{port}/blazz", "default")
+    assert jobs.oldest == () and jobs.error is not None and str(port) in jobs.error

@@ -230,3 +230,26 @@ def _sleepers(n: int) -> Iterator[ProgramSpec]:
         yield ProgramSpec(f"s{i}", f"{sys.executable} -c 'import time; time.sleep(60)'",
                           startsecs=0)
 
+
+
+# -- a program's log (details screen) ---------------------------------------------------------
+
+async def test_program_log_tail_is_read_through_supervisord(
+        supervisord_factory: Factory) -> None:
+    sv = supervisord_factory([ProgramSpec(
+        "talker", "sh -c 'for i in 1 2 3; do echo line-$i; done; exec sleep 600'")])
+    source = SupervisorSource((sv.endpoint(),), LocalTransport())
+    for _ in range(50):
+        tail = await source.tail_log(sv.endpoint().name, "talker:talker")
+        if "line-3" in tail.text:
+            break
+        await asyncio.sleep(0.1)
+    assert tail.error is None
+    assert tail.text.splitlines()[-3:] == ["line-1", "line-2", "line-3"]
+
+
+async def test_log_of_an_unknown_program_is_an_error_not_an_exception(
+        supervisord: Supervisord) -> None:
+    source = SupervisorSource((supervisord.endpoint(),), LocalTransport())
+    tail = await source.tail_log(supervisord.endpoint().name, "nosuch:nosuch")
+    assert tail.text == "" and tail.error is not None and "BAD_NAME" in tail.error
