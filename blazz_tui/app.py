@@ -7,20 +7,29 @@ itself (exclusive per source) and re-arms a timer when it finishes. Results arri
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.color import Color, ColorParseError
 from textual.containers import Container
 from textual.message import Message
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Tab, Tabs
 
 from blazz_tui.events import Event
 from blazz_tui.frame import Frame
 from blazz_tui.poller import Poller
+from blazz_tui.screens.confirm import ConfirmScreen
+from blazz_tui.screens.details import DetailsScreen, DetailsView
 from blazz_tui.screens.help import HelpScreen
-from blazz_tui.views import panels
+from blazz_tui.selection import Selection
+from blazz_tui.views import details, panels
 from blazz_tui.widgets.events_panel import EventsPanel
 from blazz_tui.widgets.header_bar import HeaderBar, ProblemsBar
 from blazz_tui.widgets.logs_panel import LogsPanel
@@ -48,13 +57,15 @@ class BlazzApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "blazz-tui"
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("p", "toggle_pause", "Pause"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-        *(Binding(str(n), f"show_panel('{pid}')", f"{title}", show=False)
+        Binding("q", "quit", "Quit", tooltip="leave the dashboard"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="every key"),
+        Binding("p", "toggle_pause", "Pause", tooltip="stop polling; p again resumes"),
+        Binding("r", "refresh", "Refresh", tooltip="poll every source now"),
+        Binding("slash", "filter", "Filter", key_display="/",
+                tooltip="filter the focused table or log"),
+        Binding("escape", "clear_filter", "Clear filter and marks", show=False),
+        *(Binding(str(n), f"show_panel('{pid}')", f"{title}", show=False,
+                  tooltip=f"jump to the {title.lower()} panel")
           for n, (pid, title) in enumerate(PANELS, start=1)),
     ]
 
@@ -77,8 +88,8 @@ class BlazzApp(App[int]):
 
     def compose(self) -> ComposeResult:
         target = self.poller.collector.target
-        yield HeaderBar(target.name, self.poller.collector.transport.name,
-                        self.read_only).data_bind(BlazzApp.frame, BlazzApp.paused)
+        yield HeaderBar(target.name, self.poller.collector.transport.name, self.read_only,
+                        self.clock).data_bind(BlazzApp.frame, BlazzApp.paused)
         yield ProblemsBar(id="problems").data_bind(BlazzApp.frame)
         yield Tabs(*(Tab(f"{n} {title}", id=f"tab-{pid}")
                      for n, (pid, title) in enumerate(PANELS, start=1)), id="panel-tabs")
@@ -100,6 +111,7 @@ class BlazzApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._apply_accent()
         self.query_one(ProblemsBar).display = False
         self.query_one("#filter").display = False
         self.events = tuple(self.poller.timeline.events)
@@ -132,9 +144,15 @@ class BlazzApp(App[int]):
             if target.focusable:
                 target.focus()
 
+    def clock(self) -> float:
+        """Now; for a static frame (headless snapshots), the moment it was taken."""
+        return self._static_frame.snapshot.taken_at if self._static_frame else time.time()
+
     # -- tone → theme colour (views stay theme-agnostic) -------------------------------------
 
     def tone_style(self, tone: str) -> str:
+        if self.no_color:  # NO_COLOR: tones become weights, still told apart
+            return {"warn": "bold", "crit": "bold reverse", "muted": "dim"}.get(tone, "")
         theme = self.current_theme
         return {
             "ok": theme.success or "green",
@@ -142,6 +160,20 @@ class BlazzApp(App[int]):
             "crit": f"bold {theme.error or 'red'}",
             "muted": "dim",
         }.get(tone, "")
+
+    def _apply_accent(self) -> None:
+        """The target's accent colour (config ``accent``) on the focused panel's border and the
+        target's name, so a production target never looks like a local one."""
+        try:
+            Color.parse(self.accent)
+        except ColorParseError:
+            self.notify(f"accent = {self.accent!r} in the config is not a colour; "
+                        "using the default", severity="warning", timeout=8)
+            return
+        theme = replace(self.current_theme, name=f"blazz-{self.current_theme.name}",
+                        accent=self.accent)
+        self.register_theme(theme)
+        self.theme = theme.name
 
     # -- polling ----------------------------------------------------------------------------
 
@@ -161,6 +193,11 @@ class BlazzApp(App[int]):
     def on_snapshot_updated(self, message: SnapshotUpdated) -> None:
         self.frame = message.frame
         self.events = tuple(self.poller.timeline.events)
+        for screen in self.screen_stack:
+            if isinstance(screen, DetailsScreen):
+                screen.frame = message.frame
+                if time.monotonic() - screen.loaded_at >= self._details_interval(screen):
+                    self._load_details(screen)
 
     def on_worker_state_changed(self, event: object) -> None:
         from textual.worker import Worker, WorkerState
@@ -176,7 +213,9 @@ class BlazzApp(App[int]):
     # -- actions ----------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen([
+            ("everywhere", self.BINDINGS), ("in a table", TablePanel.BINDINGS),
+            ("in the logs", LogsPanel.BINDINGS), ("in details", DetailsScreen.BINDINGS)]))
 
     def action_toggle_pause(self) -> None:
         self.paused = not self.paused
@@ -241,12 +280,116 @@ class BlazzApp(App[int]):
         panel = getattr(self, "_filtering", None) or self._focused_panel()
         if panel is not None:
             panel.filter_text = ""
+        if isinstance(panel, TablePanel):
+            panel.clear_marks()
         field.value = ""
         field.display = False
 
+    # -- details (enter on a row) ------------------------------------------------------------
+
     @on(TablePanel.RowChosen)
     def _row_chosen(self, event: TablePanel.RowChosen) -> None:
-        self.notify(f"{event.key}", title=str(event.panel.border_title), timeout=4)
+        self.open_details(event.panel.id or "", event.key)
+
+    def open_details(self, panel: str, key: str) -> None:
+        view = self._details_view(panel, key)
+        if view is None or self.frame is None:
+            return
+        screen = DetailsScreen(panel, key, view, self.frame)
+        self.push_screen(screen)
+        self._load_details(screen)
+
+    def _details_view(self, panel: str, key: str) -> DetailsView | None:
+        instances = self.poller.collector.target.instances
+        views: dict[str, DetailsView] = {
+            "services": lambda f: details.program(f.snapshot, key),
+            "instances": lambda f: details.instance(f.snapshot, instances, key),
+            "queues": lambda f: details.queue(f.snapshot, key),
+            "checks": lambda f: details.check(f, key),
+        }
+        return views.get(panel)
+
+    @on(DetailsScreen.Reload)
+    def _reload_details(self, event: DetailsScreen.Reload) -> None:
+        self._load_details(event.screen)
+
+    def _details_interval(self, screen: DetailsScreen) -> float:
+        """How often the on-demand part of a details screen is read again: as often as the
+        source it comes from is polled."""
+        return self.poller.interval("supervisor" if screen.panel == "services" else "database")
+
+    def _load_details(self, screen: DetailsScreen) -> None:
+        screen.loaded_at = time.monotonic()
+        self.run_worker(self._fetch_details(screen), group="details", exclusive=True,
+                        exit_on_error=False, name="details")
+
+    async def _fetch_details(self, screen: DetailsScreen) -> None:
+        """What a details screen shows beyond the snapshot, read on demand."""
+        collector = self.poller.collector
+        if screen.panel == "services" and not screen.key.startswith("port/"):
+            endpoint, _, name = screen.key.partition("/")
+            screen.loaded = (details.log_section(await collector.program_log(endpoint, name)),)
+        elif screen.panel == "queues":
+            screen.loaded = details.job_sections(await collector.queue_jobs(screen.key),
+                                                 time.time())
+
+    # -- selection and confirmation (what actions act on) ------------------------------------
+
+    def selection(self) -> Selection:
+        """The marked rows of the focused table, else its cursor row."""
+        panel = self._focused_panel()
+        if isinstance(panel, TablePanel):
+            selection: Selection = panel.selection
+            return selection
+        return Selection(self.current_panel)
+
+    def confirm(self, question: str, on_yes: Callable[[], object], detail: str = "",
+                verb: str = "Yes") -> None:
+        """Ask before changing the watched system; ``on_yes`` runs only on an explicit yes."""
+        def answered(yes: bool | None) -> None:
+            if yes:
+                on_yes()
+
+        self.push_screen(ConfirmScreen(question, detail, target=self.poller.collector.target.name,
+                                       verb=verb), answered)
+
+    # -- command palette ---------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Every binding of the app and of its panels, from their own binding tables."""
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.description:
+                key = binding.key_display or binding.key
+                yield SystemCommand(f"{binding.description}  ({key})", binding.tooltip,
+                                    lambda action=binding.action: self._run(action, self))
+        for widget, title in ((self.query_one(LogsPanel), "Logs"),):
+            for binding in widget.BINDINGS:
+                if isinstance(binding, Binding):
+                    yield SystemCommand(f"{title}: {binding.description}  ({binding.key})",
+                                        f"in the {title.lower()} panel",
+                                        lambda w=widget, b=binding: self._run(b.action, w))
+        for binding in TablePanel.BINDINGS:
+            if isinstance(binding, Binding):
+                yield SystemCommand(f"Table: {binding.description}  ({binding.key})",
+                                    "in the focused table",
+                                    lambda b=binding: self._run_on_table(b.action))
+        yield SystemCommand("Details of the selected row  (enter)",
+                            "program log, instance sessions, queue jobs and failures",
+                            self._details_of_selection)
+
+    def _run(self, action: str, target: object) -> None:
+        self.call_later(self.run_action, action, target)
+
+    def _run_on_table(self, action: str) -> None:
+        panel = self._focused_panel()
+        if isinstance(panel, TablePanel):
+            self._run(action, panel)
+
+    def _details_of_selection(self) -> None:
+        selection = self.selection()
+        if selection.keys:
+            self.open_details(selection.panel, selection.keys[0])
 
     @on(DataTable.RowHighlighted)
     def _remember_panel(self, event: DataTable.RowHighlighted) -> None:

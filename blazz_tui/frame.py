@@ -13,6 +13,8 @@ class Frame:
     snapshot: Snapshot
     checks: tuple[Check, ...]
     """Worst first."""
+    waiting: tuple[str, ...] = ()
+    """Sources that have not answered yet: the screen is not complete until this is empty."""
 
     @property
     def status(self) -> Status:

@@ -41,7 +41,8 @@ class Poller:
                                thresholds.retries)
         ordered = tuple(by_severity(checks))
         self.timeline.observe(ordered, time.time())
-        return Frame(snapshot, ordered)
+        waiting = tuple(n for n in collector.sources if n not in collector.readings)
+        return Frame(snapshot, ordered, waiting)
 
     async def close(self) -> None:
         await self.collector.close()

@@ -8,8 +8,10 @@ or plain text.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from rich.console import Console
+from textual.app import App
 
 from blazz_tui.app import make_app
 from blazz_tui.frame import Frame
@@ -28,16 +30,21 @@ async def render_dashboard(poller: Poller, frame: Frame, fmt: str,
             app.action_show_panel(panel)
         await pilot.pause()
         await pilot.pause()
-        width, height = app.size
-        console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
-                          color_system="truecolor", record=True, legacy_windows=False,
-                          safe_box=False)
-        # The same composition App.export_screenshot prints (Textual has no public
-        # equivalent for HTML or text).
-        console.print(app.screen._compositor.render_update(
-            full=True, screen_stack=app._background_screens))
-        if fmt == ".svg":
-            return console.export_svg(title=title or f"blazz-tui — {frame.snapshot.target}")
-        if fmt == ".html":
-            return console.export_html(inline_styles=True)
-        return console.export_text()
+        return export_screen(app, fmt, title or f"blazz-tui — {frame.snapshot.target}")
+
+
+def export_screen(app: App[Any], fmt: str, title: str = "blazz-tui") -> str:
+    """What a running (headless) app shows now, as ``fmt``."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
+                      color_system="truecolor", record=True, legacy_windows=False,
+                      safe_box=False)
+    # The same composition App.export_screenshot prints (Textual has no public equivalent
+    # for HTML or text).
+    console.print(app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens))
+    if fmt == ".svg":
+        return console.export_svg(title=title)
+    if fmt == ".html":
+        return console.export_html(inline_styles=True)
+    return console.export_text()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
+from rich.console import Group
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -18,9 +20,11 @@ class HeaderBar(Static):
     frame: reactive[Frame | None] = reactive(None, always_update=True)
     paused: reactive[bool] = reactive(False)
 
-    def __init__(self, target: str, transport: str, read_only: bool) -> None:
+    def __init__(self, target: str, transport: str, read_only: bool,
+                 clock: Callable[[], float] = time.time) -> None:
         super().__init__(id="header-bar")
         self._target, self._transport, self._read_only = target, transport, read_only
+        self._clock = clock
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
@@ -36,14 +40,18 @@ class HeaderBar(Static):
 
     def refresh_line(self) -> None:
         style = self.app.tone_style  # type: ignore[attr-defined]
-        line = Text()
-        line.append(f" {self._target} ", style="reverse bold")
+        line = Text(no_wrap=True, overflow="ellipsis")
+        accent = self.app.current_theme.accent or "green"
+        badge = "reverse" if self.app.no_color else f"black on {accent}"
+        line.append(f" {self._target} ", style=f"bold {badge}")
         line.append(f" via {self._transport}", style="dim")
         if self._read_only:
             line.append("  read-only", style="bold")
         frame = self.frame
-        if frame is None:
+        if frame is None or frame.waiting:
             line.append("  collecting…", style="dim")
+            if frame is not None:
+                line.append(f" waiting for {', '.join(frame.waiting)}", style="dim")
         else:
             status = frame.status
             line.append("  ")
@@ -53,7 +61,7 @@ class HeaderBar(Static):
                         if bad else f"  all {len(frame.checks)} checks OK", style="dim")
         if self.paused:
             line.append("  PAUSED (p)", style=f"bold {style('warn')}")
-        line.append(f"  {time.strftime('%H:%M:%S')}", style="dim")
+        line.append(f"  {time.strftime('%H:%M:%S', time.localtime(self._clock()))}", style="dim")
         if frame is not None:
             host, tone = host_line(frame.snapshot)
             line.append("\n ")
@@ -62,10 +70,10 @@ class HeaderBar(Static):
 
 
 class ProblemsBar(Static):
-    """The worst checks, one line each; hidden when everything is OK."""
+    """The worst checks, one line each (two on a short terminal); hidden when all is OK."""
 
     frame: reactive[Frame | None] = reactive(None, always_update=True)
-    LIMIT = 4
+    SHORT_SCREEN = 30
 
     def watch_frame(self, frame: Frame | None) -> None:
         bad = [c for c in frame.checks if c.status is not Status.OK] if frame else []
@@ -73,14 +81,15 @@ class ProblemsBar(Static):
         if not bad:
             return
         style = self.app.tone_style  # type: ignore[attr-defined]
-        text = Text()
-        for i, check in enumerate(bad[:self.LIMIT]):
-            if i:
-                text.append("\n")
-            text.append(f" {check.status.value:<8} ", style=style(STATUS_TONE[check.status]))
-            text.append(f"{check.name}  ", style="bold")
-            text.append(check.summary)
-        if len(bad) > self.LIMIT:
-            text.append(f"\n … and {len(bad) - self.LIMIT} more (press 1 for all checks)",
-                        style="dim")
-        self.update(text)
+        limit = 2 if self.app.size.height < self.SHORT_SCREEN else 4
+        lines = []
+        for check in bad[:limit]:
+            line = Text(no_wrap=True, overflow="ellipsis")
+            line.append(f" {check.status.value:<8} ", style=style(STATUS_TONE[check.status]))
+            line.append(f"{check.name}  ", style="bold")
+            line.append(check.summary)
+            lines.append(line)
+        if len(bad) > limit:
+            lines.append(Text(f" … and {len(bad) - limit} more (press 1 for all checks)",
+                              style="dim", no_wrap=True, overflow="ellipsis"))
+        self.update(Group(*lines))

@@ -29,10 +29,10 @@ class LogsPanel(Vertical):
     LogsPanel > RichLog { height: 1fr; }
     """
     BINDINGS = [
-        Binding("f", "toggle_follow", "Follow"),
-        Binding("l", "cycle_level", "Level"),
-        Binding("o", "cycle_file", "File"),
-        Binding("t", "toggle_traces", "Traces"),
+        Binding("f", "toggle_follow", "Follow", tooltip="follow new lines or hold the view"),
+        Binding("l", "cycle_level", "Level", tooltip="minimum level: all, INFO, WARNING, ERROR"),
+        Binding("o", "cycle_file", "File", tooltip="one log file at a time, or all"),
+        Binding("t", "toggle_traces", "Traces", tooltip="unfold or fold stack traces"),
     ]
 
     frame: reactive[Frame | None] = reactive(None, always_update=True)
@@ -109,6 +109,8 @@ class LogsPanel(Vertical):
             tone = TONES.get(entry.level, "")
             line.append(f"{entry.level:<8} ", style=style(tone) if tone else "")
         line.append(entry.message)
+        if self.filter_text:  # the filter is also a search: matches stand out
+            line.highlight_words([self.filter_text], style="reverse", case_sensitive=False)
         if entry.detail and not self.show_traces:
             line.append(f"  [+{len(entry.detail)} lines, t]", style="dim")
         self.log_view.write(line)

@@ -3,7 +3,7 @@
 The panel receives frames (``frame`` reactive, bound from the app) and never fetches.
 Its subtitle shows the age of the data or the source's error and the age of its last
 good data. Rows keep the cursor by key across refreshes; a column header click or ``s``
-sorts; ``/`` filters rows by text.
+sorts; ``/`` filters rows by text; space marks rows (the selection an action acts on).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from blazz_tui.frame import Frame
+from blazz_tui.selection import Selection
 from blazz_tui.views.cells import MUTED, Row, Table, freshness
 
 ViewFn = Callable[[Frame], Table]
@@ -33,7 +34,11 @@ class TablePanel(Vertical, can_focus=False):
     TablePanel > DataTable { height: 1fr; }
     """
 
-    BINDINGS = [Binding("s", "cycle_sort", "Sort", show=False)]
+    BINDINGS = [
+        Binding("s", "cycle_sort", "Sort", show=False),
+        Binding("space", "toggle_mark", "Mark row", show=False),
+    ]
+    MARK = "● "
 
     frame: reactive[Frame | None] = reactive(None, always_update=True)
     filter_text: reactive[str] = reactive("")
@@ -54,6 +59,8 @@ class TablePanel(Vertical, can_focus=False):
         self._sort_column: int | None = None
         self._sort_reverse = False
         self._table: Table | None = None
+        self.marked: dict[str, None] = {}
+        """Marked row keys, in the order they were marked (kept across refreshes)."""
 
     def compose(self) -> ComposeResult:
         table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=False)
@@ -92,11 +99,15 @@ class TablePanel(Vertical, can_focus=False):
         if self._sort_column is not None and self._sort_column < len(columns):
             col = self._sort_column
             rows.sort(key=lambda r: _sort_key(r, col), reverse=self._sort_reverse)
-        selected = self._selected_key()
+        # The cursor follows its row across refreshes, except at the top: a table watched
+        # from its first row stays there as rows arrive above the old first one.
+        selected = self._selected_key() if table.cursor_row > 0 else None
         table.clear()
         for row in rows:
-            table.add_row(*(self._render_cell(c.text, c.tone or row.tone) for c in row.cells),
-                          key=row.key)
+            cells = [self._render_cell(c.text, c.tone or row.tone) for c in row.cells]
+            if row.key in self.marked and cells:
+                cells[0] = Text(self.MARK, style="bold") + cells[0]
+            table.add_row(*cells, key=row.key)
         if selected is not None:
             try:
                 table.move_cursor(row=table.get_row_index(selected), animate=False)
@@ -115,6 +126,33 @@ class TablePanel(Vertical, can_focus=False):
         except CellDoesNotExist:
             return None
         return str(key.value) if key.value is not None else None
+
+    @property
+    def selection(self) -> Selection:
+        """The marked rows still present, else the row under the cursor."""
+        present = {r.key for r in self._table.rows} if self._table else set()
+        marked = tuple(k for k in self.marked if k in present)
+        if marked:
+            return Selection(self.id or "", marked, marked=True)
+        cursor = self._selected_key()
+        return Selection(self.id or "", (cursor,) if cursor is not None else ())
+
+    def action_toggle_mark(self) -> None:
+        key = self._selected_key()
+        if key is None:
+            return
+        if key in self.marked:
+            del self.marked[key]
+        else:
+            self.marked[key] = None
+        row = self.data_table.cursor_row
+        self._refresh_rows()
+        self.data_table.move_cursor(row=min(row + 1, self.data_table.row_count - 1),
+                                    animate=False)
+
+    def clear_marks(self) -> None:
+        self.marked.clear()
+        self._refresh_rows()
 
     def action_cycle_sort(self) -> None:
         if self._table is None:

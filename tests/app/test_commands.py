@@ -1,0 +1,132 @@
+"""Selection, confirmation, the command palette, help, accent colour and NO_COLOR, on fixed
+data."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from textual.command import CommandPalette
+
+from blazz_tui.app import BlazzApp, make_app
+from blazz_tui.collect import Collector
+from blazz_tui.poller import Poller
+from blazz_tui.screens.confirm import ConfirmScreen
+from blazz_tui.screens.help import HelpScreen
+from blazz_tui.settings import Thresholds
+from blazz_tui.sim.synthetic import Scenario, frame, target
+from blazz_tui.transport.local import LocalTransport
+from tests.app.test_drilldown import screen_text
+
+
+def fixed_app(accent: str | None = None) -> BlazzApp:
+    scenario = Scenario(degraded=True)
+    cfg = target(scenario)
+    if accent is not None:
+        cfg = replace(cfg, accent=accent)
+    poller = Poller(Collector(cfg, LocalTransport(), Thresholds(), sources={}))
+    return make_app(poller, frame=frame(scenario))
+
+
+async def test_without_marks_the_selection_is_the_cursor_row() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2", "down")
+        selection = app.selection()
+        assert selection.panel == "services" and not selection.marked
+        assert selection.keys == ("main/blazz:blazz-whatsapp-3001",)
+
+
+async def test_space_marks_rows_and_escape_clears_them() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2", "space", "down", "space")
+        selection = app.selection()
+        assert selection.marked
+        assert selection.keys == ("main/blazz:blazz-reverb", "main/blazz:blazz-whatsapp-3002")
+        assert selection.describe("program") == (
+            "2 programs: main/blazz:blazz-reverb, main/blazz:blazz-whatsapp-3002")
+        await pilot.press("escape")
+        assert not app.selection().marked
+
+
+async def test_marks_survive_a_refresh() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("4", "space")
+        app.frame = frame(Scenario())
+        await pilot.pause()
+        assert app.selection().keys == ("campaign-conflict",) and app.selection().marked
+
+
+@pytest.mark.parametrize(("keys", "confirmed"), [
+    (("y",), True), (("n",), False), (("escape",), False),
+    (("enter",), False),  # No has the focus: a stray Enter changes nothing
+])
+async def test_confirmation_runs_the_action_only_on_yes(keys: tuple[str, ...],
+                                                        confirmed: bool) -> None:
+    app = fixed_app()
+    done: list[bool] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.confirm("Restart 2 programs?", lambda: done.append(True), "blazz-queue-default_00")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "production" in screen_text(app)  # the target is named in the question
+        await pilot.press(*keys)
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+    assert done == ([True] if confirmed else [])
+
+
+async def test_command_palette_lists_panels_and_runs_the_chosen_one() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"queues")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.current_panel == "queues"
+
+
+async def test_command_palette_holds_every_binding() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)):
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+    for expected in ("Pause  (p)", "Refresh  (r)", "Logs: Follow  (f)", "Logs: Level  (l)",
+                     "Table: Sort  (s)", "Table: Mark row  (space)", "Events  (7)"):
+        assert expected in titles
+
+
+async def test_help_lists_the_keys_of_panels_and_details() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for line in ("Follow — follow new lines", "Mark row", "Back", "Reload", "ctrl+p"):
+            assert line in text
+
+
+async def test_the_targets_accent_colour_is_applied() -> None:
+    app = fixed_app(accent="red")
+    async with app.run_test(size=(80, 24)):
+        assert app.current_theme.accent == "red"
+
+
+async def test_a_bad_accent_colour_is_reported_and_ignored() -> None:
+    app = fixed_app(accent="reddish")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.current_theme.accent != "reddish"
+        assert any("reddish" in n.message for n in app._notifications)
+
+
+async def test_no_color_turns_tones_into_weights(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)):
+        assert app.no_color
+        assert [app.tone_style(t) for t in ("ok", "warn", "crit", "muted")] == [
+            "", "bold", "bold reverse", "dim"]

@@ -1,0 +1,100 @@
+"""Enter on a row opens its details; the details follow new frames; esc goes back.
+
+Fixed data (``sim.synthetic``) for what the snapshot holds; the simulated stack for what is
+read on demand (a program's log from supervisord, a queue's jobs from the database).
+"""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from blazz_tui.app import BlazzApp, SnapshotUpdated, make_app
+from blazz_tui.collect import Collector
+from blazz_tui.poller import Poller
+from blazz_tui.screen_export import export_screen
+from blazz_tui.screens.details import DetailsScreen
+from blazz_tui.settings import Thresholds
+from blazz_tui.sim import faults
+from blazz_tui.sim.layout import Layout
+from blazz_tui.sim.synthetic import Scenario, frame, target
+from blazz_tui.transport.local import LocalTransport
+from tests.app.test_dashboard import app_for, rows, until
+
+DEGRADED = Scenario(degraded=True)
+
+
+def fixed_app(scenario: Scenario = DEGRADED) -> BlazzApp:
+    poller = Poller(Collector(target(scenario), LocalTransport(), Thresholds(), sources={}))
+    return make_app(poller, frame=frame(scenario))
+
+
+def screen_text(app: BlazzApp) -> str:
+    return export_screen(app, ".txt")
+
+
+def details_rows(app: BlazzApp) -> list[list[str]]:
+    table = app.screen.query_one(DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_enter_on_a_down_instance_lists_the_sessions_assigned_to_it() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3", "down", "down", "enter")
+        assert isinstance(app.screen, DetailsScreen) and app.screen.key == "wa-3003"
+        sessions = details_rows(app)
+        assert len(sessions) == 33
+        notes = {r[3] for r in sessions}
+        assert notes == {"stranded: this instance is down", "assigned here, hosted on wa-3002"}
+        await pilot.press("escape")
+        assert not isinstance(app.screen, DetailsScreen)
+
+
+async def test_instance_details_follow_new_frames() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3", "down", "down", "enter")
+        assert "DOWN" in screen_text(app)
+        app.post_message(SnapshotUpdated(frame(Scenario())))
+        await pilot.pause()
+        await pilot.pause()
+        assert "UP" in screen_text(app) and "DOWN" not in screen_text(app)
+        assert {r[3] for r in details_rows(app)} == {"ok"}
+
+
+async def test_enter_on_a_check_shows_its_perfdata() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("1", "enter")
+        assert isinstance(app.screen, DetailsScreen)
+        assert app.screen.key == app.frame.checks[0].name if app.frame else False
+        assert "FATAL" in screen_text(app)
+
+
+async def test_enter_on_a_worker_shows_its_log_from_supervisord(stack: Layout) -> None:
+    app = app_for(stack)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(lambda: any(r[1] == "blazz-queue-default_00" for r in rows(app, "services")))
+        index = [r[1] for r in rows(app, "services")].index("blazz-queue-default_00")
+        await pilot.press("2", *["down"] * index, "enter")
+        assert isinstance(app.screen, DetailsScreen)
+        await until(lambda: "stdout log" in screen_text(app))
+        assert "stdout log  last" in screen_text(app), screen_text(app)
+        assert "queue:work" in screen_text(app)
+
+
+async def test_enter_on_an_unserved_queue_lists_its_oldest_jobs(stack: Layout) -> None:
+    faults.apply(stack, "stop-worker", ["blazz-queue-worker"])
+    faults.apply(stack, "flood-queue", ["messaging", "50"])
+    app = app_for(stack)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(lambda: any(r[0] == "messaging" and r[1] != "0"
+                                for r in rows(app, "queues")))
+        index = [r[0] for r in rows(app, "queues")].index("messaging")
+        await pilot.press("4", *["down"] * index, "enter")
+        assert isinstance(app.screen, DetailsScreen)
+        await until(lambda: len(app.screen.query(DataTable)) >= 1)
+        jobs = details_rows(app)
+        assert len(jobs) == 20 and all(r[4] in ("pending", "reserved") or
+                                       r[4].startswith("delayed") for r in jobs)
+        assert "NO RUNNING WORKER" in screen_text(app)
