@@ -1,0 +1,64 @@
+"""The main screens on fixed data with a frozen clock, compared line by line with the files in
+``golden/``. After an intended change of the screens, regenerate them with
+``BLAZZ_UPDATE_GOLDEN=1 python -m pytest tests/app/test_golden.py`` and review the diff."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from blazz_tui.app import make_app
+from blazz_tui.collect import Collector
+from blazz_tui.poller import Poller
+from blazz_tui.screen_export import export_screen
+from blazz_tui.settings import Thresholds
+from blazz_tui.sim.synthetic import Scenario, frame, target
+from blazz_tui.transport.local import LocalTransport
+
+GOLDEN = Path(__file__).parent / "golden"
+HEALTHY, DEGRADED = Scenario(), Scenario(degraded=True)
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+async def screen_text(scenario: Scenario, size: tuple[int, int], *keys: str) -> str:
+    poller = Poller(Collector(target(scenario), LocalTransport(), Thresholds(), sources={}))
+    app = make_app(poller, frame=frame(scenario))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press(*keys)
+        await pilot.pause()
+        await pilot.pause()
+        return export_screen(app, ".txt")
+
+
+def matches_golden(name: str, text: str) -> None:
+    path = GOLDEN / f"{name}.txt"
+    if os.environ.get("BLAZZ_UPDATE_GOLDEN"):
+        path.write_text(text)
+    expected = path.read_text()
+    assert text.splitlines() == expected.splitlines(), f"{path} differs (see module docstring)"
+
+
+@pytest.mark.parametrize("name, scenario, size, keys", [
+    ("healthy-120x40", HEALTHY, (120, 40), ()),
+    ("degraded-120x40", DEGRADED, (120, 40), ()),
+    ("degraded-80x24-checks", DEGRADED, (80, 24), ()),
+    ("degraded-80x24-instances", DEGRADED, (80, 24), ("3",)),
+    ("degraded-80x24-queues", DEGRADED, (80, 24), ("4",)),
+    ("degraded-instance-details-120x40", DEGRADED, (120, 40), ("3", "down", "down", "enter")),
+])
+async def test_screen_matches_its_golden_file(name: str, scenario: Scenario,
+                                              size: tuple[int, int], keys: tuple[str, ...]) -> None:
+    matches_golden(name, await screen_text(scenario, size, *keys))
