@@ -38,6 +38,8 @@ from blazz_tui.widgets.table_panel import TablePanel
 PANELS = (("checks", "Checks"), ("services", "Services"), ("instances", "Instances"),
           ("queues", "Queues"), ("cache", "Cache"), ("logs", "Logs"), ("events", "Events"))
 NARROW_WIDTH = 110
+REFRESH = 1.0
+"""Seconds between screen updates when nothing changes status."""
 
 
 class SnapshotUpdated(Message):
@@ -69,9 +71,11 @@ class BlazzApp(App[int]):
           for n, (pid, title) in enumerate(PANELS, start=1)),
     ]
 
-    frame: reactive[Frame | None] = reactive(None, always_update=True)
-    events: reactive[tuple[Event, ...]] = reactive((), always_update=True)
-    paused: reactive[bool] = reactive(False)
+    # Bound to the widgets (data_bind), which repaint themselves; repainting the whole
+    # screen on each frame was most of the dashboard's CPU.
+    frame: reactive[Frame | None] = reactive(None, always_update=True, repaint=False)
+    events: reactive[tuple[Event, ...]] = reactive((), always_update=True, repaint=False)
+    paused: reactive[bool] = reactive(False, repaint=False)
 
     def __init__(self, poller: Poller, *, read_only: bool = False, accent: str = "green",
                  frame: Frame | None = None) -> None:
@@ -82,6 +86,9 @@ class BlazzApp(App[int]):
         self.read_only = read_only
         self.accent = accent
         self._poll_timers: dict[str, Timer] = {}
+        self._pending: Frame | None = None
+        self._applied_at = 0.0
+        self._apply_timer: Timer | None = None
         self.current_panel = "checks"
 
     # -- layout -----------------------------------------------------------------------------
@@ -191,11 +198,35 @@ class BlazzApp(App[int]):
                                                     lambda: self._start_poll(name))
 
     def on_snapshot_updated(self, message: SnapshotUpdated) -> None:
-        self.frame = message.frame
+        """Frames arrive per source poll; the screen takes at most one a second (the
+        refresh), except a frame that changes a check's status, which shows at once."""
+        self._pending = message.frame
+        now = time.monotonic()
+        current = self.frame
+        urgent = current is None or _verdict(message.frame) != _verdict(current)
+        if urgent or now - self._applied_at >= REFRESH:
+            self._apply_pending()
+        elif self._apply_timer is None:
+            self._apply_timer = self.set_timer(REFRESH - (now - self._applied_at),
+                                               self._apply_pending)
+
+    def _apply_pending(self) -> None:
+        frame, self._pending = self._pending, None
+        if self._apply_timer is not None:
+            self._apply_timer.stop()
+            self._apply_timer = None
+        if frame is None:
+            return
+        self._applied_at = time.monotonic()
+        self.show_frame(frame)
+
+    def show_frame(self, frame: Frame) -> None:
+        """Put ``frame`` on screen now (benchmarks and tests skip the refresh limit)."""
+        self.frame = frame
         self.events = tuple(self.poller.timeline.events)
         for screen in self.screen_stack:
             if isinstance(screen, DetailsScreen):
-                screen.frame = message.frame
+                screen.frame = frame
                 if time.monotonic() - screen.loaded_at >= self._details_interval(screen):
                     self._load_details(screen)
 
@@ -228,6 +259,7 @@ class BlazzApp(App[int]):
                 self._start_poll(name)
 
     def action_refresh(self) -> None:
+        self._applied_at = 0.0  # the next frame shows at once
         for timer in self._poll_timers.values():
             timer.stop()
         for name in self.poller.source_names:
@@ -400,6 +432,12 @@ class BlazzApp(App[int]):
 
     async def on_unmount(self) -> None:
         await self.poller.close()
+
+
+def _verdict(frame: Frame) -> tuple[object, ...]:
+    """What must show at once when it changes: each check's status, and the sources still
+    awaited (the first complete screen)."""
+    return frame.waiting, tuple((c.name, c.status) for c in frame.checks)
 
 
 def make_app(poller: Poller, *, read_only: bool = False, frame: Frame | None = None) -> BlazzApp:

@@ -12,13 +12,17 @@ TONES = {"OK": "ok", "WARNING": "warn", "CRITICAL": "crit", "UNKNOWN": "muted"}
 
 
 class EventsPanel(Static):
-    events: reactive[tuple[Event, ...]] = reactive((), always_update=True)
+    events: reactive[tuple[Event, ...]] = reactive((), repaint=False)
+    _shown: tuple[Event, ...] | None = None
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id, classes="panel")
         self.border_title = "7 Events"
 
     def watch_events(self, events: tuple[Event, ...]) -> None:
+        if events == self._shown:  # data_bind sets it on every frame
+            return
+        self._shown = events
         style = self.app.tone_style  # type: ignore[attr-defined]
         if not events:
             self.update(Text("no state changes yet", style="dim"))

@@ -17,8 +17,8 @@ from blazz_tui.views.panels import host_line
 
 
 class HeaderBar(Static):
-    frame: reactive[Frame | None] = reactive(None, always_update=True)
-    paused: reactive[bool] = reactive(False)
+    frame: reactive[Frame | None] = reactive(None, always_update=True, repaint=False)
+    paused: reactive[bool] = reactive(False, repaint=False)
 
     def __init__(self, target: str, transport: str, read_only: bool,
                  clock: Callable[[], float] = time.time) -> None:
@@ -66,14 +66,15 @@ class HeaderBar(Static):
             host, tone = host_line(frame.snapshot)
             line.append("\n ")
             line.append(host, style=style(tone) if tone else "dim")
-        self.update(line)
+        self.update(line, layout=False)  # a fixed height: no layout pass for a clock tick
 
 
 class ProblemsBar(Static):
     """The worst checks, one line each (two on a short terminal); hidden when all is OK."""
 
-    frame: reactive[Frame | None] = reactive(None, always_update=True)
+    frame: reactive[Frame | None] = reactive(None, always_update=True, repaint=False)
     SHORT_SCREEN = 30
+    _shown = ""
 
     def watch_frame(self, frame: Frame | None) -> None:
         bad = [c for c in frame.checks if c.status is not Status.OK] if frame else []
@@ -92,4 +93,7 @@ class ProblemsBar(Static):
         if len(bad) > limit:
             lines.append(Text(f" … and {len(bad) - limit} more (press 1 for all checks)",
                               style="dim", no_wrap=True, overflow="ellipsis"))
-        self.update(Group(*lines))
+        plain = "\n".join(line.plain for line in lines)
+        if plain != self._shown:  # a layout pass (auto height) only when the text changed
+            self._shown = plain
+            self.update(Group(*lines))

@@ -9,7 +9,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.reactive import reactive
+from textual.geometry import Size
+from textual.reactive import Reactive, reactive
 from textual.widgets import RichLog
 
 from blazz_tui.frame import Frame
@@ -21,6 +22,20 @@ TONES = {"WARNING": "warn", "NOTICE": "", "ERROR": "crit", "CRITICAL": "crit", "
          "EMERGENCY": "crit", "DEBUG": "muted"}
 MIN_LEVELS = ("", "INFO", "WARNING", "ERROR")
 KEEP = 5000
+
+
+class TailLog(RichLog):
+    """A RichLog whose growth repaints itself instead of laying out the whole screen again.
+
+    Every written line changes the virtual height; Textual's default makes that a layout of
+    every widget and a full repaint, which at a line a second was most of the dashboard's
+    CPU. Only the log's own scrollbars depend on it (their appearing still lays out)."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    def watch_virtual_size(self, size: Size) -> None:
+        self._scroll_update(size)
+        self.refresh()
 
 
 class LogsPanel(Vertical):
@@ -35,7 +50,7 @@ class LogsPanel(Vertical):
         Binding("t", "toggle_traces", "Traces", tooltip="unfold or fold stack traces"),
     ]
 
-    frame: reactive[Frame | None] = reactive(None, always_update=True)
+    frame: reactive[Frame | None] = reactive(None, always_update=True, repaint=False)
     filter_text: reactive[str] = reactive("")
     follow: reactive[bool] = reactive(True)
     min_level: reactive[str] = reactive("")
@@ -49,7 +64,7 @@ class LogsPanel(Vertical):
         self._files: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield RichLog(max_lines=KEEP, wrap=False, markup=False, auto_scroll=True)
+        yield TailLog(max_lines=KEEP, wrap=False, markup=False, auto_scroll=True)
 
     @property
     def log_view(self) -> RichLog:
@@ -71,8 +86,7 @@ class LogsPanel(Vertical):
         self._entries.extend(new)
         del self._entries[:-KEEP]
         if self.follow:
-            for entry in new:
-                self._write(entry)
+            self._write(new[-KEEP:])
 
     def _subtitle(self, freshness_text: str) -> str:
         parts = [freshness_text]
@@ -98,9 +112,14 @@ class LogsPanel(Vertical):
                                                           for d in entry.detail)
         return True
 
-    def _write(self, entry: LogEntry) -> None:
-        if not self._visible(entry):
-            return
+    def _write(self, entries: list[LogEntry]) -> None:
+        """Append the visible ones of ``entries``, in one write: RichLog's cost is mostly per
+        call, and a fast writer brings thousands of lines a second."""
+        lines = [line for entry in entries if self._visible(entry) for line in self._lines(entry)]
+        if lines:
+            self.log_view.write(Text("\n", no_wrap=True).join(lines))
+
+    def _lines(self, entry: LogEntry) -> list[Text]:
         style = self.app.tone_style  # type: ignore[attr-defined]
         line = Text(no_wrap=True)
         if entry.time is not None:
@@ -113,15 +132,14 @@ class LogsPanel(Vertical):
             line.highlight_words([self.filter_text], style="reverse", case_sensitive=False)
         if entry.detail and not self.show_traces:
             line.append(f"  [+{len(entry.detail)} lines, t]", style="dim")
-        self.log_view.write(line)
-        if entry.detail and self.show_traces:
-            for detail in entry.detail:
-                self.log_view.write(Text("    " + detail, style="dim", no_wrap=True))
+        if not entry.detail or not self.show_traces:
+            return [line]
+        return [line, *(Text("    " + detail, style="dim", no_wrap=True)
+                        for detail in entry.detail)]
 
     def _rerender(self) -> None:
         self.log_view.clear()
-        for entry in self._entries:
-            self._write(entry)
+        self._write(self._entries)
         if self.frame is not None:
             text, _ = freshness(self.frame.snapshot.logs, self.frame.snapshot.taken_at)
             self.border_subtitle = self._subtitle(text)

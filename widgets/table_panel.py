@@ -9,14 +9,18 @@ sorts; ``/`` filters rows by text; space marks rows (the selection an action act
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable
+from textual.widgets._data_table import SegmentLines
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from blazz_tui.frame import Frame
@@ -24,6 +28,36 @@ from blazz_tui.selection import Selection
 from blazz_tui.views.cells import MUTED, Row, Table, freshness
 
 ViewFn = Callable[[Frame], Table]
+
+
+class PanelTable(DataTable[Text]):
+    """A DataTable that renders again only the cells whose content changed.
+
+    DataTable keys its rendered cells on a table-wide update counter, so one changed uptime
+    renders every visible cell again through Rich (most of the dashboard's CPU at a 1 s
+    refresh). Here a cell's rendering is keyed on what it shows."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._cells: LRUCache[tuple[object, ...], SegmentLines] = LRUCache(4096)
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False) -> SegmentLines:
+        if row_index < 0 or column_index < 0:  # headers and labels: as DataTable does
+            return super()._render_cell(row_index, column_index, base_style, width, cursor,
+                                        hover)
+        value = self._data[self._row_locations.get_key(row_index)][
+            self._column_locations.get_key(column_index)]
+        shown = (value.plain, value.style, tuple(value.spans)) if isinstance(value, Text) \
+            else str(value)
+        key = (shown, row_index, column_index, base_style, width, cursor, hover,
+               self._show_hover_cursor, self._pseudo_class_state)
+        lines = self._cells.get(key)
+        if lines is None:
+            lines = super()._render_cell(row_index, column_index, base_style, width, cursor,
+                                         hover)
+            self._cells[key] = lines
+        return lines
 
 
 class TablePanel(Vertical, can_focus=False):
@@ -40,7 +74,7 @@ class TablePanel(Vertical, can_focus=False):
     ]
     MARK = "● "
 
-    frame: reactive[Frame | None] = reactive(None, always_update=True)
+    frame: reactive[Frame | None] = reactive(None, always_update=True, repaint=False)
     filter_text: reactive[str] = reactive("")
 
     class RowChosen(Message):
@@ -59,11 +93,13 @@ class TablePanel(Vertical, can_focus=False):
         self._sort_column: int | None = None
         self._sort_reverse = False
         self._table: Table | None = None
+        self._shown: list[tuple[str, bool, tuple[tuple[str, str], ...]]] = []
+        """What the table shows: (row key, marked, (text, tone) per cell)."""
         self.marked: dict[str, None] = {}
         """Marked row keys, in the order they were marked (kept across refreshes)."""
 
     def compose(self) -> ComposeResult:
-        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=False)
+        table = PanelTable(cursor_type="row", zebra_stripes=False)
         yield table
 
     @property
@@ -92,6 +128,7 @@ class TablePanel(Vertical, can_focus=False):
         if tuple(str(c.label) for c in table.columns.values()) != columns:
             table.clear(columns=True)
             table.add_columns(*columns)
+            self._shown = []
         rows = list(self._table.rows)
         if self.filter_text:
             needle = self.filter_text.lower()
@@ -99,23 +136,46 @@ class TablePanel(Vertical, can_focus=False):
         if self._sort_column is not None and self._sort_column < len(columns):
             col = self._sort_column
             rows.sort(key=lambda r: _sort_key(r, col), reverse=self._sort_reverse)
+        shown = [(row.key, row.key in self.marked,
+                  tuple((c.text, c.tone or row.tone) for c in row.cells)) for row in rows]
+        if [key for key, _, _ in shown] == [key for key, _, _ in self._shown]:
+            self._update_cells(shown)
+        else:
+            self._rebuild(shown)
+        self._shown = shown
+
+    def _update_cells(self, shown: list[tuple[str, bool, tuple[tuple[str, str], ...]]]) -> None:
+        """Same rows in the same order: only the cells that changed are redrawn (no layout,
+        the cursor and the scroll position stay)."""
+        table = self.data_table
+        column_keys = list(table.columns)
+        for (key, marked, cells), (_, was_marked, old) in zip(shown, self._shown, strict=True):
+            for index, (cell, before) in enumerate(zip(cells, old, strict=False)):
+                if cell == before and (index or marked == was_marked):
+                    continue
+                text = self._cell(cell, marked and not index)
+                wider = text.cell_len > table.columns[column_keys[index]].content_width
+                table.update_cell(key, column_keys[index], text, update_width=wider)
+
+    def _rebuild(self, shown: list[tuple[str, bool, tuple[tuple[str, str], ...]]]) -> None:
+        table = self.data_table
         # The cursor follows its row across refreshes, except at the top: a table watched
         # from its first row stays there as rows arrive above the old first one.
         selected = self._selected_key() if table.cursor_row > 0 else None
         table.clear()
-        for row in rows:
-            cells = [self._render_cell(c.text, c.tone or row.tone) for c in row.cells]
-            if row.key in self.marked and cells:
-                cells[0] = Text(self.MARK, style="bold") + cells[0]
-            table.add_row(*cells, key=row.key)
+        for key, marked, cells in shown:
+            table.add_row(*(self._cell(c, marked and not i) for i, c in enumerate(cells)),
+                          key=key)
         if selected is not None:
             try:
                 table.move_cursor(row=table.get_row_index(selected), animate=False)
             except RowDoesNotExist:
                 pass  # the row left the table: the cursor stays where it is
 
-    def _render_cell(self, text: str, tone: str) -> Text:
-        return Text(text, style=self.app.tone_style(tone) if tone else "")  # type: ignore[attr-defined]
+    def _cell(self, cell: tuple[str, str], marked: bool) -> Text:
+        text, tone = cell
+        rendered = Text(text, style=self.app.tone_style(tone) if tone else "")  # type: ignore[attr-defined]
+        return Text(self.MARK, style="bold") + rendered if marked else rendered
 
     def _selected_key(self) -> str | None:
         table = self.data_table

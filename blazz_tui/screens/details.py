@@ -32,8 +32,8 @@ class DetailsScreen(Screen[None]):
         Binding("r", "reload", "Reload"),
     ]
 
-    frame: reactive[Frame | None] = reactive(None, always_update=True)
-    loaded: reactive[tuple[Section, ...]] = reactive((), always_update=True)
+    frame: reactive[Frame | None] = reactive(None, always_update=True, repaint=False)
+    loaded: reactive[tuple[Section, ...]] = reactive((), always_update=True, repaint=False)
 
     class Reload(Message):
         def __init__(self, screen: DetailsScreen) -> None:

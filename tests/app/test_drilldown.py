@@ -78,8 +78,9 @@ async def test_enter_on_a_worker_shows_its_log_from_supervisord(stack: Layout) -
         index = [r[1] for r in rows(app, "services")].index("blazz-queue-default_00")
         await pilot.press("2", *["down"] * index, "enter")
         assert isinstance(app.screen, DetailsScreen)
-        await until(lambda: "stdout log" in screen_text(app))
-        assert "stdout log  last" in screen_text(app), screen_text(app)
+        # The log is read again as often as supervisord is polled: the new worker's first
+        # lines appear without leaving the screen.
+        await until(lambda: "stdout log  last" in screen_text(app), timeout=30)
         assert "queue:work" in screen_text(app)
 
 
@@ -88,8 +89,8 @@ async def test_enter_on_an_unserved_queue_lists_its_oldest_jobs(stack: Layout) -
     faults.apply(stack, "flood-queue", ["messaging", "50"])
     app = app_for(stack)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(lambda: any(r[0] == "messaging" and r[1] != "0"
-                                for r in rows(app, "queues")))
+        await until(lambda: len(rows(app, "queues")) == 8 and any(
+            r[0] == "messaging" and r[1] != "0" for r in rows(app, "queues")))
         index = [r[0] for r in rows(app, "queues")].index("messaging")
         await pilot.press("4", *["down"] * index, "enter")
         assert isinstance(app.screen, DetailsScreen)
