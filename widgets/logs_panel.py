@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from blazz_tui.widgets.table_panel import set_subtitle
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -76,7 +77,7 @@ class LogsPanel(Vertical):
         logs = frame.snapshot.logs
         text, tone = freshness(logs, frame.snapshot.taken_at)
         self._files = [f.path for f in logs.files] if logs else []
-        self.border_subtitle = self._subtitle(text)
+        set_subtitle(self, self._subtitle(text))
         self.set_class(tone != MUTED, "-failed")
         if logs is None:
             return
@@ -142,7 +143,7 @@ class LogsPanel(Vertical):
         self._write(self._entries)
         if self.frame is not None:
             text, _ = freshness(self.frame.snapshot.logs, self.frame.snapshot.taken_at)
-            self.border_subtitle = self._subtitle(text)
+            set_subtitle(self, self._subtitle(text))
 
     def watch_filter_text(self) -> None:
         self._rerender()
@@ -153,7 +154,7 @@ class LogsPanel(Vertical):
             self._rerender()
         elif self.frame is not None:
             text, _ = freshness(self.frame.snapshot.logs, self.frame.snapshot.taken_at)
-            self.border_subtitle = self._subtitle(text)
+            set_subtitle(self, self._subtitle(text))
 
     def action_cycle_level(self) -> None:
         self.min_level = MIN_LEVELS[(MIN_LEVELS.index(self.min_level) + 1) % len(MIN_LEVELS)]

@@ -19,6 +19,7 @@ from textual.cache import LRUCache
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import DataTable
 from textual.widgets._data_table import SegmentLines
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
@@ -28,6 +29,14 @@ from blazz_tui.selection import Selection
 from blazz_tui.views.cells import MUTED, Row, Table, freshness
 
 ViewFn = Callable[[Frame], Table]
+
+
+def set_subtitle(widget: Widget, text: str) -> None:
+    """Set a border subtitle only when it changed: Textual repaints the whole panel on every
+    assignment, and the data's age is set on every frame."""
+    if getattr(widget, "_subtitle_text", None) != text:
+        widget._subtitle_text = text  # type: ignore[attr-defined]
+        widget.border_subtitle = text
 
 
 class PanelTable(DataTable[Text]):
@@ -112,7 +121,7 @@ class TablePanel(Vertical, can_focus=False):
         reading = frame.snapshot.readings().get(self._source) if self._source else None
         if self._source:
             text, tone = freshness(reading, frame.snapshot.taken_at)
-            self.border_subtitle = text
+            set_subtitle(self, text)
             self.set_class(tone != MUTED, "-failed")
         self._table = self._view(frame)
         self._refresh_rows()
