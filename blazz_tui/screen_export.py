@@ -22,12 +22,17 @@ FORMATS = (".svg", ".html", ".txt")
 
 async def render_dashboard(poller: Poller, frame: Frame, fmt: str,
                            size: tuple[int, int] = (120, 40), panel: str | None = None,
-                           title: str | None = None) -> str:
-    """The dashboard showing ``frame``, as ``fmt`` (``.svg``, ``.html`` or ``.txt``)."""
+                           title: str | None = None, keys: tuple[str, ...] = ()) -> str:
+    """The dashboard showing ``frame``, as ``fmt`` (``.svg``, ``.html`` or ``.txt``), after
+    pressing ``keys`` (e.g. ``("3", "enter")``: the first instance's details)."""
     app = make_app(poller, frame=frame)
     async with app.run_test(size=size) as pilot:
         if panel is not None:
             app.action_show_panel(panel)
+        await pilot.pause()
+        if keys:
+            await pilot.press(*keys)
+            await app.workers.wait_for_complete()  # what a details screen reads on demand
         await pilot.pause()
         await pilot.pause()
         return export_screen(app, fmt, title or f"blazz-tui — {frame.snapshot.target}")

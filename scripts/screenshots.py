@@ -2,7 +2,8 @@
 
 Starts the demo stack, lets traffic, workers and the scheduled sync run for a few seconds,
 and renders the dashboard headless (the same code as ``--snapshot PATH.svg``): healthy at
-120×40 and 80×24, then with instance 2 killed and a worker program broken.
+120×40 and 80×24, then with instance 2 killed and a worker program broken, and the details
+(Enter) of that instance and of the flooded queue.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ OUT = Path(__file__).resolve().parent.parent / "screenshots"
 
 
 async def shoot(config_path: Path, name: str, size: tuple[int, int],
-                panel: str | None = None) -> None:
+                panel: str | None = None, keys: tuple[str, ...] = ()) -> None:
     config = load_config(str(config_path))
     target = config.target()
     collector = Collector(target, make_transport(target), config.thresholds)
@@ -38,7 +39,7 @@ async def shoot(config_path: Path, name: str, size: tuple[int, int],
         await asyncio.sleep(1.0)
     result = await run_check(config, persist=False)
     frame = Frame(result.snapshot, result.checks)
-    svg = await render_dashboard(poller, frame, ".svg", size=size, panel=panel,
+    svg = await render_dashboard(poller, frame, ".svg", size=size, panel=panel, keys=keys,
                                  title=f"blazz-tui --demo ({size[0]}×{size[1]})")
     (OUT / name).write_text(svg)
     print(f"wrote {OUT / name}", file=sys.stderr)
@@ -58,6 +59,10 @@ async def main() -> None:
         time.sleep(8)
         await shoot(layout.config_path, "dashboard-incident-120x40.svg", (120, 40))
         await shoot(layout.config_path, "dashboard-incident-80x24.svg", (80, 24), "checks")
+        await shoot(layout.config_path, "details-instance-down-120x40.svg", (120, 40),
+                    keys=("3", "down", "enter"))
+        await shoot(layout.config_path, "details-queue-120x40.svg", (120, 40),
+                    keys=("4", "enter"))
     finally:
         stop(root)
         shutil.rmtree(root, ignore_errors=True)

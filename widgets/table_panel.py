@@ -78,8 +78,10 @@ class TablePanel(Vertical, can_focus=False):
     """
 
     BINDINGS = [
-        Binding("s", "cycle_sort", "Sort", show=False),
-        Binding("space", "toggle_mark", "Mark row", show=False),
+        Binding("s", "cycle_sort", "Sort", show=False,
+                tooltip="by the next column; again reverses"),
+        Binding("space", "toggle_mark", "Mark row", show=False,
+                tooltip="what an action acts on; esc clears"),
     ]
     MARK = "● "
 
