@@ -117,6 +117,12 @@ class BlazzApp(App[int]):
         yield Input(placeholder="filter… (enter keeps it, esc clears)", id="filter")
         yield Footer()
 
+    def on_load(self) -> None:
+        """The first polls start before the screen is built: they overlap its start-up."""
+        if self._static_frame is None:
+            for name in self.poller.source_names:
+                self._start_poll(name)
+
     def on_mount(self) -> None:
         self._apply_accent()
         self.query_one(ProblemsBar).display = False
@@ -125,9 +131,6 @@ class BlazzApp(App[int]):
         self._apply_layout(self.size.width)
         if self._static_frame is not None:
             self.frame = self._static_frame
-            return
-        for name in self.poller.source_names:
-            self._start_poll(name)
 
     def on_resize(self) -> None:
         self._apply_layout(self.size.width)

@@ -1,0 +1,116 @@
+"""Benchmark: the running dashboard on the simulated stack, as a user sees it.
+
+Run ``python bench/dashboard_live.py [--seconds 60]`` (needs ``pip install pyte glances``).
+The dashboard runs in a pseudo-terminal (120x40) and its screen is read by a terminal
+emulator, so every figure is about what is on screen:
+
+* *first complete screen*: from starting ``blazz-tui -c CONFIG`` to the header saying how
+  many checks pass (every source has answered once); 5 runs. Textual's own import time is
+  printed beside it.
+* *idle cost*: CPU (% of one core) and RSS over ``--seconds`` with every source polled each
+  second, side by side in the same window with glances (``glances -t 1``, its own 120x40
+  pty) and ``watch -n1 supervisorctl status`` on the same supervisord.
+* *killed instance visible*: from the kill (``sim fault kill-instance``) returning to its
+  row saying DOWN on screen, 3 times (healed in between).
+
+Figures only; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+from _harness import Terminal, Usage, complete, config_with, demo_stack
+
+from blazz_tui.sim import faults
+from blazz_tui.sim.layout import Layout
+
+
+def first_screen(config: str, runs: int = 5) -> list[float]:
+    times = []
+    for _ in range(runs):
+        term = Terminal(["blazz-tui", "-c", config])
+        took = term.wait_for(complete, timeout=30)
+        times.append(took if took is not None else float("nan"))
+        term.close()
+    return times
+
+
+def textual_import() -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import textual.app"], check=True)
+    bare = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    return (bare - start) - (time.perf_counter() - bare)
+
+
+def idle_cost(layout: Layout, config: str, seconds: float) -> dict[str, tuple[float, float, float]]:
+    programs = {"blazz-tui (1 s refresh)": Terminal(["blazz-tui", "-c", config])}
+    if shutil.which("glances"):
+        programs["glances -t 1"] = Terminal(["glances", "-t", "1"])
+    conf = layout.supervisor_dir / "supervisord.conf"
+    if shutil.which("supervisorctl") and conf.exists():
+        programs["watch -n1 supervisorctl status"] = Terminal(
+            ["watch", "-n1", f"supervisorctl -c {conf} status"])
+    programs["blazz-tui (1 s refresh)"].wait_for(complete, timeout=30)
+    time.sleep(5)  # past start-up
+    usage = {name: Usage(term.proc.pid) for name, term in programs.items()}
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        time.sleep(1)
+        for u in usage.values():
+            u.sample()
+    results = {name: u.result() for name, u in usage.items()}
+    for term in programs.values():
+        term.close()
+    return results
+
+
+def instance_down(layout: Layout, config: str, runs: int = 3) -> list[float]:
+    port = layout.instance_ports[1]
+    name = layout.instance_name(port)
+    term = Terminal(["blazz-tui", "-c", config])
+    term.wait_for(complete, timeout=30)
+
+    def row(state: str) -> bool:
+        return any(name in line and f" {state} " in line for line in term.lines())
+
+    times = []
+    for _ in range(runs):
+        term.wait_for(lambda _lines: row("UP"), timeout=30)
+        faults.apply(layout, "kill-instance", [str(port)])
+        took = term.wait_for(lambda _lines: row("DOWN"), timeout=15)
+        times.append(took if took is not None else float("nan"))
+        faults.heal(layout)
+    term.close()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=60.0)
+    args = parser.parse_args()
+    with demo_stack() as layout:
+        default = str(layout.config_path)
+        every_second = str(config_with(layout, interval=1))
+        time.sleep(3)
+        runs = first_screen(default)
+        print(f"first complete screen: median {statistics.median(runs):.2f} s "
+              f"(min {min(runs):.2f}, max {max(runs):.2f}, {len(runs)} runs); "
+              f"Textual's own import: {textual_import():.2f} s")
+        for name, (cpu, rss, rss_max) in idle_cost(layout, every_second, args.seconds).items():
+            print(f"over {args.seconds:g} s: {name:<32} {cpu:5.1f} % of one core, "
+                  f"RSS mean {rss:5.1f} MiB, max {rss_max:5.1f} MiB")
+        for label, config in (("the demo's intervals", default), ("1 s refresh", every_second)):
+            took = instance_down(layout, config)
+            print(f"killed instance DOWN on screen ({label}): "
+                  + ", ".join(f"{t:.2f} s" for t in took))
+
+
+if __name__ == "__main__":
+    main()
