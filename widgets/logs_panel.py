@@ -23,6 +23,8 @@ TONES = {"WARNING": "warn", "NOTICE": "", "ERROR": "crit", "CRITICAL": "crit", "
          "EMERGENCY": "crit", "DEBUG": "muted"}
 MIN_LEVELS = ("", "INFO", "WARNING", "ERROR")
 KEEP = 5000
+BURST = 500
+"""New lines written at most per refresh while following; older ones are skipped (said so)."""
 
 
 class TailLog(RichLog):
@@ -87,7 +89,7 @@ class LogsPanel(Vertical):
         self._entries.extend(new)
         del self._entries[:-KEEP]
         if self.follow:
-            self._write(new[-KEEP:])
+            self._write(new, burst=BURST)
 
     def _subtitle(self, freshness_text: str) -> str:
         parts = [freshness_text]
@@ -113,10 +115,17 @@ class LogsPanel(Vertical):
                                                           for d in entry.detail)
         return True
 
-    def _write(self, entries: list[LogEntry]) -> None:
-        """Append the visible ones of ``entries``, in one write: RichLog's cost is mostly per
-        call, and a fast writer brings thousands of lines a second."""
-        lines = [line for entry in entries if self._visible(entry) for line in self._lines(entry)]
+    def _write(self, entries: list[LogEntry], burst: int | None = None) -> None:
+        """Append the visible ones of ``entries``, in one write (RichLog's cost is mostly per
+        call). Beyond ``burst`` lines, only the newest are written, after a line saying how
+        many were skipped: a writer of thousands of lines a second would otherwise cost the
+        dashboard most of a core and its keys a noticeable delay."""
+        visible = [e for e in entries if self._visible(e)]
+        skipped = max(0, len(visible) - burst) if burst else 0
+        lines = [line for entry in visible[skipped:] for line in self._lines(entry)]
+        if skipped:
+            lines.insert(0, Text(f"… {skipped:,} lines skipped (a fast log): / filters, "
+                                 "l sets a minimum level, f holds the view", style="dim"))
         if lines:
             self.log_view.write(Text("\n", no_wrap=True).join(lines))
 
