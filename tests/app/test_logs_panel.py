@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from blazz_tui.widgets.logs_panel import BURST, LogsPanel
+
 from blazz_tui.app import BlazzApp
 from blazz_tui.sim.synthetic import FROZEN, Scenario, frame
-from blazz_tui.widgets.logs_panel import BURST, LogsPanel
 from tests.app.test_commands import fixed_app
 
 
