@@ -3,29 +3,13 @@ data."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from textual.command import CommandPalette
 
-from blazz_tui.app import BlazzApp, make_app
-from blazz_tui.collect import Collector
-from blazz_tui.poller import Poller
 from blazz_tui.screens.confirm import ConfirmScreen
 from blazz_tui.screens.help import HelpScreen
-from blazz_tui.settings import Thresholds
-from blazz_tui.sim.synthetic import Scenario, frame, target
-from blazz_tui.transport.local import LocalTransport
-from tests.app.test_drilldown import screen_text
-
-
-def fixed_app(accent: str | None = None) -> BlazzApp:
-    scenario = Scenario(degraded=True)
-    cfg = target(scenario)
-    if accent is not None:
-        cfg = replace(cfg, accent=accent)
-    poller = Poller(Collector(cfg, LocalTransport(), Thresholds(), sources={}))
-    return make_app(poller, frame=frame(scenario))
+from blazz_tui.sim.synthetic import Scenario, frame
+from tests.app.support import fixed_app, screen_text
 
 
 async def test_without_marks_the_selection_is_the_cursor_row() -> None:

@@ -3,36 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
-from blazz_tui.widgets.table_panel import TablePanel
-from textual.widgets import DataTable
-
-from blazz_tui.app import BlazzApp, make_app
-from blazz_tui.collect import Collector
-from blazz_tui.config import load_config
-from blazz_tui.poller import Poller
 from blazz_tui.sim import faults
 from blazz_tui.sim.layout import Layout
-from blazz_tui.transport import make_transport
-
-
-def app_for(layout: Layout) -> BlazzApp:
-    config = load_config(str(layout.config_path))
-    target = config.target()
-    return make_app(Poller(Collector(target, make_transport(target), config.thresholds)))
-
-
-async def until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.1)
-
-
-def rows(app: BlazzApp, panel: str) -> list[list[str]]:
-    table = app.query_one(f"#{panel}", TablePanel).query_one(DataTable)
-    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+from tests.app.support import app_for, rows, until
 
 
 async def test_narrow_terminal_shows_one_panel_and_number_keys_switch(stack: Layout) -> None:

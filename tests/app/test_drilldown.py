@@ -8,28 +8,12 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from blazz_tui.app import BlazzApp, SnapshotUpdated, make_app
-from blazz_tui.collect import Collector
-from blazz_tui.poller import Poller
-from blazz_tui.screen_export import export_screen
+from blazz_tui.app import BlazzApp, SnapshotUpdated
 from blazz_tui.screens.details import DetailsScreen
-from blazz_tui.settings import Thresholds
 from blazz_tui.sim import faults
 from blazz_tui.sim.layout import Layout
-from blazz_tui.sim.synthetic import Scenario, frame, target
-from blazz_tui.transport.local import LocalTransport
-from tests.app.test_dashboard import app_for, rows, until
-
-DEGRADED = Scenario(degraded=True)
-
-
-def fixed_app(scenario: Scenario = DEGRADED) -> BlazzApp:
-    poller = Poller(Collector(target(scenario), LocalTransport(), Thresholds(), sources={}))
-    return make_app(poller, frame=frame(scenario))
-
-
-def screen_text(app: BlazzApp) -> str:
-    return export_screen(app, ".txt")
+from blazz_tui.sim.synthetic import Scenario, frame
+from tests.app.support import app_for, fixed_app, rows, screen_text, until
 
 
 def details_rows(app: BlazzApp) -> list[list[str]]:

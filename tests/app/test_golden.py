@@ -11,13 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from blazz_tui.app import make_app
-from blazz_tui.collect import Collector
-from blazz_tui.poller import Poller
-from blazz_tui.screen_export import export_screen
-from blazz_tui.settings import Thresholds
-from blazz_tui.sim.synthetic import Scenario, frame, target
-from blazz_tui.transport.local import LocalTransport
+from blazz_tui.sim.synthetic import Scenario
+from tests.app.support import fixed_app, screen_text
 
 GOLDEN = Path(__file__).parent / "golden"
 HEALTHY, DEGRADED = Scenario(), Scenario(degraded=True)
@@ -32,15 +27,14 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     time.tzset()
 
 
-async def screen_text(scenario: Scenario, size: tuple[int, int], *keys: str) -> str:
-    poller = Poller(Collector(target(scenario), LocalTransport(), Thresholds(), sources={}))
-    app = make_app(poller, frame=frame(scenario))
+async def screen_after(scenario: Scenario, size: tuple[int, int], *keys: str) -> str:
+    app = fixed_app(scenario)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         await pilot.press(*keys)
         await pilot.pause()
         await pilot.pause()
-        return export_screen(app, ".txt")
+        return screen_text(app)
 
 
 def matches_golden(name: str, text: str) -> None:
@@ -61,4 +55,4 @@ def matches_golden(name: str, text: str) -> None:
 ])
 async def test_screen_matches_its_golden_file(name: str, scenario: Scenario,
                                               size: tuple[int, int], keys: tuple[str, ...]) -> None:
-    matches_golden(name, await screen_text(scenario, size, *keys))
+    matches_golden(name, await screen_after(scenario, size, *keys))

@@ -6,7 +6,7 @@ from blazz_tui.widgets.logs_panel import BURST, LogsPanel
 
 from blazz_tui.app import BlazzApp
 from blazz_tui.sim.synthetic import FROZEN, Scenario, frame
-from tests.app.test_commands import fixed_app
+from tests.app.support import fixed_app
 
 
 def shown(app: BlazzApp) -> list[str]:

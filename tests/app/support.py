@@ -1,0 +1,55 @@
+"""What the dashboard tests share: apps over fixed data or a simulated stack, and readers of
+what they show."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import replace
+
+from blazz_tui.widgets.table_panel import TablePanel
+from textual.widgets import DataTable
+
+from blazz_tui.app import BlazzApp, make_app
+from blazz_tui.collect import Collector
+from blazz_tui.config import load_config
+from blazz_tui.poller import Poller
+from blazz_tui.screen_export import export_screen
+from blazz_tui.settings import Thresholds
+from blazz_tui.sim.layout import Layout
+from blazz_tui.sim.synthetic import Scenario, frame, target
+from blazz_tui.transport import make_transport
+from blazz_tui.transport.local import LocalTransport
+
+DEGRADED = Scenario(degraded=True)
+
+
+def app_for(layout: Layout) -> BlazzApp:
+    """The dashboard polling a simulated stack."""
+    config = load_config(str(layout.config_path))
+    cfg = config.target()
+    return make_app(Poller(Collector(cfg, make_transport(cfg), config.thresholds)))
+
+
+def fixed_app(scenario: Scenario = DEGRADED, accent: str | None = None) -> BlazzApp:
+    """The dashboard showing one fixed frame (``sim.synthetic``), never polling."""
+    cfg = target(scenario) if accent is None else replace(target(scenario), accent=accent)
+    poller = Poller(Collector(cfg, LocalTransport(), Thresholds(), sources={}))
+    return make_app(poller, frame=frame(scenario))
+
+
+async def until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.1)
+
+
+def rows(app: BlazzApp, panel: str) -> list[list[str]]:
+    table = app.query_one(f"#{panel}", TablePanel).query_one(DataTable)
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def screen_text(app: BlazzApp) -> str:
+    """The whole screen as plain text, as --snapshot PATH.txt would write it."""
+    return export_screen(app, ".txt")
