@@ -20,10 +20,11 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Tab, Tabs
+from textual.widgets import DataTable, Footer, Tab, Tabs
 
 from blazz_tui.events import Event
 from blazz_tui.frame import Frame
+from blazz_tui.palette import binding_commands
 from blazz_tui.poller import Poller
 from blazz_tui.screens.confirm import ConfirmScreen
 from blazz_tui.screens.details import DetailsScreen, DetailsView
@@ -31,6 +32,7 @@ from blazz_tui.screens.help import HelpScreen
 from blazz_tui.selection import Selection
 from blazz_tui.views import details, panels
 from blazz_tui.widgets.events_panel import EventsPanel
+from blazz_tui.widgets.filter_bar import FilterBar
 from blazz_tui.widgets.header_bar import HeaderBar, ProblemsBar
 from blazz_tui.widgets.logs_panel import LogsPanel
 from blazz_tui.widgets.table_panel import TablePanel
@@ -114,7 +116,7 @@ class BlazzApp(App[int]):
                              id="checks").data_bind(BlazzApp.frame)
             yield EventsPanel(id="events").data_bind(BlazzApp.events)
             yield LogsPanel(id="logs").data_bind(BlazzApp.frame)
-        yield Input(placeholder="filter… (enter keeps it, esc clears)", id="filter")
+        yield FilterBar()
         yield Footer()
 
     def on_load(self) -> None:
@@ -126,7 +128,6 @@ class BlazzApp(App[int]):
     def on_mount(self) -> None:
         self._apply_accent()
         self.query_one(ProblemsBar).display = False
-        self.query_one("#filter").display = False
         self.events = tuple(self.poller.timeline.events)
         self._apply_layout(self.size.width)
         if self._static_frame is not None:
@@ -288,37 +289,19 @@ class BlazzApp(App[int]):
 
     def action_filter(self) -> None:
         panel = self._focused_panel()
-        if panel is None:
-            return
-        field = self.query_one("#filter", Input)
-        field.display = True
-        field.value = panel.filter_text
-        field.placeholder = f"filter {panel.border_title}… (enter keeps it, esc clears)"
-        self._filtering = panel
-        field.focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        panel = getattr(self, "_filtering", None)
         if panel is not None:
-            panel.filter_text = event.value
+            self.query_one(FilterBar).start(panel)
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        self.query_one("#filter").display = False
-        panel = getattr(self, "_filtering", None)
-        if panel is not None:
-            self._show(panel.id or self.current_panel)
+    @on(FilterBar.Done)
+    def _filter_done(self, event: FilterBar.Done) -> None:
+        self._show(event.panel.id or self.current_panel)
 
     def action_clear_filter(self) -> None:
-        field = self.query_one("#filter", Input)
-        panel = getattr(self, "_filtering", None) or self._focused_panel()
+        panel = self.query_one(FilterBar).clear() or self._focused_panel()
         if panel is not None:
             panel.filter_text = ""
         if isinstance(panel, TablePanel):
             panel.clear_marks()
-        field.value = ""
-        field.display = False
 
     # -- details (enter on a row) ------------------------------------------------------------
 
@@ -391,37 +374,19 @@ class BlazzApp(App[int]):
     # -- command palette ---------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """Every binding of the app and of its panels, from their own binding tables."""
         yield from super().get_system_commands(screen)
-        for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and binding.description:
-                key = binding.key_display or binding.key
-                yield SystemCommand(f"{binding.description}  ({key})", binding.tooltip,
-                                    lambda action=binding.action: self._run(action, self))
-        for widget, title in ((self.query_one(LogsPanel), "Logs"),):
-            for binding in widget.BINDINGS:
-                if isinstance(binding, Binding):
-                    yield SystemCommand(f"{title}: {binding.description}  ({binding.key})",
-                                        f"in the {title.lower()} panel",
-                                        lambda w=widget, b=binding: self._run(b.action, w))
-        for binding in TablePanel.BINDINGS:
-            if isinstance(binding, Binding):
-                yield SystemCommand(f"Table: {binding.description}  ({binding.key})",
-                                    "in the focused table",
-                                    lambda b=binding: self._run_on_table(b.action))
-        yield SystemCommand("Details of the selected row  (enter)",
-                            "program log, instance sessions, queue jobs and failures",
-                            self._details_of_selection)
+        yield from binding_commands(self)
 
-    def _run(self, action: str, target: object) -> None:
+    def run_later(self, action: str, target: object) -> None:
+        """Run ``action`` on ``target`` once the palette has closed."""
         self.call_later(self.run_action, action, target)
 
-    def _run_on_table(self, action: str) -> None:
+    def run_on_table(self, action: str) -> None:
         panel = self._focused_panel()
         if isinstance(panel, TablePanel):
-            self._run(action, panel)
+            self.run_later(action, panel)
 
-    def _details_of_selection(self) -> None:
+    def details_of_selection(self) -> None:
         selection = self.selection()
         if selection.keys:
             self.open_details(selection.panel, selection.keys[0])
