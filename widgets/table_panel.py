@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,7 +22,6 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable
-from textual.widgets._data_table import SegmentLines
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from blazz_tui.frame import Frame
@@ -29,6 +29,7 @@ from blazz_tui.selection import Selection
 from blazz_tui.views.cells import MUTED, Row, Table, freshness
 
 ViewFn = Callable[[Frame], Table]
+SegmentLines = list[list[Segment]]  # a rendered cell, as DataTable._render_cell returns it
 
 
 def set_subtitle(widget: Widget, text: str) -> None:
@@ -55,8 +56,12 @@ class PanelTable(DataTable[Text]):
         if row_index < 0 or column_index < 0:  # headers and labels: as DataTable does
             return super()._render_cell(row_index, column_index, base_style, width, cursor,
                                         hover)
-        value = self._data[self._row_locations.get_key(row_index)][
-            self._column_locations.get_key(column_index)]
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        if row_key is None or column_key is None:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor,
+                                        hover)
+        value = self._data[row_key][column_key]
         shown = (value.plain, value.style, tuple(value.spans)) if isinstance(value, Text) \
             else str(value)
         key = (shown, row_index, column_index, base_style, width, cursor, hover,
