@@ -66,9 +66,11 @@ SPARK = "▁▂▃▄▅▆▇█"
 
 
 def sparkline(values: tuple[float, ...] | tuple[int, ...], width: int = 12) -> str:
+    """The last ``width`` values, padded to ``width`` while the history fills: a column that
+    widened each second would lay out the whole screen again each second."""
     points = list(values)[-width:]
     if not points:
         return ""
     low, high = min(points), max(points)
     span = (high - low) or 1
-    return "".join(SPARK[int((v - low) / span * (len(SPARK) - 1))] for v in points)
+    return "".join(SPARK[int((v - low) / span * (len(SPARK) - 1))] for v in points).ljust(width)
