@@ -40,17 +40,19 @@ def demo_stack(accounts: int = 120) -> Iterator[Layout]:
 
 
 def config_with(layout: Layout, interval: float | None = None,
-                logs: Sequence[str] | None = None) -> Path:
-    """A copy of the stack's config with every poll interval set to ``interval`` and/or the
-    logs source watching ``logs``."""
+                logs: Sequence[str] | None = None, shipped_intervals: bool = False) -> Path:
+    """A copy of the stack's config with every poll interval set to ``interval``, or left to
+    the shipped defaults (``shipped_intervals``), and/or the logs source watching ``logs``."""
     text = layout.config_path.read_text()
     if interval is not None:
         text = re.sub(r"interval = [\d.]+", f"interval = {interval:g}", text)
+    if shipped_intervals:
+        text = re.sub(r"(?m)^\w+ = \{ interval = .*\n", "", text)
     if logs is not None:
         files = ", ".join(f'"{f}"' for f in logs)
         text = re.sub(r"(\[targets\.\w+\.logs\]\n)files = \[[^\]]*\]", rf"\1files = [{files}]",
                       text)
-    path = layout.path / f"bench-{interval}-{len(logs or ())}.toml"
+    path = layout.path / f"bench-{interval}-{shipped_intervals}-{len(logs or ())}.toml"
     path.write_text(text)
     path.chmod(0o600)
     return path

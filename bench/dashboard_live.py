@@ -8,8 +8,9 @@ emulator, so every figure is about what is on screen:
   many checks pass (every source has answered once); 5 runs. Textual's own import time is
   printed beside it.
 * *idle cost*: CPU (% of one core) and RSS over ``--seconds`` with every source polled each
-  second, side by side in the same window with glances (``glances -t 1``, its own 120x40
-  pty) and ``watch -n1 supervisorctl status`` on the same supervisord.
+  second, and with the shipped poll intervals (config.toml: 1-5 s by source), side by side
+  in the same window with glances (``glances -t 1``, its own 120x40 pty) and
+  ``watch -n1 supervisorctl status`` on the same supervisord.
 * *killed instance visible*: from the kill (``sim fault kill-instance``) returning to its
   row saying DOWN on screen, 3 times (healed in between).
 
@@ -49,15 +50,18 @@ def textual_import() -> float:
     return (bare - start) - (time.perf_counter() - bare)
 
 
-def idle_cost(layout: Layout, config: str, seconds: float) -> dict[str, tuple[float, float, float]]:
-    programs = {"blazz-tui (1 s refresh)": Terminal(["blazz-tui", "-c", config])}
+def idle_cost(layout: Layout, config: str, shipped: str,
+              seconds: float) -> dict[str, tuple[float, float, float]]:
+    programs = {"blazz-tui (1 s refresh)": Terminal(["blazz-tui", "-c", config]),
+                "blazz-tui (shipped intervals)": Terminal(["blazz-tui", "-c", shipped])}
     if shutil.which("glances"):
         programs["glances -t 1"] = Terminal(["glances", "-t", "1"])
     conf = layout.supervisor_dir / "supervisord.conf"
     if shutil.which("supervisorctl") and conf.exists():
         programs["watch -n1 supervisorctl status"] = Terminal(
             ["watch", "-n1", f"supervisorctl -c {conf} status"])
-    programs["blazz-tui (1 s refresh)"].wait_for(complete, timeout=30)
+    for name in ("blazz-tui (1 s refresh)", "blazz-tui (shipped intervals)"):
+        programs[name].wait_for(complete, timeout=30)
     time.sleep(5)  # past start-up
     usage = {name: Usage(term.proc.pid) for name, term in programs.items()}
     end = time.perf_counter() + seconds
@@ -103,7 +107,9 @@ def main() -> None:
         print(f"first complete screen: median {statistics.median(runs):.2f} s "
               f"(min {min(runs):.2f}, max {max(runs):.2f}, {len(runs)} runs); "
               f"Textual's own import: {textual_import():.2f} s")
-        for name, (cpu, rss, rss_max) in idle_cost(layout, every_second, args.seconds).items():
+        shipped = str(config_with(layout, shipped_intervals=True))
+        for name, (cpu, rss, rss_max) in idle_cost(layout, every_second, shipped,
+                                                   args.seconds).items():
             print(f"over {args.seconds:g} s: {name:<32} {cpu:5.1f} % of one core, "
                   f"RSS mean {rss:5.1f} MiB, max {rss_max:5.1f} MiB")
         for label, config in (("the demo's intervals", default), ("1 s refresh", every_second)):
