@@ -4,12 +4,14 @@
   their session CONNECTED;
 - *lost*: accounts connected in the database whose session no instance hosts (with every
   instance answering), and *stranded* ones (not on any reachable instance while one is down);
+  while polling, a session counts as lost only once both sources have been read again
+  (``LostSessions``);
 - *unserved queues*: pending jobs and no running worker serving that queue.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from blazz_tui.settings import InstanceConfig
@@ -70,7 +72,9 @@ class SessionsView:
     drift: tuple[Drift, ...] = ()
     lost_count: int = 0
     lost: tuple[str, ...] = ()
-    """Session ids (bounded list) connected in the database and hosted nowhere."""
+    """Session ids connected in the database and hosted nowhere."""
+    unconfirmed: int = 0
+    """Hosted nowhere in readings not yet taken again since: not counted as lost yet."""
     stranded_count: int = 0
     """Not on any reachable instance while some instance is down: lost unless it comes back."""
     unassigned: int = 0
@@ -152,8 +156,7 @@ def sessions_view(instances_cfg: tuple[InstanceConfig, ...], instances: Instance
                                        account.assigned_instance_url, owner, actual))
         elif all_known:
             lost_count += 1
-            if len(lost) < LIST_LIMIT:
-                lost.append(account.session_id)
+            lost.append(account.session_id)
         elif known:
             stranded += 1
 
@@ -169,7 +172,34 @@ def sessions_view(instances_cfg: tuple[InstanceConfig, ...], instances: Instance
         for cfg in instances_cfg
     )
     return SessionsView(per_instance, drift_count, tuple(drift), lost_count, tuple(lost),
-                        stranded, unassigned, unknown, known)
+                        stranded_count=stranded, unassigned=unassigned, unknown_url=unknown,
+                        known=known)
+
+
+SETTLE = 2.0
+"""Seconds each source must be read after the other's reading that first showed a session
+missing: Blazz updates the database from the instance's webhook, a moment after the instance."""
+
+
+class LostSessions:
+    """Lost sessions confirmed across polls. The instances and the database are polled at
+    different moments: a session that has just ended is gone from its instance before the
+    database says so, and the two readings side by side would call it lost for a poll or two.
+    A session hosted nowhere counts as lost once each source has been read ``SETTLE`` seconds
+    after the other's reading that first showed it missing; until then it is *unconfirmed*.
+    (A one-shot collection reads both at once and needs none of this.)"""
+
+    def __init__(self) -> None:
+        self._first: dict[str, tuple[float, float]] = {}
+
+    def settle(self, view: SessionsView, instances_at: float, accounts_at: float) -> SessionsView:
+        self._first = {sid: self._first.get(sid, (instances_at, accounts_at))
+                       for sid in view.lost}
+        confirmed = tuple(sid for sid, (seen_on_instances, seen_in_db) in self._first.items()
+                          if instances_at >= seen_in_db + SETTLE
+                          and accounts_at >= seen_on_instances + SETTLE)
+        return replace(view, lost=confirmed, lost_count=len(confirmed),
+                       unconfirmed=len(view.lost) - len(confirmed))
 
 
 def queue_views(database: DatabaseReading | None, redis: RedisReading | None,

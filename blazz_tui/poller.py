@@ -6,17 +6,21 @@ UI-free: the app schedules ``poll`` in its workers; tests and benchmarks can cal
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from blazz_tui.collect import Collector
+from blazz_tui.correlation import LostSessions
 from blazz_tui.events import Timeline
 from blazz_tui.frame import Frame
 from blazz_tui.rules import apply_retries, by_severity, evaluate
+from blazz_tui.snapshot import Snapshot
 
 
 class Poller:
     def __init__(self, collector: Collector, timeline: Timeline | None = None) -> None:
         self.collector = collector
         self.timeline = timeline or Timeline()
+        self._lost = LostSessions()
 
     @property
     def source_names(self) -> list[str]:
@@ -35,7 +39,7 @@ class Poller:
 
     def frame(self) -> Frame:
         collector = self.collector
-        snapshot = collector.snapshot()
+        snapshot = self._settled(collector.snapshot())
         thresholds = collector.thresholds
         checks = apply_retries(evaluate(snapshot, thresholds), snapshot, collector.history,
                                thresholds.retries)
@@ -43,6 +47,14 @@ class Poller:
         self.timeline.observe(ordered, time.time())
         waiting = tuple(n for n in collector.sources if n not in collector.readings)
         return Frame(snapshot, ordered, waiting)
+
+    def _settled(self, snapshot: Snapshot) -> Snapshot:
+        """The snapshot with only the lost sessions both sources have confirmed."""
+        if snapshot.instances is None or snapshot.database is None:
+            return snapshot
+        sessions = self._lost.settle(snapshot.sessions, snapshot.instances.fetched_at,
+                                     snapshot.database.fetched_at)
+        return replace(snapshot, sessions=sessions)
 
     async def close(self) -> None:
         await self.collector.close()

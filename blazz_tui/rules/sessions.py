@@ -107,6 +107,9 @@ def lost_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
         summary = "every connected account's session is hosted"
         if down:
             summary += f" (reachable instances; down: {', '.join(down)})"
+        if view.unconfirmed:
+            summary += (f"; {plural(view.unconfirmed, 'session')} missing in the latest "
+                        f"readings, re-checked on the next polls")
     elif view.stranded_count:
         summary = (f"{plural(view.stranded_count, 'session')} not on any reachable instance "
                    f"while {', '.join(down) or 'an instance'} "

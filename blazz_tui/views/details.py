@@ -154,6 +154,7 @@ def _sessions(snap: Snapshot, configs: tuple[InstanceConfig, ...], name: str) ->
             if s.status == "CONNECTED":
                 hosted_at.setdefault(s.session_id, reading.name)
     every_up = bool(readings) and all(r.up for r in readings.values())
+    lost = set(snap.sessions.lost)
     rows: list[Row] = []
     here = readings.get(name)
     for s in (here.sessions or ()) if here and here.up else ():
@@ -175,8 +176,10 @@ def _sessions(snap: Snapshot, configs: tuple[InstanceConfig, ...], name: str) ->
             continue
         if actual is not None:
             note, tone = f"assigned here, hosted on {actual}", WARN
-        elif every_up:
+        elif account.session_id in lost:
             note, tone = "lost: hosted by no instance", CRIT
+        elif every_up:
+            note, tone = "missing: re-checked on the next polls", WARN
         elif here is None or not here.up:
             note, tone = "stranded: this instance is down", CRIT
         else:

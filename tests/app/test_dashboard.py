@@ -62,6 +62,17 @@ async def test_an_instance_failing_and_recovering_shows_while_the_app_runs(
         await until(lambda: rows(app, "instances")[1][1] == "UP")
 
 
+async def test_sessions_lost_for_real_reach_the_checks_once_both_sources_confirm(
+        stack: Layout) -> None:
+    app = app_for(stack)
+    async with app.run_test(size=(120, 40)):
+        await until(lambda: [r[1] for r in rows(app, "instances")] == ["UP"] * 4)
+        faults.apply(stack, "lose-sessions", ["2"])
+        checks = lambda: {r[1]: r for r in rows(app, "checks")}  # noqa: E731
+        await until(lambda: checks()["sessions-lost"][0] != "OK")
+        assert checks()["sessions-lost"][2].startswith("2 sessions connected in the database")
+
+
 async def test_pause_stops_refreshing(stack: Layout) -> None:
     app = app_for(stack)
     async with app.run_test(size=(80, 24)) as pilot:

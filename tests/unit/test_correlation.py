@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from blazz_tui.correlation import InstanceMatcher, queue_views, sessions_view
+from blazz_tui.correlation import (
+    SETTLE,
+    InstanceMatcher,
+    LostSessions,
+    SessionsView,
+    queue_views,
+    sessions_view,
+)
 from blazz_tui.settings import InstanceConfig
 from blazz_tui.sources.database import Account, DatabaseReading, QueueDepth
 from blazz_tui.sources.instances import HostedSession, InstanceReading, InstancesReading
@@ -64,6 +71,37 @@ def test_accounts_without_assignment_are_counted() -> None:
     view = sessions_view(CFG[:1], reading, accounts(("s1", None)))
     assert view.unassigned == 1
     assert view.drift_count == 1  # hosted on wa-3001, the database says nowhere
+
+
+def missing_s9(at: float, db_at: float) -> tuple[SessionsView, float, float]:
+    """s9 connected in the database (read at ``db_at``), hosted by no instance (read at
+    ``at``)."""
+    reading = InstancesReading(fetched_at=at, instances=(instance("wa-3001"),
+                                                         instance("wa-3002")))
+    return sessions_view(CFG, reading, accounts(("s9", "http://localhost:3002"))), at, db_at
+
+
+def test_while_polling_a_session_just_gone_missing_is_not_yet_lost() -> None:
+    settled = LostSessions().settle(*missing_s9(NOW, NOW - 4))
+    assert (settled.lost_count, settled.lost, settled.unconfirmed) == (0, (), 1)
+
+
+def test_a_session_still_missing_after_both_sources_are_read_again_is_lost() -> None:
+    lost = LostSessions()
+    lost.settle(*missing_s9(NOW, NOW - 4))
+    assert lost.settle(*missing_s9(NOW + 1, NOW + 1)).unconfirmed == 1  # the db: too soon
+    settled = lost.settle(*missing_s9(NOW + 2, NOW + SETTLE))
+    assert (settled.lost_count, settled.lost, settled.unconfirmed) == (1, ("s9",), 0)
+
+
+def test_a_session_the_database_catches_up_with_is_never_lost() -> None:
+    lost = LostSessions()
+    lost.settle(*missing_s9(NOW, NOW - 4))
+    reading = InstancesReading(fetched_at=NOW + 3, instances=(instance("wa-3001"),
+                                                              instance("wa-3002")))
+    caught_up = DatabaseReading(fetched_at=NOW + 3)  # the account is no longer connected
+    assert lost.settle(sessions_view(CFG, reading, caught_up), NOW + 3, NOW + 3).lost == ()
+    assert lost.settle(*missing_s9(NOW + 6, NOW + 6)).unconfirmed == 1  # missing anew
 
 
 def worker(name: str, queues: tuple[str, ...], state: str = "RUNNING",
