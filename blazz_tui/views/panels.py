@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from blazz_tui.fmt import count, duration, percent, size
+from blazz_tui.history import CacheWindow
 from blazz_tui.rules.model import Check
 from blazz_tui.snapshot import Snapshot
 from blazz_tui.views.cells import (
@@ -113,6 +114,14 @@ def queues(snap: Snapshot) -> Table:
                   "depth"), tuple(rows))
 
 
+def _window_rate(w: CacheWindow | None) -> str:
+    if w is None or not w.seconds:
+        return "- (needs a second sample)"
+    if w.hit_rate is None:
+        return f"- (no lookups in {duration(w.seconds)})"
+    return f"{percent(w.hit_rate)} over {duration(w.seconds)}"
+
+
 def cache(snap: Snapshot) -> Table:
     r = snap.redis
     if r is None or not r.has_data:
@@ -120,7 +129,7 @@ def cache(snap: Snapshot) -> Table:
     w = snap.cache
     window_rate = w.hit_rate if w else None
     rows = [
-        ("hit rate (window)", f"{percent(window_rate)} over {duration(w.seconds if w else 0)}"
+        ("hit rate (window)", _window_rate(w)
          + (f"  {sparkline(snap.hit_rate_history)}" if snap.hit_rate_history else ""),
          CRIT if window_rate is not None and window_rate < 95 else
          WARN if window_rate is not None and window_rate < 99 else PLAIN),
