@@ -46,6 +46,11 @@ def _hit_rate(snap: Snapshot, t: Thresholds) -> Check:
     if window is None or window.seconds == 0:
         return Check("cache-hit-rate", Status.OK,
                      f"window starts at the next poll; {lifetime}", "redis")
+    shortest = t.cache_window / 4  # a few seconds of lookups: one miss moves the rate by 1 %
+    if window.seconds < shortest:
+        return Check("cache-hit-rate", Status.OK,
+                     f"judged once the window spans {duration(shortest)} "
+                     f"({duration(window.seconds)} so far); {lifetime}", "redis")
     if window.hit_rate is None or window.lookups < t.cache_min_lookups:
         return Check("cache-hit-rate", Status.OK,
                      f"too few lookups to judge ({window.lookups} in the last "

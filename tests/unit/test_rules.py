@@ -75,6 +75,13 @@ def test_too_few_lookups_are_shown_but_not_judged() -> None:
     assert by_name(snap)["cache-hit-rate"][0] is Status.OK
 
 
+def test_a_window_of_a_few_seconds_is_shown_but_not_judged() -> None:
+    redis = RedisReading(fetched_at=NOW, keyspace_hits=99, keyspace_misses=1)
+    snap = snapshot(redis=redis, cache=CacheWindow(90.0, 1000, 3.0, 0, False))
+    assert by_name(snap)["cache-hit-rate"] == (
+        Status.OK, "judged once the window spans 15s (3s so far); since start 99.0 %")
+
+
 def test_sync_older_than_ten_minutes_is_critical() -> None:
     logs = LogsReading(fetched_at=NOW, last_sync=SyncRun(at=NOW - 14 * 60, updated=3,
                                                          verified=44, file="laravel.log"))
