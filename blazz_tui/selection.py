@@ -14,10 +14,6 @@ class Selection:
     marked: bool = False
     """True when ``keys`` are rows the operator marked (space), not just the cursor row."""
 
-    @property
-    def empty(self) -> bool:
-        return not self.keys
-
     def describe(self, noun: str = "row", limit: int = 3) -> str:
         """``blazz-queue-default:0`` / ``3 rows: a, b, c`` / ``5 rows: a, b, c and 2 more``."""
         if len(self.keys) == 1:

@@ -569,9 +569,5 @@ def _opt_int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def _opt_float(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
 def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
