@@ -1,7 +1,8 @@
 """Regenerate screenshots/ from the simulated stack: ``python scripts/screenshots.py``.
 
 Starts the demo stack, lets traffic, workers and the scheduled sync run for a few seconds,
-and renders the dashboard headless (the same code as ``--snapshot PATH.svg``): healthy at
+and renders the dashboard headless (the same code as ``--snapshot PATH.svg``, after a few
+polls as the live dashboard has them): healthy at
 120×40 and 80×24, then with instance 2 killed and a worker program broken, and the details
 (Enter) of that instance and of the flooded queue.
 """
@@ -15,10 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from blazz_tui.check import run_check
 from blazz_tui.collect import Collector
 from blazz_tui.config import load_config
-from blazz_tui.frame import Frame
 from blazz_tui.poller import Poller
 from blazz_tui.screen_export import render_dashboard
 from blazz_tui.sim import faults
@@ -34,12 +33,10 @@ async def shoot(config_path: Path, name: str, size: tuple[int, int],
     target = config.target()
     collector = Collector(target, make_transport(target), config.thresholds)
     poller = Poller(collector)
-    for _ in range(3):  # a few polls so windows, sparklines and events have data
+    for _ in range(4):  # a few polls so windows, sparklines and events have data
         await poller.poll_all()
         await asyncio.sleep(1.0)
-    result = await run_check(config, persist=False)
-    frame = Frame(result.snapshot, result.checks)
-    svg = await render_dashboard(poller, frame, ".svg", size=size, panel=panel, keys=keys,
+    svg = await render_dashboard(poller, poller.frame(), ".svg", size=size, panel=panel, keys=keys,
                                  title=f"blazz-tui --demo ({size[0]}×{size[1]})")
     (OUT / name).write_text(svg)
     print(f"wrote {OUT / name}", file=sys.stderr)
