@@ -45,11 +45,20 @@ class PanelTable(DataTable[Text]):
 
     DataTable keys its rendered cells on a table-wide update counter, so one changed uptime
     renders every visible cell again through Rich (most of the dashboard's CPU at a 1 s
-    refresh). Here a cell's rendering is keyed on what it shows."""
+    refresh). Here a cell's rendering is keyed on what it shows.
+
+    Out of focus the cursor row keeps its cells' colours: a FATAL program sorted first must
+    stay red while another panel has the focus."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(cursor_foreground_priority="renderable", **kwargs)
         self._cells: LRUCache[tuple[object, ...], SegmentLines] = LRUCache(4096)
+
+    def on_focus(self) -> None:
+        self.cursor_foreground_priority = "css"
+
+    def on_blur(self) -> None:
+        self.cursor_foreground_priority = "renderable"
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
                      cursor: bool = False, hover: bool = False) -> SegmentLines:

@@ -1,9 +1,11 @@
-"""Selection, confirmation, the command palette, help, accent colour and NO_COLOR, on fixed
+"""Selection, confirmation, the command palette, help, accent and tone colours and NO_COLOR, on
 data."""
 
 from __future__ import annotations
 
 import pytest
+from blazz_tui.widgets.table_panel import TablePanel
+from rich.color import Color
 from textual.command import CommandPalette
 
 from blazz_tui.screens.confirm import ConfirmScreen
@@ -114,3 +116,15 @@ async def test_no_color_turns_tones_into_weights(monkeypatch: pytest.MonkeyPatch
         assert app.no_color
         assert [app.tone_style(t) for t in ("ok", "warn", "crit", "muted")] == [
             "", "bold", "bold reverse", "dim"]
+
+
+async def test_out_of_focus_the_cursor_row_keeps_its_colours() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = app.query_one("#services", TablePanel).data_table
+        assert not table.has_focus and table.cursor_row == 0
+        first_row = table.render_line(1)  # below the header
+        [running] = [s for s in first_row if s.text.strip() == "RUNNING"]
+        assert running.style is not None and running.style.color is not None
+        assert running.style.color == Color.parse(app.tone_style("ok"))
