@@ -1,5 +1,5 @@
 """Selection, confirmation, the command palette, help, accent and tone colours and NO_COLOR, on
-data."""
+fixed data."""
 
 from __future__ import annotations
 
