@@ -70,7 +70,6 @@ class SessionsView:
     instances: tuple[InstanceSessions, ...] = ()
     drift_count: int = 0
     drift: tuple[Drift, ...] = ()
-    lost_count: int = 0
     lost: tuple[str, ...] = ()
     """Session ids connected in the database and hosted nowhere."""
     unconfirmed: int = 0
@@ -83,6 +82,10 @@ class SessionsView:
     """Connected accounts pointing at a URL that matches no configured instance."""
     known: bool = False
     """Both the instances and the accounts were read; otherwise the counts mean little."""
+
+    @property
+    def lost_count(self) -> int:
+        return len(self.lost)
 
 
 def normalize_url(url: str) -> tuple[str, int]:
@@ -136,7 +139,7 @@ def sessions_view(instances_cfg: tuple[InstanceConfig, ...], instances: Instance
     assigned: dict[str, int] = {}
     drift: list[Drift] = []
     lost: list[str] = []
-    drift_count = lost_count = stranded = unassigned = unknown = 0
+    drift_count = stranded = unassigned = unknown = 0
     for account in accounts:
         owner = matcher.name_for(account.assigned_instance_url)
         if not account.assigned_instance_url:
@@ -155,7 +158,6 @@ def sessions_view(instances_cfg: tuple[InstanceConfig, ...], instances: Instance
                     drift.append(Drift(account.uuid, account.session_id,
                                        account.assigned_instance_url, owner, actual))
         elif all_known:
-            lost_count += 1
             lost.append(account.session_id)
         elif known:
             stranded += 1
@@ -171,7 +173,7 @@ def sessions_view(instances_cfg: tuple[InstanceConfig, ...], instances: Instance
         )
         for cfg in instances_cfg
     )
-    return SessionsView(per_instance, drift_count, tuple(drift), lost_count, tuple(lost),
+    return SessionsView(per_instance, drift_count, tuple(drift), tuple(lost),
                         stranded_count=stranded, unassigned=unassigned, unknown_url=unknown,
                         known=known)
 
@@ -198,7 +200,7 @@ class LostSessions:
         confirmed = tuple(sid for sid, (seen_on_instances, seen_in_db) in self._first.items()
                           if instances_at >= seen_in_db + SETTLE
                           and accounts_at >= seen_on_instances + SETTLE)
-        return replace(view, lost=confirmed, lost_count=len(confirmed),
+        return replace(view, lost=confirmed,
                        unconfirmed=len(view.lost) - len(confirmed))
 
 

@@ -2,9 +2,9 @@
 
 Starts the demo stack, lets traffic, workers and the scheduled sync run for a few seconds,
 and renders the dashboard headless (the same code as ``--snapshot PATH.svg``, after a few
-polls as the live dashboard has them): healthy at
-120×40 and 80×24, then with instance 2 killed and a worker program broken, and the details
-(Enter) of that instance and of the flooded queue.
+polls as the live dashboard has them): healthy at 120×40 and 80×24, then with instance 2
+killed and a worker program broken, and the details (Enter) of that instance and of the
+flooded queue.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ async def shoot(config_path: Path, name: str, size: tuple[int, int],
     for _ in range(4):  # a few polls so windows, sparklines and events have data
         await poller.poll_all()
         await asyncio.sleep(1.0)
-    svg = await render_dashboard(poller, poller.frame(), ".svg", size=size, panel=panel, keys=keys,
-                                 title=f"blazz-tui --demo ({size[0]}×{size[1]})")
+    svg = await render_dashboard(poller, poller.frame(), ".svg", size=size, panel=panel,
+                                 keys=keys, title=f"blazz-tui --demo ({size[0]}×{size[1]})")
     (OUT / name).write_text(svg)
     print(f"wrote {OUT / name}", file=sys.stderr)
 

@@ -47,9 +47,7 @@ class FilterBar(Input):
             self.post_message(self.Done(self.panel))
 
     def clear(self) -> Filterable | None:
-        """Hide the field and empty the filter; the panel it was filtering, if any."""
-        if self.panel is not None:
-            self.panel.filter_text = ""
+        """Hide and empty the field; the panel it was filtering, if any."""
         self.value = ""
         self.display = False
         return self.panel
