@@ -5,6 +5,7 @@ Shared by the database source (through the transport) and by the simulated stack
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,10 +81,12 @@ def _redact(url: str) -> str:
 
 
 def connect(db: DatabaseUrl, *, host: str | None = None, port: int | None = None,
-            timeout: float = 5.0, autocommit: bool = True) -> Any:
+            timeout: float = 5.0, autocommit: bool = True, defer: bool = False) -> Any:
     """A blocking DB-API connection. ``host``/``port`` override the URL's (transport endpoint).
 
     SQLite files are opened read-write without being created: a missing file is an error.
+    With ``defer`` a MySQL connection is returned before it connects (``conn.connect()``), so
+    that another thread can ``abort`` it even during the handshake.
     """
     if db.engine == "sqlite":
         conn = sqlite3.connect(f"file:{db.database}?mode=rw", uri=True, timeout=timeout,
@@ -104,4 +107,19 @@ def connect(db: DatabaseUrl, *, host: str | None = None, port: int | None = None
         write_timeout=max(1, int(timeout)),
         autocommit=autocommit,
         charset="utf8mb4",
+        defer_connect=defer,
     )
+
+
+def abort(conn: Any) -> None:
+    """From another thread: make the call blocked on ``conn`` fail at once (the socket is shut
+    down; an SQLite statement is interrupted). The connection is unusable afterwards."""
+    if isinstance(conn, sqlite3.Connection):
+        conn.interrupt()
+        return
+    sock = getattr(conn, "_sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed

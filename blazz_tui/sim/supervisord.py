@@ -15,6 +15,7 @@ import hashlib
 import http.client
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,6 @@ from typing import Any
 import psutil
 
 from blazz_tui.settings import SupervisorEndpoint
-from blazz_tui.sources.supervisor import rpc_proxy
 
 # AF_UNIX paths hold 107 bytes; supervisord first binds "<socket>.<pid>" and renames it.
 MAX_SOCKET_PATH = 96
@@ -39,6 +39,34 @@ SETTLED_STATES = frozenset({"RUNNING", "STOPPED", "EXITED", "FATAL"})
 class SupervisordError(RuntimeError):
     """supervisord did not start or stop as asked; the message says why."""
 
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    """HTTP over a unix socket, with a timeout (supervisor's own connection has none)."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self._path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self._path)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+
+
+def rpc_proxy(path: str, username: str | None, password: str | None, timeout: float) -> Any:
+    """A blocking ``ServerProxy`` over supervisor's own transport on a unix socket, for the
+    simulator and the tests (blazz-tui itself talks through ``clients.supervisor_rpc``)."""
+    from supervisor.xmlrpc import SupervisorTransport
+
+    transport = SupervisorTransport(username, password, f"unix://{path}")
+    transport._get_connection = lambda: UnixHTTPConnection(path, timeout)
+    return xmlrpc.client.ServerProxy("http://127.0.0.1/RPC2", transport=transport)
 
 @dataclass(frozen=True)
 class ProgramSpec:

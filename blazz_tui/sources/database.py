@@ -32,7 +32,6 @@ connection kept between polls and reopened on the poll after a failure.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import sqlite3
@@ -45,7 +44,8 @@ from typing import Any, TypeVar
 
 import pymysql
 
-from blazz_tui.dbconn import DatabaseUrl, DatabaseUrlError, connect, parse_database_url
+from blazz_tui import blocking
+from blazz_tui.dbconn import DatabaseUrl, DatabaseUrlError, abort, connect, parse_database_url
 from blazz_tui.settings import DatabaseConfig
 from blazz_tui.sources import queue_jobs
 from blazz_tui.sources.base import Reading, describe_error
@@ -157,15 +157,19 @@ class _Session:
         self.conn = conn
         self.dialect = dialect
         self.statements = 0
+        self.server_time = 0.0
+        """Seconds spent in the statements themselves (the database's latency)."""
 
     def rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         self.statements += 1
+        started = time.perf_counter()
         cur = self.conn.cursor()
         try:
             cur.execute(self.dialect.sql(sql), tuple(args))
             return list(cur.fetchall())
         finally:
             cur.close()
+            self.server_time += time.perf_counter() - started
 
 
 class _FailedJobs:
@@ -218,6 +222,55 @@ class _FailedJobs:
         return new
 
 
+@dataclass(frozen=True)
+class _AccountRows:
+    accounts: tuple[Account, ...] = ()
+    truncated: bool = False
+    unassigned: int = 0
+
+
+# Order-independent and cheap for the client: one row however many accounts there are.
+_ACCOUNTS_FINGERPRINT = (
+    "SELECT COUNT(*), BIT_XOR(CRC32(CONCAT_WS('|', id, uuid, IFNULL(session_id, ''), "
+    "IFNULL(assigned_instance_url, '')))) FROM whatsapp_accounts WHERE status = 'connected'")
+
+
+class _Accounts:
+    """Connected ``whatsapp_accounts``, read again only when they changed.
+
+    Turning 10,000 rows into Python objects costs the monitor ~35 ms of CPU (PyMySQL parses in
+    Python); a fingerprint of them costs the server ~6 ms and the monitor nothing. On MySQL the
+    rows are read when the fingerprint changes (and every RECOUNT_EVERY seconds regardless);
+    SQLite reads them in C, and unchanged rows keep the same objects, so what is derived from
+    them downstream can be reused."""
+
+    def __init__(self) -> None:
+        self._fingerprint: tuple[Any, ...] | None = None
+        self._rows: list[tuple[Any, ...]] | None = None
+        self._read_at = 0.0
+        self._value = _AccountRows()
+
+    def read(self, s: _Session, limit: int) -> _AccountRows:
+        fingerprint = None
+        if s.dialect.engine == "mysql":
+            fingerprint = s.rows(_ACCOUNTS_FINGERPRINT)[0]
+            if fingerprint == self._fingerprint \
+                    and time.time() - self._read_at < RECOUNT_EVERY:
+                return self._value
+        rows = s.rows("SELECT uuid, session_id, status, assigned_instance_url "
+                      "FROM whatsapp_accounts WHERE status = 'connected' ORDER BY id LIMIT ?",
+                      (limit + 1,))
+        # Remembered from before the rows were read: a change in between shows next poll.
+        self._fingerprint, self._read_at = fingerprint, time.time()
+        if rows != self._rows:
+            self._rows = rows
+            accounts = tuple(Account(str(u), _opt_str(sid), str(st), _opt_str(url))
+                             for u, sid, st, url in rows[:limit])
+            self._value = _AccountRows(accounts, len(rows) > limit,
+                                       sum(1 for a in accounts if not a.assigned_instance_url))
+        return self._value
+
+
 class DatabaseSource:
     name = "database"
 
@@ -235,36 +288,50 @@ class DatabaseSource:
             self._url_error = str(exc)
         self._conn: Any = None
         self._version = ""
-        self._running: asyncio.Future[DatabaseReading] | None = None
+        self._busy = False
+        """A poll's thread is running (set when it starts, cleared by the thread itself)."""
         self._anchors: dict[str, tuple[int, float]] = {}
         """Queue -> (id of its (cap+1)-th newest job, when found) for queues over the cap."""
         self._failed = _FailedJobs()
+        self._accounts = _Accounts()
 
     async def read(self) -> DatabaseReading:
         attempted = time.time()
-        started = time.perf_counter()
         if self._url is None:
             return self.failed(self._url_error or "bad database URL", attempted, 0.0)
-        if self._running is not None and not self._running.done():
+        if self._busy:
             return self.failed("the previous poll is still running (database slow)", attempted,
-                               time.perf_counter() - started)
+                               0.0)
         try:
             url, endpoint = await self._endpoint(self._url)
         except OSError as exc:
             return self.failed(f"cannot reach the database: {describe_error(exc)}", attempted,
-                               time.perf_counter() - started)
-        # Shielded: a poll cancelled by its timeout keeps the connection until it finishes.
-        self._running = asyncio.ensure_future(asyncio.to_thread(self._poll, url, endpoint))
-        reading = await asyncio.shield(self._running)
-        return replace(reading, attempted_at=attempted, latency=time.perf_counter() - started)
+                               0.0)
+        self._busy = True  # cleared by the poll's thread when it ends, deadline or not
+        try:
+            reading = await blocking.call(self._poll, url, endpoint, timeout=self._timeout,
+                                          abort=self._abort)
+        except TimeoutError:
+            return self.failed(f"the database did not answer within {self._timeout:g} s",
+                               attempted, self._timeout)
+        return replace(reading, attempted_at=attempted)
 
     def failed(self, error: str, attempted_at: float, latency: float) -> DatabaseReading:
         return DatabaseReading.failed(error, attempted_at, latency)
 
     async def close(self) -> None:
-        if self._running is not None and not self._running.done():
-            await asyncio.shield(self._running)
-        await asyncio.to_thread(self._disconnect)
+        """Drop the connection without waiting for a poll still running: it is aborted."""
+        if self._busy:
+            self._abort()
+            return
+        try:
+            await blocking.call(self._disconnect, timeout=1.0, abort=self._abort)
+        except TimeoutError:
+            pass  # a server that does not take our goodbye: the socket is shut down anyway
+
+    def _abort(self) -> None:
+        if self._conn is not None:
+            abort(self._conn)
 
     async def queue_jobs(self, queue: str, limit: int = 20) -> QueueJobs:
         """A queue's oldest jobs and recent failures, on a connection of their own (the
@@ -275,17 +342,21 @@ class DatabaseSource:
             url, endpoint = await self._endpoint(self._url)
         except OSError as exc:
             return QueueJobs(queue, error=f"cannot reach the database: {describe_error(exc)}")
-        return await asyncio.to_thread(self._read_queue_jobs, url, endpoint, queue, limit)
-
-    def _read_queue_jobs(self, url: DatabaseUrl, endpoint: tuple[str, int] | None, queue: str,
-                         limit: int) -> QueueJobs:
         host, port = endpoint if endpoint else (None, None)
+        conn = connect(url, host=host, port=port, timeout=self._timeout, defer=True)
         try:
-            conn = connect(url, host=host, port=port, timeout=self._timeout)
-        except DB_ERRORS as exc:
-            return QueueJobs(queue, error=_scrub(self._describe(url, exc), url))
-        s = _Session(conn, MYSQL if url.engine == "mysql" else SQLITE)
+            return await blocking.call(self._read_queue_jobs, conn, url, queue, limit,
+                                       timeout=self._timeout, abort=lambda: abort(conn))
+        except TimeoutError:
+            return QueueJobs(queue, error=f"the database did not answer within "
+                                          f"{self._timeout:g} s")
+
+    def _read_queue_jobs(self, conn: Any, url: DatabaseUrl, queue: str,
+                         limit: int) -> QueueJobs:
         try:
+            if url.engine == "mysql":
+                conn.connect()
+            s = _Session(conn, MYSQL if url.engine == "mysql" else SQLITE)
             jobs, jobs_error = self._guard(url, "jobs",
                                            lambda: queue_jobs.read_jobs(s, queue, limit))
             failed, failed_error = self._guard(
@@ -294,7 +365,7 @@ class DatabaseSource:
         except DB_ERRORS as exc:
             return QueueJobs(queue, error=_scrub(self._describe(url, exc), url))
         finally:
-            conn.close()
+            _close_quietly(conn)
 
     async def _endpoint(self, url: DatabaseUrl) -> tuple[DatabaseUrl, tuple[str, int] | None]:
         """The URL to open (its socket path may be a forward) and a TCP (host, port) or None."""
@@ -320,7 +391,9 @@ class DatabaseSource:
         except DB_ERRORS as exc:
             self._disconnect()
             return DatabaseReading(engine=url.engine, error=_scrub(self._describe(url, exc), url),
-                                   queries=session.statements)
+                                   queries=session.statements, latency=session.server_time)
+        finally:
+            self._busy = False
 
     def _connection(self, url: DatabaseUrl, endpoint: tuple[str, int] | None,
                     session: _Session) -> Any:
@@ -329,9 +402,11 @@ class DatabaseSource:
         if url.engine == "sqlite" and not os.path.exists(url.database):
             raise FileNotFoundError(2, "no such file", url.database)
         host, port = endpoint if endpoint else (None, None)
+        # Deferred, and known to the source before it connects: a deadline can abort it.
         conn = self._conn = session.conn = connect(url, host=host, port=port,
-                                                   timeout=self._timeout)
+                                                   timeout=self._timeout, defer=True)
         if url.engine == "mysql":
+            conn.connect()
             self._version = str(conn.get_server_info())
             limit = max(1, int(self._timeout))
             # The server stops any of our statements that runs longer than the poll timeout.
@@ -347,10 +422,7 @@ class DatabaseSource:
         conn, self._conn = self._conn, None
         self._anchors.clear()
         if conn is not None:
-            try:
-                conn.close()
-            except DB_ERRORS:
-                pass  # already broken: nothing left to release
+            _close_quietly(conn)
 
     def _collect(self, s: _Session, url: DatabaseUrl) -> DatabaseReading:
         depths, jobs_error = self._guard(url, "jobs", lambda: self._read_jobs(s))
@@ -358,15 +430,15 @@ class DatabaseSource:
         accounts, accounts_error = self._guard(url, "whatsapp_accounts",
                                                lambda: self._read_accounts(s))
         total, total_capped, per_queue, hour_capped = failed or (0, False, {}, False)
-        rows, truncated = accounts or ((), False)
+        account_rows = accounts or _AccountRows()
         return DatabaseReading(
             fetched_at=time.time(), engine=url.engine, server_version=self._version,
             queues=self._merge(depths or {}, per_queue), jobs_error=jobs_error,
             failed_total=total, failed_total_capped=total_capped,
             failed_last_hour_capped=hour_capped, failed_error=failed_error,
-            accounts=rows, accounts_truncated=truncated,
-            accounts_unassigned=sum(1 for a in rows if not a.assigned_instance_url),
-            accounts_error=accounts_error, queries=s.statements,
+            accounts=account_rows.accounts, accounts_truncated=account_rows.truncated,
+            accounts_unassigned=account_rows.unassigned,
+            accounts_error=accounts_error, queries=s.statements, latency=s.server_time,
         )
 
     def _merge(self, depths: dict[str, QueueDepth],
@@ -483,14 +555,8 @@ class DatabaseSource:
     def _read_failed(self, s: _Session) -> tuple[int, bool, dict[str, int], bool]:
         return self._failed.read(s, self._config.count_cap)
 
-    def _read_accounts(self, s: _Session) -> tuple[tuple[Account, ...], bool]:
-        limit = self._config.accounts_limit
-        rows = s.rows("SELECT uuid, session_id, status, assigned_instance_url "
-                      "FROM whatsapp_accounts WHERE status = 'connected' ORDER BY id LIMIT ?",
-                      (limit + 1,))
-        accounts = tuple(Account(str(u), _opt_str(sid), str(st), _opt_str(url))
-                         for u, sid, st, url in rows[:limit])
-        return accounts, len(rows) > limit
+    def _read_accounts(self, s: _Session) -> _AccountRows:
+        return self._accounts.read(s, self._config.accounts_limit)
 
     # -- errors -------------------------------------------------------------------------------
 
@@ -563,6 +629,13 @@ def _epoch(value: Any) -> float:
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC).timestamp()
     return 0.0
+
+
+def _close_quietly(conn: Any) -> None:
+    try:
+        conn.close()
+    except DB_ERRORS:
+        pass  # already broken: nothing left to release
 
 
 def _opt_int(value: Any) -> int | None:

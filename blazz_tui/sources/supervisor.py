@@ -8,17 +8,16 @@ getAllProcessInfo, getAllConfigInfo), all endpoints concurrently, then one
 from __future__ import annotations
 
 import asyncio
-import http.client
 import shlex
-import socket
 import time
 import xmlrpc.client
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
-from xml.parsers.expat import ExpatError
 
+import httpx
+
+from blazz_tui.clients.supervisor_rpc import RPC_ERRORS, RpcHttpError, SupervisorClient
 from blazz_tui.settings import SupervisorEndpoint, redact_url
 from blazz_tui.sources.base import Reading, describe_error
 from blazz_tui.transport.base import ProcessStats, Transport, TransportError
@@ -136,66 +135,8 @@ def _split(command: str) -> list[str]:
         return command.split()
 
 
-# -- XML-RPC with a timeout -----------------------------------------------------------------
-
-class UnixHTTPConnection(http.client.HTTPConnection):
-    """HTTP over a unix socket, with a timeout (supervisor's own connection has none)."""
-
-    def __init__(self, path: str, timeout: float) -> None:
-        super().__init__("localhost", timeout=timeout)
-        self._path = path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        try:
-            sock.connect(self._path)
-        except OSError:
-            sock.close()
-            raise
-        self.sock = sock
-
-
-def rpc_proxy(target: str | tuple[str, int], username: str | None, password: str | None,
-              timeout: float, handler: str = "/RPC2") -> Any:
-    """A ``ServerProxy`` on supervisor's transport (basic auth, persistent connection) that
-    connects to a local unix socket path or a (host, port), with ``timeout`` seconds per
-    socket operation."""
-    from supervisor.xmlrpc import SupervisorTransport
-
-    if isinstance(target, str):
-        transport = SupervisorTransport(username, password, f"unix://{target}")
-        transport._get_connection = lambda: UnixHTTPConnection(target, timeout)
-    else:
-        host, port = target
-        transport = SupervisorTransport(username, password, f"http://{host}:{port}")
-        transport._get_connection = lambda: http.client.HTTPConnection(host, port,
-                                                                       timeout=timeout)
-    return xmlrpc.client.ServerProxy(f"http://127.0.0.1{handler}", transport=transport)
-
-
 _POLL_CALLS = ("supervisor.getState", "supervisor.getSupervisorVersion",
                "supervisor.getAllProcessInfo", "supervisor.getAllConfigInfo")
-
-
-def _poll_endpoint(target: str | tuple[str, int], username: str | None,
-                   password: str | None, timeout: float, handler: str) -> list[Any]:
-    proxy = rpc_proxy(target, username, password, timeout, handler)
-    try:
-        results: list[Any] = proxy.system.multicall(
-            [{"methodName": m, "params": []} for m in _POLL_CALLS])
-    finally:
-        proxy("close")()
-    return results
-
-
-def _checked_build(build: Callable[[str, str, list[Any]], EndpointReading], name: str,
-                   url: str, results: list[Any]) -> EndpointReading:
-    """``build``, with an answer of the wrong shape turned into an XML-RPC ResponseError."""
-    try:
-        return build(name, url, results)
-    except (TypeError, ValueError, AttributeError, KeyError) as exc:
-        raise xmlrpc.client.ResponseError(f"unexpected answer: {exc}") from exc
 
 
 def _fault(item: Any) -> xmlrpc.client.Fault | None:
@@ -212,16 +153,6 @@ class LogTail:
     error: str | None = None
     truncated: bool = False
     """The log is longer than what was read."""
-
-
-def _tail_log(target: str | tuple[str, int], username: str | None, password: str | None,
-              timeout: float, handler: str, name: str, length: int) -> list[Any]:
-    proxy = rpc_proxy(target, username, password, timeout, handler)
-    try:
-        result: list[Any] = proxy.supervisor.tailProcessStdoutLog(name, 0, length)
-    finally:
-        proxy("close")()
-    return result
 
 
 # -- the source -----------------------------------------------------------------------------
@@ -259,7 +190,8 @@ class SupervisorSource:
         self.transport = transport
         self.default_queue = default_queue
         self.timeout = timeout
-        """Seconds per socket operation of one XML-RPC exchange."""
+        """Seconds for one whole XML-RPC exchange with one endpoint."""
+        self._clients: dict[str, SupervisorClient] = {}
 
     async def read(self) -> SupervisorReading:
         attempted, clock = time.time(), time.perf_counter()
@@ -279,7 +211,25 @@ class SupervisorSource:
         return SupervisorReading.failed(error, attempted_at, latency)
 
     async def close(self) -> None:
-        """Nothing to release: each poll opens and closes its own connections."""
+        clients, self._clients = self._clients, {}
+        for client in clients.values():
+            await client.aclose()
+
+    async def client(self, ep: SupervisorEndpoint) -> SupervisorClient:
+        """The endpoint's client, at the address the transport gives now (raises
+        ``ValueError`` for a URL that names no supervisord, ``OSError`` when unreachable)."""
+        target = _parse_endpoint(ep)
+        if target.unix_path is not None:
+            address = await self.transport.unix_endpoint(target.unix_path)
+        else:
+            address = await self.transport.tcp_endpoint(target.host, target.port)
+        client = self._clients.get(ep.name)
+        if client is None or client.address != address:
+            if client is not None:
+                await client.aclose()
+            client = self._clients[ep.name] = SupervisorClient(
+                address, target.username, target.password, target.handler, self.timeout)
+        return client
 
     async def tail_log(self, endpoint: str, full_name: str, length: int = 32 * 1024) -> LogTail:
         """The last ``length`` bytes of a program's stdout log; failures are in ``error``."""
@@ -287,49 +237,46 @@ class SupervisorSource:
         if ep is None:
             return LogTail(error=f"no supervisor endpoint named {endpoint!r}")
         try:
-            target = _parse_endpoint(ep)
-            address = await self._address(target)
-            text, _offset, overflow = await asyncio.to_thread(
-                _tail_log, address, target.username, target.password, self.timeout,
-                target.handler, full_name, length)
+            client = await self.client(ep)
+            result = await client.call("supervisor.tailProcessStdoutLog", full_name, 0, length)
+            text, _offset, overflow = result
         except ValueError as exc:
             return LogTail(error=str(exc))
         except xmlrpc.client.Fault as exc:
             if "NO_FILE" in exc.faultString:
                 return LogTail(error=f"{full_name} has no stdout log (stdout_logfile = NONE?)")
             return LogTail(error=f"supervisord refused: {exc.faultString}")
-        except (OSError, xmlrpc.client.Error, http.client.HTTPException, ExpatError) as exc:
-            return LogTail(error=self._message(exc, redact_url(ep.url), target))
+        except (TimeoutError, *RPC_ERRORS) as exc:
+            return LogTail(error=self._message(exc, redact_url(ep.url), _parse_endpoint(ep)))
         return LogTail(str(text), truncated=bool(overflow))
 
     # -- one endpoint ------------------------------------------------------------------------
 
     async def _read_endpoint(self, ep: SupervisorEndpoint) -> EndpointReading:
         url = redact_url(ep.url)
-        attempted, clock = time.time(), time.perf_counter()
+        attempted = time.time()
         try:
             target = _parse_endpoint(ep)
         except ValueError as exc:
             return EndpointReading(name=ep.name, url=url, error=str(exc), attempted_at=attempted)
+        latency = 0.0
         try:
-            address = await self._address(target)
-            results = await asyncio.to_thread(_poll_endpoint, address, target.username,
-                                              target.password, self.timeout, target.handler)
-            reading = _checked_build(self._build, ep.name, url, results)
-        except (OSError, xmlrpc.client.Error, http.client.HTTPException, ExpatError) as exc:
+            client = await self.client(ep)
+            clock = time.perf_counter()
+            results = await client.multicall([(m, ()) for m in _POLL_CALLS])
+            latency = time.perf_counter() - clock
+            reading = self._build(ep.name, url, results)
+        except (TimeoutError, *RPC_ERRORS) as exc:
             reading = EndpointReading(name=ep.name, url=url,
                                       error=self._message(exc, url, target))
-        return replace(reading, attempted_at=attempted, latency=time.perf_counter() - clock,
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            reading = EndpointReading(name=ep.name, url=url, error=(
+                f"{url} did not answer like supervisord (unexpected answer: "
+                f"{describe_error(exc)[:100]})"))
+        return replace(reading, attempted_at=attempted, latency=latency,
                        fetched_at=time.time() if reading.error is None else 0.0)
 
-    async def _address(self, target: _Target) -> str | tuple[str, int]:
-        if target.unix_path is not None:
-            return await self.transport.unix_endpoint(target.unix_path)
-        return await self.transport.tcp_endpoint(target.host, target.port)
-
     def _build(self, name: str, url: str, results: list[Any]) -> EndpointReading:
-        if len(results) != len(_POLL_CALLS):
-            raise xmlrpc.client.ResponseError(f"multicall returned {len(results)} results")
         state, version, infos, configs = results
         for item in (state, version, infos):
             fault = _fault(item)
@@ -364,6 +311,9 @@ class SupervisorSource:
     # -- errors an operator can act on -------------------------------------------------------
 
     def _message(self, exc: BaseException, url: str, target: _Target) -> str:
+        if isinstance(exc, TimeoutError | httpx.TimeoutException):
+            return f"supervisord at {url} did not answer within {self.timeout:g} s"
+        exc = _os_error(exc) or exc
         path = target.unix_path
         if isinstance(exc, FileNotFoundError) and path is not None:
             return f"no supervisord at {url} (socket not found)"
@@ -373,9 +323,7 @@ class SupervisorSource:
         if isinstance(exc, ConnectionRefusedError):
             hint = "stale socket: supervisord is not running" if path else "connection refused"
             return f"no supervisord at {url} ({hint})"
-        if isinstance(exc, TimeoutError):
-            return f"supervisord at {url} did not answer within {self.timeout:g} s"
-        if isinstance(exc, xmlrpc.client.ProtocolError):
+        if isinstance(exc, RpcHttpError):
             return _http_message(exc, target)
         if isinstance(exc, xmlrpc.client.Fault):
             return f"supervisord at {url} refused the request: {exc.faultString}"
@@ -419,11 +367,23 @@ def _same_process(command: str, cmdline: tuple[str, ...]) -> bool:
     return any(t.rsplit("/", 1)[-1] in wanted for t in cmdline)
 
 
-def _http_message(exc: xmlrpc.client.ProtocolError, target: _Target) -> str:
-    if exc.errcode == 401:
+def _os_error(exc: BaseException) -> OSError | None:
+    """The operating-system error an HTTP client's exception was raised from, if any
+    (httpcore keeps it as the argument of its own exception)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError):
+            return seen
+        inner = seen.args[0] if seen.args else None
+        seen = seen.__cause__ or (inner if isinstance(inner, BaseException) else None)
+    return None
+
+
+def _http_message(exc: RpcHttpError, target: _Target) -> str:
+    if exc.status == 401:
         if target.username is None:
             return ("supervisord rejected the credentials (none configured: set username "
                     "and password for this endpoint)")
         return "supervisord rejected the credentials"
-    hint = f" (is {target.handler} the XML-RPC path?)" if exc.errcode == 404 else ""
-    return f"supervisord answered HTTP {exc.errcode} {exc.errmsg}{hint}"
+    hint = f" (is {target.handler} the XML-RPC path?)" if exc.status == 404 else ""
+    return f"supervisord answered {exc}{hint}"

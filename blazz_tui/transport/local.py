@@ -1,4 +1,8 @@
-"""The local transport: the target is this machine."""
+"""The local transport: the target is this machine.
+
+Its blocking calls (psutil, file reads) run in threads of their own (``blocking.call``): the
+caller's deadline bounds the wait, and a call stuck on a dead disk holds nothing.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import time
 
 import psutil
 
+from blazz_tui import blocking
 from blazz_tui.transport.base import CommandResult, FileStat, HostStats, ProcessStats
 
 
@@ -43,7 +48,7 @@ class LocalTransport:
         return elapsed
 
     async def stat(self, path: str) -> FileStat:
-        st = await asyncio.to_thread(os.stat, path)
+        st = await blocking.call(os.stat, path, timeout=None)
         return FileStat(size=st.st_size, inode=st.st_ino, mtime=st.st_mtime)
 
     async def read_range(self, path: str, offset: int, length: int) -> bytes:
@@ -52,11 +57,11 @@ class LocalTransport:
                 f.seek(offset)
                 return f.read(length)
 
-        return await asyncio.to_thread(read)
+        return await blocking.call(read, timeout=None)
 
     async def glob(self, pattern: str) -> list[str]:
         expanded = os.path.expanduser(pattern)
-        return sorted(await asyncio.to_thread(globmod.glob, expanded))
+        return sorted(await blocking.call(globmod.glob, expanded, timeout=None))
 
     async def run(self, argv: list[str], timeout: float) -> CommandResult:
         proc = await asyncio.create_subprocess_exec(
@@ -79,10 +84,10 @@ class LocalTransport:
 
     async def host_stats(self, disk_path: str) -> HostStats:
         previous, self._cpu = self._cpu, _cpu_sample()
-        return await asyncio.to_thread(_host_stats, disk_path, previous, self._cpu)
+        return await blocking.call(_host_stats, disk_path, previous, self._cpu, timeout=None)
 
     async def process_stats(self, pids: list[int]) -> dict[int, ProcessStats]:
-        return await asyncio.to_thread(self._process_stats, pids)
+        return await blocking.call(self._process_stats, pids, timeout=None)
 
     def _process_stats(self, pids: list[int]) -> dict[int, ProcessStats]:
         result: dict[int, ProcessStats] = {}

@@ -310,12 +310,27 @@ def silent_server() -> Iterator[int]:
         yield listener.getsockname()[1]
 
 
-async def test_silent_server_times_out(silent_server: int) -> None:
+async def test_silent_server_times_out_and_close_does_not_wait_for_it(
+        silent_server: int) -> None:
     source = DatabaseSource(DatabaseConfig(url=f"mysql://root@127.0.0.1:{silent_server}/blazz"),
                             LocalTransport(), timeout=1)
     reading = await source.read()
+    started = time.perf_counter()
     await source.close()
-    assert reading.error is not None and "timed out" in reading.error
+    assert reading.error == "the database did not answer within 1 s"
+    assert time.perf_counter() - started < 0.9  # the close gives up before another timeout
+
+
+async def test_a_silent_server_with_a_long_timeout_still_cannot_hold_a_close(
+        silent_server: int) -> None:
+    source = DatabaseSource(DatabaseConfig(url=f"mysql://root@127.0.0.1:{silent_server}/blazz"),
+                            LocalTransport(), timeout=10)
+    poll = asyncio.ensure_future(source.read())
+    await asyncio.sleep(0.3)
+    poll.cancel()  # as a deadline above the source would
+    started = time.perf_counter()
+    await source.close()
+    assert time.perf_counter() - started < 5  # not the 10 s the handshake could wait
 
 
 async def test_missing_sqlite_file_is_an_error_and_is_not_created(tmp_path: Path) -> None:

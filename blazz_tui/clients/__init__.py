@@ -1,0 +1,1 @@
+"""Protocol clients shared by the sources and the actions."""
