@@ -21,13 +21,10 @@ import statistics
 import time
 
 from blazz_tui.app import make_app
-from blazz_tui.collect import Collector
 from blazz_tui.correlation import sessions_view
-from blazz_tui.poller import Poller
 from blazz_tui.rules import evaluate
 from blazz_tui.settings import Thresholds
 from blazz_tui.sim.synthetic import FROZEN, Scenario, frame, target
-from blazz_tui.transport.local import LocalTransport
 
 RUNS = 15
 SCALES = {
@@ -51,8 +48,7 @@ def judge_cost(scenario: Scenario) -> float:
 
 async def refresh_cost(scenario: Scenario) -> float:
     frames = [frame(scenario, FROZEN + i) for i in range(RUNS + 1)]
-    poller = Poller(Collector(target(scenario), LocalTransport(), Thresholds(), sources={}))
-    app = make_app(poller, frame=frames[0])
+    app = make_app(target(scenario), frame=frames[0])
     times = []
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()

@@ -1,12 +1,14 @@
-"""The dashboard: wires the panels, the key bindings and the polling workers.
+"""The dashboard: wires the panels and the key bindings to a runtime.
 
-Each source is polled by its own worker on its own interval; a worker never overlaps
-itself (exclusive per source) and re-arms a timer when it finishes. Results arrive as
-``SnapshotUpdated`` messages; widgets receive frames through ``data_bind``.
+The runtime (``blazz_tui.runtime``) polls in a thread of its own and delivers frames, which
+arrive here as ``SnapshotUpdated`` messages; widgets receive them through ``data_bind``. The app
+schedules nothing: ``r`` and ``p`` ask the runtime, and details screens ask it for their
+on-demand reads.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -19,17 +21,17 @@ from textual.containers import Container
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Tab, Tabs
 
 from blazz_tui.events import Event
 from blazz_tui.frame import Frame
 from blazz_tui.palette import binding_commands
-from blazz_tui.poller import Poller
+from blazz_tui.runtime import Runtime
 from blazz_tui.screens.confirm import ConfirmScreen
 from blazz_tui.screens.details import DetailsScreen, DetailsView
 from blazz_tui.screens.help import HelpScreen
 from blazz_tui.selection import Selection
+from blazz_tui.settings import TargetConfig
 from blazz_tui.views import details, panels
 from blazz_tui.widgets.events_panel import EventsPanel
 from blazz_tui.widgets.filter_bar import FilterBar
@@ -40,8 +42,6 @@ from blazz_tui.widgets.table_panel import TablePanel
 PANELS = (("checks", "Checks"), ("services", "Services"), ("instances", "Instances"),
           ("queues", "Queues"), ("cache", "Cache"), ("logs", "Logs"), ("events", "Events"))
 NARROW_WIDTH = 110
-REFRESH = 1.0
-"""Seconds between screen updates when nothing changes status."""
 
 
 class SnapshotUpdated(Message):
@@ -79,25 +79,27 @@ class BlazzApp(App[int]):
     events: reactive[tuple[Event, ...]] = reactive((), always_update=True, repaint=False)
     paused: reactive[bool] = reactive(False, repaint=False)
 
-    def __init__(self, poller: Poller, *, read_only: bool = False, accent: str = "green",
-                 frame: Frame | None = None) -> None:
+    def __init__(self, target: TargetConfig, runtime: Runtime | None, *,
+                 read_only: bool = False, frame: Frame | None = None) -> None:
         super().__init__()
-        self.poller = poller
+        self.target = target
+        self.runtime = runtime
         self._static_frame = frame
         """A frame to show instead of polling (headless snapshots)."""
         self.read_only = read_only
-        self.accent = accent
-        self._poll_timers: dict[str, Timer] = {}
-        self._pending: Frame | None = None
-        self._applied_at = 0.0
-        self._apply_timer: Timer | None = None
+        self.accent = target.accent
         self.current_panel = "checks"
 
     # -- layout -----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        target = self.poller.collector.target
-        yield HeaderBar(target.name, self.poller.collector.transport.name, self.read_only,
+        target = self.target
+        if self.runtime is not None:
+            transport = self.runtime.collector.transport.name
+        else:
+            transport = self._static_frame.snapshot.transport if self._static_frame \
+                else target.transport
+        yield HeaderBar(target.name, transport, self.read_only,
                         self.clock).data_bind(BlazzApp.frame, BlazzApp.paused)
         yield ProblemsBar(id="problems").data_bind(BlazzApp.frame)
         yield Tabs(*(Tab(f"{n} {title}", id=f"tab-{pid}")
@@ -121,17 +123,16 @@ class BlazzApp(App[int]):
 
     def on_load(self) -> None:
         """The first polls start before the screen is built: they overlap its start-up."""
-        if self._static_frame is None:
-            for name in self.poller.source_names:
-                self._start_poll(name)
+        if self.runtime is not None and self._static_frame is None:
+            self.runtime.on_frame = lambda frame: self.post_message(SnapshotUpdated(frame))
+            self.runtime.start()
 
     def on_mount(self) -> None:
         self._apply_accent()
         self.query_one(ProblemsBar).display = False
-        self.events = tuple(self.poller.timeline.events)
         self._apply_layout(self.size.width)
         if self._static_frame is not None:
-            self.frame = self._static_frame
+            self.show_frame(self._static_frame)
 
     def on_resize(self) -> None:
         self._apply_layout(self.size.width)
@@ -186,64 +187,20 @@ class BlazzApp(App[int]):
         self.register_theme(theme)
         self.theme = theme.name
 
-    # -- polling ----------------------------------------------------------------------------
-
-    def _start_poll(self, name: str) -> None:
-        self.run_worker(self._poll(name), group=f"poll-{name}", exclusive=True,
-                        exit_on_error=False, name=f"poll {name}")
-
-    async def _poll(self, name: str) -> None:
-        try:
-            frame = await self.poller.poll(name)
-            self.post_message(SnapshotUpdated(frame))
-        finally:
-            if not self.paused:
-                self._poll_timers[name] = self.set_timer(self.poller.interval(name),
-                                                    lambda: self._start_poll(name))
+    # -- frames ----------------------------------------------------------------------------
 
     def on_snapshot_updated(self, message: SnapshotUpdated) -> None:
-        """Frames arrive per source poll; the screen takes at most one a second (the
-        refresh), except a frame that changes a check's status, which shows at once."""
-        self._pending = message.frame
-        now = time.monotonic()
-        current = self.frame
-        urgent = current is None or _verdict(message.frame) != _verdict(current)
-        if urgent or now - self._applied_at >= REFRESH:
-            self._apply_pending()
-        elif self._apply_timer is None:
-            self._apply_timer = self.set_timer(REFRESH - (now - self._applied_at),
-                                               self._apply_pending)
-
-    def _apply_pending(self) -> None:
-        frame, self._pending = self._pending, None
-        if self._apply_timer is not None:
-            self._apply_timer.stop()
-            self._apply_timer = None
-        if frame is None:
-            return
-        self._applied_at = time.monotonic()
-        self.show_frame(frame)
+        self.show_frame(message.frame)
 
     def show_frame(self, frame: Frame) -> None:
-        """Put ``frame`` on screen now (benchmarks and tests skip the refresh limit)."""
+        """Put ``frame`` on screen now."""
         self.frame = frame
-        self.events = tuple(self.poller.timeline.events)
+        self.events = frame.events
         for screen in self.screen_stack:
             if isinstance(screen, DetailsScreen):
                 screen.frame = frame
                 if time.monotonic() - screen.loaded_at >= self._details_interval(screen):
                     self._load_details(screen)
-
-    def on_worker_state_changed(self, event: object) -> None:
-        from textual.worker import Worker, WorkerState
-
-        worker: Worker[object] = event.worker  # type: ignore[attr-defined]
-        if worker.state is WorkerState.ERROR and worker.name.startswith("poll "):
-            self.notify(f"{worker.name} failed: {worker.error!r}", severity="error", timeout=10)
-            name = worker.name.removeprefix("poll ")
-            if not self.paused:
-                self._poll_timers[name] = self.set_timer(self.poller.interval(name),
-                                                    lambda: self._start_poll(name))
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -254,20 +211,17 @@ class BlazzApp(App[int]):
 
     def action_toggle_pause(self) -> None:
         self.paused = not self.paused
+        if self.runtime is None:
+            return
         if self.paused:
-            for timer in self._poll_timers.values():
-                timer.stop()
+            self.runtime.pause()
             self.notify("refresh paused — p resumes, r refreshes once", timeout=3)
         else:
-            for name in self.poller.source_names:
-                self._start_poll(name)
+            self.runtime.resume()
 
     def action_refresh(self) -> None:
-        self._applied_at = 0.0  # the next frame shows at once
-        for timer in self._poll_timers.values():
-            timer.stop()
-        for name in self.poller.source_names:
-            self._start_poll(name)
+        if self.runtime is not None:
+            self.runtime.poll_now()
 
     def action_show_panel(self, panel_id: str) -> None:
         self._show(panel_id)
@@ -318,7 +272,7 @@ class BlazzApp(App[int]):
         self._load_details(screen)
 
     def _details_view(self, panel: str, key: str) -> DetailsView | None:
-        instances = self.poller.collector.target.instances
+        instances = self.target.instances
         views: dict[str, DetailsView] = {
             "services": lambda f: details.program(f.snapshot, key),
             "instances": lambda f: details.instance(f.snapshot, instances, key),
@@ -334,7 +288,9 @@ class BlazzApp(App[int]):
     def _details_interval(self, screen: DetailsScreen) -> float:
         """How often the on-demand part of a details screen is read again: as often as the
         source it comes from is polled."""
-        return self.poller.interval("supervisor" if screen.panel == "services" else "database")
+        if self.runtime is None:
+            return float("inf")
+        return self.runtime.interval("supervisor" if screen.panel == "services" else "database")
 
     def _load_details(self, screen: DetailsScreen) -> None:
         screen.loaded_at = time.monotonic()
@@ -342,14 +298,18 @@ class BlazzApp(App[int]):
                         exit_on_error=False, name="details")
 
     async def _fetch_details(self, screen: DetailsScreen) -> None:
-        """What a details screen shows beyond the snapshot, read on demand."""
-        collector = self.poller.collector
+        """What a details screen shows beyond the snapshot, read on demand by the runtime."""
+        runtime = self.runtime
+        if runtime is None:
+            return
+        collector = runtime.collector
         if screen.panel == "services" and not screen.key.startswith("port/"):
             endpoint, _, name = screen.key.partition("/")
-            screen.loaded = (details.log_section(await collector.program_log(endpoint, name)),)
+            tail = await asyncio.wrap_future(runtime.ask(collector.program_log, endpoint, name))
+            screen.loaded = (details.log_section(tail),)
         elif screen.panel == "queues":
-            screen.loaded = details.job_sections(await collector.queue_jobs(screen.key),
-                                                 time.time())
+            jobs = await asyncio.wrap_future(runtime.ask(collector.queue_jobs, screen.key))
+            screen.loaded = details.job_sections(jobs, time.time())
 
     # -- selection and confirmation (what actions act on) ------------------------------------
 
@@ -368,7 +328,7 @@ class BlazzApp(App[int]):
             if yes:
                 on_yes()
 
-        self.push_screen(ConfirmScreen(question, detail, target=self.poller.collector.target.name,
+        self.push_screen(ConfirmScreen(question, detail, target=self.target.name,
                                        verb=verb), answered)
 
     # -- command palette ---------------------------------------------------------------------
@@ -398,18 +358,14 @@ class BlazzApp(App[int]):
                 and not self.query_one(Dashboard).has_class("-narrow"):
             self.current_panel = panel.id
 
-    async def on_unmount(self) -> None:
-        await self.poller.close()
+    def on_unmount(self) -> None:
+        if self.runtime is not None:
+            self.runtime.stop(timeout=1.0)
 
 
-def _verdict(frame: Frame) -> tuple[object, ...]:
-    """What must show at once when it changes: each check's status, and the sources still
-    awaited (the first complete screen)."""
-    return frame.waiting, tuple((c.name, c.status) for c in frame.checks)
-
-
-def make_app(poller: Poller, *, read_only: bool = False, frame: Frame | None = None) -> BlazzApp:
-    """The app factory tests use: hand it a poller over a simulated stack or real servers;
-    with ``frame`` it shows that frame and never polls (headless snapshots, golden tests)."""
-    return BlazzApp(poller, read_only=read_only, accent=poller.collector.target.accent,
-                    frame=frame)
+def make_app(target: TargetConfig, runtime: Runtime | None = None, *, read_only: bool = False,
+             frame: Frame | None = None) -> BlazzApp:
+    """The app factory tests use: hand it a runtime over a simulated stack or real servers;
+    with ``frame`` (and no runtime) it shows that frame and never polls (headless snapshots,
+    golden tests)."""
+    return BlazzApp(target, runtime, read_only=read_only, frame=frame)

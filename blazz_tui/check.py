@@ -11,9 +11,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from blazz_tui.collect import Collector, collect_once
+from blazz_tui.collect import Collector
 from blazz_tui.history import History
-from blazz_tui.rules import Check, Status, apply_retries, by_severity, evaluate, worst
+from blazz_tui.judge import Judge
+from blazz_tui.rules import Check, Status
+from blazz_tui.runtime import one_shot
 from blazz_tui.settings import Config, TargetConfig
 from blazz_tui.snapshot import Snapshot
 from blazz_tui.transport import make_transport
@@ -31,32 +33,27 @@ class CheckResult:
     """The deadline in seconds when it expired before every source answered."""
 
 
-async def run_check(config: Config, target_name: str | None = None,
-                    deadline: float | None = None, persist: bool = True) -> CheckResult:
+def run_check(config: Config, target_name: str | None = None,
+              deadline: float | None = None, persist: bool = True) -> CheckResult:
     """One collection with every source concurrently, judged by the rules. The history
-    (restarts, hit-rate samples, consecutive failures) is kept between runs in the state dir."""
+    (restarts, hit-rate samples, consecutive failures) is kept between runs in the state dir.
+    ``deadline`` (seconds) is kept whatever the watched servers do; without it, the longest
+    source timeout bounds the check."""
     started = time.perf_counter()
     target = config.target(target_name)
     history = History(config.thresholds.flap_window, config.thresholds.cache_window)
     state = state_path(config, target)
     if persist:
         _load_state(history, state)
-    transport = make_transport(target)
-    collector = Collector(target, transport, config.thresholds, history)
-    try:
-        snapshot = await collect_once(collector, deadline)
-    finally:
-        await collector.close()
-    checks = apply_retries(evaluate(snapshot, config.thresholds), snapshot, history,
-                           config.thresholds.retries)
+    collector = Collector(target, make_transport(target), config.thresholds, history)
+    result = one_shot(collector, Judge(config.thresholds, history, settle_lost=False), deadline)
     if persist:
         _save_state(history, state)
-    elapsed = time.perf_counter() - started
-    timed_out = deadline if collector.unfinished else None
+    frame = result.frame
     # monitoring-plugins: a check that hits its timeout answers UNKNOWN, whatever it saw.
-    status = Status.UNKNOWN if timed_out is not None else worst(checks)
-    return CheckResult(target.name, status, tuple(by_severity(checks)), snapshot, elapsed,
-                       timed_out)
+    status = Status.UNKNOWN if result.timed_out is not None else frame.status
+    return CheckResult(target.name, status, frame.checks, frame.snapshot,
+                       time.perf_counter() - started, result.timed_out)
 
 
 def state_path(config: Config, target: TargetConfig) -> Path:
@@ -136,6 +133,16 @@ def format_nagios(result: CheckResult) -> str:
     perf = [p.render() for c in result.checks for p in c.perf]
     text = "\n".join(line.replace("|", "/") for line in lines)
     return f"{text}\n| {' '.join(perf)}" if perf else text
+
+
+def format_unknown(fmt: str, target: str, reason: str) -> str:
+    """The answer of a check that could not run to its end (interrupted, monitor failure)."""
+    if fmt == "json":
+        return json.dumps({"status": "UNKNOWN", "target": target, "summary": reason,
+                           "checks": []}, indent=2)
+    if fmt == "nagios":
+        return f"BLAZZ UNKNOWN: {reason}"
+    return f"blazz-tui check {target}: UNKNOWN ({reason})"
 
 
 FORMATTERS = {"text": format_text, "json": format_json, "nagios": format_nagios}

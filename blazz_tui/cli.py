@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -14,6 +13,7 @@ from blazz_tui.settings import Config, TargetConfig
 
 if TYPE_CHECKING:
     from blazz_tui.check import CheckResult
+    from blazz_tui.runtime import Runtime
 
 FORMATS = ("text", "json", "nagios")
 
@@ -74,8 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.demo:
         return _demo(args)
-    if args.timeout is not None and args.timeout <= 0:
-        print("blazz-tui: -t/--timeout must be a positive number of seconds", file=sys.stderr)
+    if args.timeout is not None and not (0 < args.timeout < float("inf")):
+        print(f"blazz-tui: -t/--timeout {args.timeout}: must be a positive, finite number of "
+              "seconds", file=sys.stderr)
         return UNKNOWN if args.check else 2
     try:
         config = load_config(args.config)
@@ -96,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return UNKNOWN if args.check else 2
     if args.check or args.snapshot:
-        return asyncio.run(_one_shot(config, args))
+        return _one_shot(config, args)
     return _dashboard(config, args)
 
 
@@ -141,29 +142,51 @@ def main_with(args: argparse.Namespace) -> int:
         print(f"blazz-tui: {message}", file=sys.stderr)
         return UNKNOWN if args.check else 2
     if args.check or args.snapshot:
-        return asyncio.run(_one_shot(config, args))
+        return _one_shot(config, args)
     return _dashboard(config, args)
 
 
 def _dashboard(config: Config, args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from blazz_tui.app import make_app  # Textual is loaded only here
-    from blazz_tui.collect import Collector
-    from blazz_tui.events import Timeline
-    from blazz_tui.poller import Poller
-    from blazz_tui.transport import make_transport
 
     target = config.target(args.target)
-    collector = Collector(target, make_transport(target), config.thresholds)
-    timeline = Timeline(Path(config.state_dir).expanduser() / f"events-{target.name}.jsonl")
-    app = make_app(Poller(collector, timeline), read_only=args.read_only)
+    app = make_app(target, _runtime(config, target), read_only=args.read_only)
     return app.run() or 0
 
 
-async def _one_shot(config: Config, args: argparse.Namespace) -> int:
+def _runtime(config: Config, target: TargetConfig) -> Runtime:
+    """The dashboard's runtime: the target's sources, judged with the thresholds, its events
+    kept in the state directory."""
+    from pathlib import Path
+
+    from blazz_tui.collect import Collector
+    from blazz_tui.events import Timeline
+    from blazz_tui.judge import Judge
+    from blazz_tui.runtime import Runtime
+    from blazz_tui.transport import make_transport
+
+    collector = Collector(target, make_transport(target), config.thresholds)
+    timeline = Timeline(Path(config.state_dir).expanduser() / f"events-{target.name}.jsonl")
+    return Runtime(collector, Judge(config.thresholds, collector.history, timeline))
+
+
+class Interrupted(Exception):
+    """A signal asked a one-shot check to stop."""
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    import signal
+
+    raise Interrupted(f"interrupted by {signal.Signals(signum).name}")
+
+
+def _one_shot(config: Config, args: argparse.Namespace) -> int:
+    """``--check`` and ``--snapshot``: one collection, kept to its deadline; Ctrl-C, SIGTERM
+    and SIGHUP stop it at once with UNKNOWN."""
+    import signal
+
     # The sources (httpx, redis, PyMySQL...) are imported only when something is collected.
-    from blazz_tui.check import FORMATTERS, run_check
+    from blazz_tui.check import FORMATTERS, format_unknown, run_check
     from blazz_tui.export import redact, secrets_of
 
     target = config.target(args.target)
@@ -171,9 +194,19 @@ async def _one_shot(config: Config, args: argparse.Namespace) -> int:
         print(f"blazz-tui: --snapshot {args.snapshot}: the extension must be one of "
               f"{', '.join(SNAPSHOT_FORMATS)} (or - for JSON on stdout)", file=sys.stderr)
         return 2
-    result = await run_check(config, args.target, args.timeout)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
+    try:
+        result = run_check(config, args.target, args.timeout)
+    except (KeyboardInterrupt, Interrupted) as exc:
+        reason = str(exc) if isinstance(exc, Interrupted) else "interrupted by SIGINT"
+        print(format_unknown(args.format, target.name, reason))
+        return UNKNOWN
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_DFL)
     if args.snapshot:
-        text = await _snapshot_text(args.snapshot, result, config, target)
+        text = _snapshot_text(args.snapshot, result, config, target)
         code = _write(args.snapshot, redact(text, secrets_of(target)))
         if code or not args.check:
             return code
@@ -184,27 +217,23 @@ async def _one_shot(config: Config, args: argparse.Namespace) -> int:
 SNAPSHOT_FORMATS = (".json", ".svg", ".html", ".txt")
 
 
-async def _snapshot_text(path: str, result: CheckResult, config: Config,
-                         target: TargetConfig) -> str:
+def _snapshot_text(path: str, result: CheckResult, config: Config,
+                   target: TargetConfig) -> str:
     from blazz_tui.export import snapshot_json
 
     if path == "-" or path.endswith(".json"):
         return snapshot_json(result.snapshot, result.checks, result.status, target)
+    import asyncio
     from pathlib import Path
 
-    from blazz_tui.collect import Collector
     from blazz_tui.events import Timeline
     from blazz_tui.frame import Frame
-    from blazz_tui.poller import Poller
     from blazz_tui.screen_export import render_dashboard  # Textual is loaded only here
-    from blazz_tui.transport import make_transport
 
-    timeline = Timeline(Path(config.state_dir).expanduser() / f"events-{target.name}.jsonl")
-    timeline.path = None  # show the dashboard's timeline; a snapshot adds nothing to it
-    poller = Poller(Collector(target, make_transport(target), config.thresholds, sources={}),
-                    timeline)
-    return await render_dashboard(poller, Frame(result.snapshot, result.checks),
-                                  Path(path).suffix)
+    # The dashboard's timeline, read only: a snapshot adds nothing to it.
+    events = Timeline(Path(config.state_dir).expanduser() / f"events-{target.name}.jsonl").events
+    frame = Frame(result.snapshot, result.checks, events=tuple(events))
+    return asyncio.run(render_dashboard(target, frame, Path(path).suffix))
 
 
 def _write(path: str, text: str) -> int:

@@ -7,14 +7,22 @@ A source that fails or times out keeps its last good data, marked with the error
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from dataclasses import replace
 from typing import Any, TypeVar
 
-from blazz_tui.correlation import queue_views, sessions_view
+from blazz_tui.correlation import (
+    InstanceMatcher,
+    SessionsView,
+    queue_views,
+    sessions_known,
+    sessions_view,
+)
 from blazz_tui.history import History
 from blazz_tui.settings import TargetConfig, Thresholds
 from blazz_tui.snapshot import QueueHistory, Snapshot
-from blazz_tui.sources.base import Reading, Source
+from blazz_tui.sources.base import Reading, Source, describe_error
 from blazz_tui.sources.database import DatabaseReading, DatabaseSource
 from blazz_tui.sources.host import HostReading, HostSource
 from blazz_tui.sources.instances import InstancesReading, InstancesSource
@@ -28,6 +36,8 @@ from blazz_tui.transport.base import Transport
 # Sources that enforce finer timeouts themselves get this much slack on top, so their own,
 # more precise errors (one instance timed out) arrive before the collector's blanket one.
 TIMEOUT_SLACK = 0.5
+CLOSE_TIMEOUT = 1.0
+"""Seconds a source may take to release its connections."""
 
 R = TypeVar("R", bound=Reading)
 
@@ -60,7 +70,12 @@ def build_sources(target: TargetConfig, transport: Transport) -> dict[str, Sourc
 
 
 class Collector:
-    """Owns the sources of one target, their latest readings, and the history."""
+    """Owns the sources of one target, their latest readings, and the history.
+
+    Readings are stored by the runtime's thread and read by whoever builds a frame (the same
+    thread, or the main thread of a one-shot check at its deadline), so storing and the
+    snapshot share a lock, and ``readings`` is replaced, never changed in place.
+    """
 
     def __init__(self, target: TargetConfig, transport: Transport, thresholds: Thresholds,
                  history: History | None = None,
@@ -73,35 +88,74 @@ class Collector:
         self.readings: dict[str, Reading] = {}
         self.unfinished: list[str] = []
         """Sources that had not answered when an overall deadline expired."""
+        self._lock = threading.Lock()
+        self._frozen = False
+        self._matcher = InstanceMatcher(target.instances)
+        self._sessions: tuple[object, object, SessionsView] | None = None
 
-    async def poll(self, name: str, timeout: float | None = None) -> Reading:
-        """Read one source within its timeout and remember the result."""
+    def timeout(self, name: str) -> float:
+        """How long one read of source ``name`` may take, all told."""
+        return self.target.poll.for_source(name).timeout + TIMEOUT_SLACK
+
+    async def read(self, name: str) -> Reading:
+        """One read of source ``name`` within its timeout; whatever goes wrong, including a
+        bug in the source, comes back as a reading with ``error`` (nothing is stored)."""
         source = self.sources[name]
-        limit = timeout if timeout is not None else self.target.poll.for_source(name).timeout
+        limit = self.target.poll.for_source(name).timeout
         started, clock = time.time(), time.perf_counter()
         try:
             reading: Reading = await asyncio.wait_for(source.read(), limit + TIMEOUT_SLACK)
         except TimeoutError:
             reading = source.failed(f"timed out after {limit:g} s", started,
                                     time.perf_counter() - clock)
-        previous = self.readings.get(name)
-        if reading.error is not None and previous is not None and previous.has_data:
-            reading = previous.stale(reading.error, reading.attempted_at or started,
-                                     reading.latency)
-        self.readings[name] = reading
-        self._observe(reading)
+            await self._reset(source)  # a half-read answer must not reach the next read
+        except Exception as exc:  # noqa: BLE001 - the source boundary: a failure is data
+            reading = source.failed(f"internal error in the {name} source: "
+                                    f"{describe_error(exc)}", started,
+                                    time.perf_counter() - clock)
+            await self._reset(source)
         return reading
+
+    def store(self, name: str, reading: Reading) -> Reading:
+        """Remember ``reading`` (a failed one keeps the last good data, marked stale) and feed
+        the history; returns what was stored. Ignored once frozen."""
+        with self._lock:
+            if self._frozen:
+                return reading
+            previous = self.readings.get(name)
+            if reading.error is not None and previous is not None and previous.has_data:
+                reading = previous.stale(reading.error, reading.attempted_at or time.time(),
+                                         reading.latency)
+            self.readings = {**self.readings, name: reading}
+            self._observe(reading)
+        return reading
+
+    async def poll(self, name: str) -> Reading:
+        """Read one source and store the reading."""
+        return self.store(name, await self.read(name))
 
     async def poll_all(self) -> None:
         await asyncio.gather(*(self.poll(name) for name in self.sources))
 
+    def freeze(self) -> None:
+        """Stop taking readings: a one-shot check has taken its snapshot."""
+        with self._lock:
+            self._frozen = True
+
     def mark_unfinished(self, error: str) -> None:
         """After an overall deadline: every source without a reading gets ``error``."""
         now = time.time()
-        for name, source in self.sources.items():
-            if name not in self.readings:
-                self.readings[name] = source.failed(error, now, 0.0)
-                self.unfinished.append(name)
+        with self._lock:
+            missing = {name: source.failed(error, now, 0.0)
+                       for name, source in self.sources.items() if name not in self.readings}
+            self.readings = {**self.readings, **missing}
+            self.unfinished.extend(missing)
+
+    async def _reset(self, source: Source[Any]) -> None:
+        try:
+            await asyncio.wait_for(source.close(), CLOSE_TIMEOUT)
+        except (TimeoutError, OSError):
+            pass  # connections are opened afresh on the next read anyway
 
     # -- on demand (details screens) ----------------------------------------------------------
 
@@ -109,7 +163,7 @@ class Collector:
         source = self.sources.get("supervisor")
         if not isinstance(source, SupervisorSource):
             return LogTail(error="no supervisor configured")
-        limit = self.target.poll.supervisor.timeout + TIMEOUT_SLACK
+        limit = self.timeout("supervisor")
         try:
             return await asyncio.wait_for(source.tail_log(endpoint, full_name), limit)
         except TimeoutError:
@@ -120,17 +174,19 @@ class Collector:
         if not isinstance(source, DatabaseSource):
             return QueueJobs(queue, error="no database configured: jobs and failures are "
                                           "read from Laravel's jobs and failed_jobs tables")
-        limit = self.target.poll.database.timeout + TIMEOUT_SLACK
+        limit = self.timeout("database")
         try:
             return await asyncio.wait_for(source.queue_jobs(queue), limit)
         except TimeoutError:
             return QueueJobs(queue, error=f"the database did not answer within {limit:g} s")
 
     async def close(self) -> None:
-        """Close every source's connections, then the transport."""
-        await asyncio.gather(*(s.close() for s in self.sources.values()),
-                             return_exceptions=True)
-        await self.transport.close()
+        """Close every source's connections, then the transport (each bounded)."""
+        await asyncio.gather(*(self._reset(s) for s in self.sources.values()))
+        try:
+            await asyncio.wait_for(self.transport.close(), CLOSE_TIMEOUT)
+        except (TimeoutError, OSError):
+            pass
 
     def _observe(self, reading: Reading) -> None:
         depths: dict[str, int] | None = None
@@ -145,16 +201,33 @@ class Collector:
         if depths is not None and reading.ok:
             self.history.observe_queue_depths(reading.fetched_at, depths)
 
-    def _get(self, name: str, cls: type[R]) -> R | None:
-        reading = self.readings.get(name)
+    def _get(self, readings: dict[str, Reading], name: str, cls: type[R]) -> R | None:
+        reading = readings.get(name)
         return reading if isinstance(reading, cls) else None
 
+    def _sessions_view(self, instances: InstancesReading | None,
+                       database: DatabaseReading | None) -> SessionsView:
+        """``sessions_view``, computed again only when the instances were read again or the
+        accounts changed: it is the one part of a frame that grows with the accounts."""
+        accounts = database.accounts if database is not None else None
+        cached = self._sessions
+        if cached is not None and cached[0] is instances and cached[1] is accounts \
+                and database is not None:
+            return replace(cached[2], known=sessions_known(instances, database))
+        view = sessions_view(self.target.instances, instances, database, self._matcher)
+        self._sessions = (instances, accounts, view)
+        return view
+
     def snapshot(self) -> Snapshot:
+        with self._lock:
+            return self._snapshot(self.readings)
+
+    def _snapshot(self, readings: dict[str, Reading]) -> Snapshot:
         now = time.time()
-        supervisor = self._get("supervisor", SupervisorReading)
-        instances = self._get("instances", InstancesReading)
-        database = self._get("database", DatabaseReading)
-        redis = self._get("redis", RedisReading)
+        supervisor = self._get(readings, "supervisor", SupervisorReading)
+        instances = self._get(readings, "instances", InstancesReading)
+        database = self._get(readings, "database", DatabaseReading)
+        redis = self._get(readings, "redis", RedisReading)
         queues = queue_views(database, redis, supervisor, self.target.queues.connection,
                              self.target.queues.watch, now)
         return Snapshot(
@@ -165,11 +238,11 @@ class Collector:
             instances=instances,
             database=database,
             redis=redis,
-            host=self._get("host", HostReading),
-            ports=self._get("ports", PortsReading),
-            logs=self._get("logs", LogsReading),
+            host=self._get(readings, "host", HostReading),
+            ports=self._get(readings, "ports", PortsReading),
+            logs=self._get(readings, "logs", LogsReading),
             queues=queues,
-            sessions=sessions_view(self.target.instances, instances, database),
+            sessions=self._sessions_view(instances, database),
             restarts=self.history.restarts(now),
             cache=self.history.cache_window_now() if redis is not None else None,
             queue_history=tuple(QueueHistory(q.name, self.history.queue_history(q.name))
@@ -178,15 +251,3 @@ class Collector:
             max_sessions_per_instance=self.target.max_sessions_per_instance,
         )
 
-
-async def collect_once(collector: Collector, deadline: float | None = None) -> Snapshot:
-    """Poll every source once, concurrently; past ``deadline`` seconds the missing ones are
-    marked as timed out and the snapshot is taken with what arrived."""
-    if deadline is None:
-        await collector.poll_all()
-    else:
-        try:
-            await asyncio.wait_for(collector.poll_all(), deadline)
-        except TimeoutError:
-            collector.mark_unfinished(f"not answered within the {deadline:g} s deadline")
-    return collector.snapshot()

@@ -102,7 +102,12 @@ def normalize_url(url: str) -> tuple[str, int]:
 
 
 class InstanceMatcher:
-    """Maps a URL as written in the database to a configured instance name."""
+    """Maps a URL as written in the database to a configured instance name.
+
+    The database holds a handful of distinct URLs for thousands of accounts: each is parsed
+    once and remembered (up to ``MEMO_LIMIT`` distinct URLs)."""
+
+    MEMO_LIMIT = 10_000
 
     def __init__(self, instances: tuple[InstanceConfig, ...]) -> None:
         self._by_url = {normalize_url(i.url): i.name for i in instances}
@@ -110,18 +115,33 @@ class InstanceMatcher:
         for i in instances:
             ports.setdefault(normalize_url(i.url)[1], []).append(i.name)
         self._by_port = {p: names[0] for p, names in ports.items() if len(names) == 1}
+        self._memo: dict[str, str | None] = {}
 
     def name_for(self, url: str | None) -> str | None:
         if not url:
             return None
+        try:
+            return self._memo[url]
+        except KeyError:
+            pass
         key = normalize_url(url)
-        return self._by_url.get(key) or (self._by_port.get(key[1]) if key[0] == "127.0.0.1"
+        name = self._by_url.get(key) or (self._by_port.get(key[1]) if key[0] == "127.0.0.1"
                                          else None)
+        if len(self._memo) < self.MEMO_LIMIT:
+            self._memo[url] = name
+        return name
+
+
+def sessions_known(instances: InstancesReading | None, database: DatabaseReading | None) -> bool:
+    """Both the instances and the accounts have been read: the session counts mean something."""
+    return bool(instances and instances.has_data and database and database.has_data
+                and database.accounts_error is None)
 
 
 def sessions_view(instances_cfg: tuple[InstanceConfig, ...], instances: InstancesReading | None,
-                  database: DatabaseReading | None) -> SessionsView:
-    matcher = InstanceMatcher(instances_cfg)
+                  database: DatabaseReading | None,
+                  matcher: InstanceMatcher | None = None) -> SessionsView:
+    matcher = matcher or InstanceMatcher(instances_cfg)
     readings = {r.name: r for r in (instances.instances if instances else ())}
     hosted_at: dict[str, str] = {}
     all_known = bool(readings)
@@ -134,8 +154,7 @@ def sessions_view(instances_cfg: tuple[InstanceConfig, ...], instances: Instance
             hosted_at.setdefault(session_id, cfg.name)
 
     accounts = database.accounts if database and database.accounts_error is None else ()
-    known = bool(instances and instances.has_data and database and database.has_data
-                 and database.accounts_error is None)
+    known = sessions_known(instances, database)
     assigned: dict[str, int] = {}
     drift: list[Drift] = []
     lost: list[str] = []

@@ -1,11 +1,24 @@
-"""What the dashboard's widgets receive after each poll: the snapshot and its judgement."""
+"""What the dashboard's widgets receive: the snapshot, its judgement, the recent events, and
+what watching costs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from blazz_tui.events import Event
 from blazz_tui.rules import Check, Status, worst
 from blazz_tui.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class MonitorStats:
+    """blazz-tui's own cost, so an operator on a production box sees what watching costs."""
+
+    cpu_percent: float | None
+    """Of one core, since the previous frame (None: no earlier sample yet)."""
+    rss: int | None
+    loop_lag: float = 0.0
+    """Seconds the collection loop lagged at worst since the previous frame."""
 
 
 @dataclass(frozen=True)
@@ -15,7 +28,16 @@ class Frame:
     """Worst first."""
     waiting: tuple[str, ...] = ()
     """Sources that have not answered yet: the screen is not complete until this is empty."""
+    events: tuple[Event, ...] = ()
+    """The newest state changes, oldest first."""
+    monitor: MonitorStats | None = None
 
     @property
     def status(self) -> Status:
         return worst(self.checks)
+
+    @property
+    def verdict(self) -> tuple[object, ...]:
+        """What must reach the screen at once when it changes: each check's status, and the
+        sources still awaited (the first complete screen)."""
+        return self.waiting, tuple((c.name, c.status) for c in self.checks)

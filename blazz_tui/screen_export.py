@@ -15,17 +15,17 @@ from textual.app import App
 
 from blazz_tui.app import make_app
 from blazz_tui.frame import Frame
-from blazz_tui.poller import Poller
+from blazz_tui.settings import TargetConfig
 
 FORMATS = (".svg", ".html", ".txt")
 
 
-async def render_dashboard(poller: Poller, frame: Frame, fmt: str,
+async def render_dashboard(target: TargetConfig, frame: Frame, fmt: str,
                            size: tuple[int, int] = (120, 40), panel: str | None = None,
                            title: str | None = None, keys: tuple[str, ...] = ()) -> str:
     """The dashboard showing ``frame``, as ``fmt`` (``.svg``, ``.html`` or ``.txt``), after
     pressing ``keys`` (e.g. ``("3", "enter")``: the first instance's details)."""
-    app = make_app(poller, frame=frame)
+    app = make_app(target, frame=frame)
     async with app.run_test(size=size) as pilot:
         if panel is not None:
             app.action_show_panel(panel)

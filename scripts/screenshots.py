@@ -18,7 +18,8 @@ from pathlib import Path
 
 from blazz_tui.collect import Collector
 from blazz_tui.config import load_config
-from blazz_tui.poller import Poller
+from blazz_tui.judge import Judge
+from blazz_tui.runtime import Runtime
 from blazz_tui.screen_export import render_dashboard
 from blazz_tui.sim import faults
 from blazz_tui.sim.cli import launch, stop
@@ -32,11 +33,12 @@ async def shoot(config_path: Path, name: str, size: tuple[int, int],
     config = load_config(str(config_path))
     target = config.target()
     collector = Collector(target, make_transport(target), config.thresholds)
-    poller = Poller(collector)
+    runtime = Runtime(collector, Judge(config.thresholds, collector.history))
     for _ in range(4):  # a few polls so windows, sparklines and events have data
-        await poller.poll_all()
+        await runtime.read_all()
         await asyncio.sleep(1.0)
-    svg = await render_dashboard(poller, poller.frame(), ".svg", size=size, panel=panel,
+    await collector.close()
+    svg = await render_dashboard(target, runtime.frame(), ".svg", size=size, panel=panel,
                                  keys=keys, title=f"blazz-tui --demo ({size[0]}×{size[1]})")
     (OUT / name).write_text(svg)
     print(f"wrote {OUT / name}", file=sys.stderr)

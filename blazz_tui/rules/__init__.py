@@ -1,14 +1,15 @@
 """Health rules: ``Snapshot`` + thresholds → checks, worst first.
 
-``evaluate`` is pure. ``apply_retries`` turns a CRITICAL that has not yet failed
-``retries`` consecutive polls of its source into a WARNING saying so.
+Both functions are pure. ``evaluate`` judges one snapshot; ``apply_retries`` turns a CRITICAL
+that has not yet failed ``retries`` consecutive polls of its source into a WARNING saying so,
+given the counts of consecutive failures that the runtime keeps (``judge.Judge``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
-from blazz_tui.history import History
 from blazz_tui.rules.cache import redis_checks
 from blazz_tui.rules.host import host_checks
 from blazz_tui.rules.logs import log_error_check, sync_checks
@@ -33,18 +34,14 @@ def evaluate(snapshot: Snapshot, thresholds: Thresholds) -> list[Check]:
     return [check for rule in RULES for check in rule(snapshot, thresholds)]
 
 
-def apply_retries(checks: list[Check], snapshot: Snapshot, history: History,
+def apply_retries(checks: list[Check], failures: Mapping[str, int],
                   retries: int) -> list[Check]:
-    readings = snapshot.readings()
     out = []
     for check in checks:
-        reading = readings.get(check.source)
-        attempt = reading.attempted_at or reading.fetched_at if reading else snapshot.taken_at
-        failures = history.consecutive_failures(check.name, attempt,
-                                                check.status is Status.CRITICAL)
-        if check.status is Status.CRITICAL and failures < retries:
+        failed = failures.get(check.name, 0)
+        if check.status is Status.CRITICAL and failed < retries:
             check = replace(check, status=Status.WARNING,
-                            summary=f"{check.summary} (failing {failures}/{retries} before "
+                            summary=f"{check.summary} (failing {failed}/{retries} before "
                                     f"CRITICAL)")
         out.append(check)
     return out

@@ -23,6 +23,9 @@ class Reading:
     """Why the latest attempt failed; ``None`` when this reading is fresh."""
     attempted_at: float = 0.0
     """Epoch seconds of the latest attempt, good or not."""
+    monitor_stall: float = 0.0
+    """Seconds the monitor's own loop lagged while this reading was taken: its latency may be
+    the monitor's, not the service's (set by the runtime)."""
 
     @property
     def ok(self) -> bool:

@@ -13,29 +13,34 @@ from textual.widgets import DataTable
 from blazz_tui.app import BlazzApp, make_app
 from blazz_tui.collect import Collector
 from blazz_tui.config import load_config
-from blazz_tui.poller import Poller
+from blazz_tui.judge import Judge
+from blazz_tui.runtime import Runtime
 from blazz_tui.screen_export import export_screen
-from blazz_tui.settings import Thresholds
 from blazz_tui.sim.layout import Layout
 from blazz_tui.sim.synthetic import Scenario, frame, target
 from blazz_tui.transport import make_transport
-from blazz_tui.transport.local import LocalTransport
 
 DEGRADED = Scenario(degraded=True)
 
 
-def app_for(layout: Layout) -> BlazzApp:
-    """The dashboard polling a simulated stack."""
+def runtime_for(layout: Layout) -> Runtime:
+    """A runtime polling a simulated stack, as the dashboard's."""
     config = load_config(str(layout.config_path))
     cfg = config.target()
-    return make_app(Poller(Collector(cfg, make_transport(cfg), config.thresholds)))
+    collector = Collector(cfg, make_transport(cfg), config.thresholds)
+    return Runtime(collector, Judge(config.thresholds, collector.history))
+
+
+def app_for(layout: Layout) -> BlazzApp:
+    """The dashboard polling a simulated stack."""
+    runtime = runtime_for(layout)
+    return make_app(runtime.collector.target, runtime)
 
 
 def fixed_app(scenario: Scenario = DEGRADED, accent: str | None = None) -> BlazzApp:
     """The dashboard showing one fixed frame (``sim.synthetic``), never polling."""
     cfg = target(scenario) if accent is None else replace(target(scenario), accent=accent)
-    poller = Poller(Collector(cfg, LocalTransport(), Thresholds(), sources={}))
-    return make_app(poller, frame=frame(scenario))
+    return make_app(cfg, frame=frame(scenario))
 
 
 async def until(condition: Callable[[], bool], timeout: float = 15.0) -> None:

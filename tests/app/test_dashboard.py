@@ -21,7 +21,7 @@ async def test_narrow_terminal_shows_one_panel_and_number_keys_switch(stack: Lay
 
 async def test_instances_not_yet_polled_are_unknown_not_down(stack: Layout) -> None:
     app = app_for(stack)
-    app.poller.collector.sources.pop("instances")  # never polled in this app
+    app.runtime.collector.sources.pop("instances")  # never polled in this app
     async with app.run_test(size=(120, 40)):
         await until(lambda: app.frame is not None and len(rows(app, "instances")) == 4)
         assert [r[1] for r in rows(app, "instances")] == ["?"] * 4
@@ -73,14 +73,17 @@ async def test_sessions_lost_for_real_reach_the_checks_once_both_sources_confirm
         assert checks()["sessions-lost"][2].startswith("2 sessions connected in the database")
 
 
-async def test_pause_stops_refreshing(stack: Layout) -> None:
+async def test_pause_stops_reading_the_sources_but_not_the_clock(stack: Layout) -> None:
     app = app_for(stack)
+    assert app.runtime is not None
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(lambda: app.frame is not None)
+        await until(lambda: app.frame is not None and not app.frame.waiting)
         await pilot.press("p")
-        await pilot.pause(0.5)
-        frozen = app.frame
+        await pilot.pause(1.5)  # a read under way when p was pressed finishes
+        reads, frozen = sum(app.runtime.reads.values()), app.frame
         await asyncio.sleep(2.5)
-        assert app.frame is frozen
+        assert sum(app.runtime.reads.values()) == reads
+        assert app.frame.snapshot.readings() == frozen.snapshot.readings()
+        assert app.frame.snapshot.taken_at > frozen.snapshot.taken_at  # ages stay true
         await pilot.press("p")
-        await until(lambda: app.frame is not frozen)
+        await until(lambda: sum(app.runtime.reads.values()) > reads)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "blazz_tui", *args], capture_output=True,
@@ -42,10 +44,11 @@ def test_snapshot_with_an_unknown_extension_is_refused_before_collecting(tmp_pat
     assert not (tmp_path / "out.png").exists()
 
 
-def test_non_positive_timeout_is_refused() -> None:
-    result = run("--check", "-t", "0")
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
+def test_a_timeout_that_is_not_a_positive_finite_number_is_refused(value: str) -> None:
+    result = run("--check", "-t", value)
     assert result.returncode == 3
-    assert "-t/--timeout must be a positive number" in result.stderr
+    assert f"-t/--timeout {float(value)}: must be a positive, finite number" in result.stderr
 
 
 def test_an_ssh_target_is_refused_with_a_clear_message(tmp_path: Path) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-CORE = ["blazz_tui.cli", "blazz_tui.check", "blazz_tui.collect", "blazz_tui.export",
+CORE = ["blazz_tui.cli", "blazz_tui.check", "blazz_tui.collect", "blazz_tui.runtime",
+        "blazz_tui.judge", "blazz_tui.blocking", "blazz_tui.clients.supervisor_rpc",
+        "blazz_tui.export",
         "blazz_tui.rules", "blazz_tui.config", "blazz_tui.sources.supervisor",
         "blazz_tui.sources.instances", "blazz_tui.sources.database", "blazz_tui.sources.redis",
         "blazz_tui.sources.logs", "blazz_tui.transport"]

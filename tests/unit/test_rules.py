@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from blazz_tui.correlation import QueueView
 from blazz_tui.history import CacheWindow, History
+from blazz_tui.judge import Judge
 from blazz_tui.rules import Perf, Status, apply_retries, evaluate, worst
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
@@ -109,16 +110,22 @@ def test_unreachable_redis_is_critical_and_dependent_checks_are_absent() -> None
     assert "cache-hit-rate" not in checks
 
 
-def test_critical_waits_for_the_configured_retries() -> None:
-    history = History()
-    db = DatabaseReading.failed("connection refused", NOW)
-    snap = snapshot(database=db)
-    [first] = apply_retries(evaluate(snap, T), snap, history, retries=2)
+def test_a_critical_check_is_a_warning_until_it_failed_retries_times() -> None:
+    snap = snapshot(database=DatabaseReading.failed("connection refused", NOW))
+    [first] = apply_retries(evaluate(snap, T), {"database": 1}, retries=2)
     assert first.status is Status.WARNING
     assert first.summary.endswith("(failing 1/2 before CRITICAL)")
-    later = snapshot(database=DatabaseReading.failed("connection refused", NOW + 5))
-    [second] = apply_retries(evaluate(later, T), later, history, retries=2)
+    [second] = apply_retries(evaluate(snap, T), {"database": 2}, retries=2)
     assert second.status is Status.CRITICAL
+
+
+def test_the_judge_counts_each_failed_attempt_once_however_often_it_judges() -> None:
+    judge = Judge(replace(T, retries=2), History(), settle_lost=False)
+    snap = snapshot(database=DatabaseReading.failed("connection refused", NOW))
+    assert [c.status for c in judge.frame(snap).checks] == [Status.WARNING]
+    assert [c.status for c in judge.frame(snap).checks] == [Status.WARNING]  # same attempt
+    later = snapshot(database=DatabaseReading.failed("connection refused", NOW + 5))
+    assert [c.status for c in judge.frame(later).checks] == [Status.CRITICAL]
 
 
 def test_worst_status_orders_critical_over_warning_over_unknown() -> None:

@@ -1,0 +1,62 @@
+"""Judging: a snapshot becomes a frame — settled, evaluated by the rules, retries applied,
+worst first, its changes recorded as events.
+
+The one place where this happens, for the dashboard, ``--check`` and ``--snapshot`` alike. The
+rules stay pure: what spans polls (consecutive failures, the settling of lost sessions, the
+timeline) is kept here and passed to them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from blazz_tui.correlation import LostSessions
+from blazz_tui.events import Timeline
+from blazz_tui.frame import Frame, MonitorStats
+from blazz_tui.history import History
+from blazz_tui.rules import Check, Status, apply_retries, by_severity, evaluate
+from blazz_tui.settings import Thresholds
+from blazz_tui.snapshot import Snapshot
+
+
+class Judge:
+    def __init__(self, thresholds: Thresholds, history: History,
+                 timeline: Timeline | None = None, *, settle_lost: bool = True) -> None:
+        self.thresholds = thresholds
+        self.history = history
+        self.timeline = timeline or Timeline()
+        self._lost = LostSessions() if settle_lost else None
+        """Polled sources are read at different moments: a session hosted nowhere counts as
+        lost once both have confirmed it. A one-shot reads both at once and needs none of it."""
+
+    def frame(self, snapshot: Snapshot, waiting: tuple[str, ...] = (),
+              monitor: MonitorStats | None = None) -> Frame:
+        snapshot = self._settled(snapshot)
+        checks = evaluate(snapshot, self.thresholds)
+        checks = apply_retries(checks, self._failures(checks, snapshot),
+                               self.thresholds.retries)
+        ordered = tuple(by_severity(checks))
+        self.timeline.observe(ordered, time.time())
+        return Frame(snapshot, ordered, waiting, tuple(self.timeline.events), monitor)
+
+    def _failures(self, checks: list[Check], snapshot: Snapshot) -> dict[str, int]:
+        """Consecutive failing polls per check, each source attempt counted once however
+        often the frame is built."""
+        readings = snapshot.readings()
+        failures = {}
+        for check in checks:
+            reading = readings.get(check.source)
+            attempt = (reading.attempted_at or reading.fetched_at) if reading \
+                else snapshot.taken_at
+            failures[check.name] = self.history.consecutive_failures(
+                check.name, attempt, check.status is Status.CRITICAL)
+        return failures
+
+    def _settled(self, snapshot: Snapshot) -> Snapshot:
+        """The snapshot with only the lost sessions both sources have confirmed."""
+        if self._lost is None or snapshot.instances is None or snapshot.database is None:
+            return snapshot
+        sessions = self._lost.settle(snapshot.sessions, snapshot.instances.fetched_at,
+                                     snapshot.database.fetched_at)
+        return replace(snapshot, sessions=sessions)

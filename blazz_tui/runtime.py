@@ -1,0 +1,350 @@
+"""The runtime: when each source is read, and how readings become frames. No UI code.
+
+Collection runs in a thread of its own, on an event loop of its own, so a busy screen never
+changes what a source measures: the dashboard's rendering, a burst of log lines on screen or a
+slow widget cannot delay a request being timed, and a hung server cannot freeze the screen.
+The dashboard, ``--check`` and ``--snapshot`` all use it; the app only receives frames.
+
+- **One poll per source at a time.** Each source has one task that reads it, waits its
+  interval, and reads again: a poll never overlaps the previous one, a failed poll is retried
+  at its interval (and backs off while it keeps failing), never faster. ``poll_now`` and
+  ``resume`` wake those tasks; they never add a timer.
+- **Frames.** After each poll the snapshot is judged; a frame reaches ``on_frame`` at once
+  when a check changes status, otherwise once per ``refresh`` (with ages brought up to date).
+- **The monitor's own stalls are not the service's.** A lag monitor measures how late the
+  loop wakes. A reading during which the loop stalled for a quarter of the source's timeout
+  or more is taken again at once; a reading taken while the loop lagged carries that lag
+  (``Reading.monitor_stall``) so a latency it inflated is not judged.
+- **Hard deadlines.** ``one_shot`` waits for the collection from the calling thread with a
+  deadline that nothing in the collection can hold up, and leaves behind only daemon threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from blazz_tui.blocking import DaemonExecutor
+from blazz_tui.collect import TIMEOUT_SLACK, Collector
+from blazz_tui.frame import Frame, MonitorStats
+from blazz_tui.judge import Judge
+from blazz_tui.sources.base import Reading
+
+T = TypeVar("T")
+
+MAX_BACKOFF = 30.0
+"""A source that keeps failing is read at most this many seconds apart (or its interval)."""
+STALL_RETRY = 0.25
+"""A loop stall of this share of a source's timeout during a read: the read is taken again."""
+STALL_NOTE = 0.02
+"""Seconds of loop lag during a read from which the reading says so."""
+LAG_TICK = 0.05
+STOP_TIMEOUT = 2.0
+
+
+def backoff(interval: float, failures: int) -> float:
+    """Seconds until the next read after ``failures`` consecutive failed ones: the interval,
+    doubling from the third failure on, up to ``MAX_BACKOFF`` (never below the interval)."""
+    if failures < 2:
+        return interval
+    return max(interval, min(interval * 2.0 ** min(failures - 1, 10), MAX_BACKOFF))
+
+
+class LagMonitor:
+    """How late the event loop wakes up: a sleeper's overshoot, sampled every ``LAG_TICK``."""
+
+    def __init__(self) -> None:
+        self._samples: deque[tuple[float, float]] = deque(maxlen=400)
+        self._tick_started = time.monotonic()
+
+    async def run(self) -> None:
+        while True:
+            self._tick_started = time.monotonic()
+            await asyncio.sleep(LAG_TICK)
+            now = time.monotonic()
+            self._samples.append((now, max(0.0, now - self._tick_started - LAG_TICK)))
+
+    def worst_since(self, since: float) -> float:
+        """The worst lag seen since ``since`` (monotonic), the tick under way included."""
+        ongoing = max(0.0, time.monotonic() - self._tick_started - LAG_TICK)
+        seen = [lag for at, lag in reversed(self._samples) if at >= since]
+        return max([ongoing, *seen])
+
+
+@dataclass
+class _Own:
+    """This process's CPU time and when it was taken, for the monitor's own cost."""
+
+    cpu: float
+    at: float
+
+
+class Runtime:
+    def __init__(self, collector: Collector, judge: Judge, *, refresh: float = 1.0,
+                 on_frame: Callable[[Frame], object] | None = None) -> None:
+        self.collector = collector
+        self.judge = judge
+        self.refresh = refresh
+        self.on_frame = on_frame
+        self.reads: Counter[str] = Counter()
+        """Reads started per source (what the timer discipline is tested on)."""
+        self.paused = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._stop: asyncio.Event | None = None
+        self._wake: dict[str, asyncio.Event] = {}
+        self._dirty: asyncio.Event | None = None
+        self._lag = LagMonitor()
+        self._last: Frame | None = None
+        self._delivered_at = 0.0
+        self._own: _Own | None = None
+        self._worst_lag = 0.0
+
+    @property
+    def sources(self) -> list[str]:
+        return list(self.collector.sources)
+
+    def interval(self, name: str) -> float:
+        return self.collector.target.poll.for_source(name).interval
+
+    # -- from any thread ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Run the polling in a daemon thread with its own event loop."""
+        ready = threading.Event()
+
+        def main() -> None:
+            loop = asyncio.new_event_loop()
+            try:
+                loop.set_default_executor(DaemonExecutor())
+                self._loop = loop
+            finally:
+                ready.set()
+            try:
+                loop.run_until_complete(self.run())
+            finally:
+                loop.close()
+
+        self._thread = threading.Thread(target=main, daemon=True, name="blazz-tui runtime")
+        self._thread.start()
+        ready.wait()
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        """Stop polling and close the sources; waits at most ``timeout`` seconds."""
+        if self._loop is not None and self._stop is not None:
+            self._threadsafe(self._stop.set)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def poll_now(self) -> None:
+        """Read every source as soon as its current read (if any) is done."""
+        self._threadsafe(self._wake_all)
+
+    def pause(self) -> None:
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+        self.poll_now()
+
+    def ask(self, fn: Callable[..., Awaitable[T]], *args: Any) -> concurrent.futures.Future[T]:
+        """Run ``fn(*args)`` on the runtime's loop (on-demand reads for details screens)."""
+        if self._loop is None:
+            raise RuntimeError("the runtime is not running")
+
+        async def run() -> T:
+            return await fn(*args)
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop)
+
+    def _threadsafe(self, callback: Callable[[], object]) -> None:
+        if self._loop is None:
+            return
+        try:
+            self._loop.call_soon_threadsafe(callback)
+        except RuntimeError:
+            pass  # the loop has closed: nothing left to wake
+
+    # -- on the runtime's loop ---------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Poll every source on its interval and deliver frames until ``stop``."""
+        self._stop = asyncio.Event()
+        self._dirty = asyncio.Event()
+        self._wake = {name: asyncio.Event() for name in self.collector.sources}
+        tasks = [asyncio.create_task(self._lag.run(), name="lag"),
+                 asyncio.create_task(self._frames(), name="frames"),
+                 *(asyncio.create_task(self._poll_loop(name), name=f"poll {name}")
+                   for name in self.collector.sources)]
+        try:
+            await self._stop.wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.collector.close()
+
+    async def read_all(self) -> None:
+        """Read every source once, concurrently (a one-shot collection)."""
+        lag = asyncio.create_task(self._lag.run())
+        try:
+            await asyncio.gather(*(self.read(name) for name in self.collector.sources))
+        finally:
+            lag.cancel()
+
+    def _wake_all(self) -> None:
+        for event in self._wake.values():
+            event.set()
+
+    async def _poll_loop(self, name: str) -> None:
+        failures = 0
+        delay = 0.0
+        while True:
+            woken = await self._sleep(name, delay)
+            while self.paused and not woken:
+                woken = await self._sleep(name, None)
+            reading = await self.read(name)
+            failures = failures + 1 if reading.error is not None else 0
+            assert self._dirty is not None
+            self._dirty.set()
+            delay = backoff(self.interval(name), failures)
+
+    async def _sleep(self, name: str, seconds: float | None) -> bool:
+        """Wait ``seconds`` (None: until woken); True when woken by ``poll_now``/``resume``."""
+        event = self._wake[name]
+        try:
+            await asyncio.wait_for(event.wait(), seconds)
+        except TimeoutError:
+            return False
+        event.clear()
+        return True
+
+    async def read(self, name: str) -> Reading:
+        """Read and store one source, taking the read again if the loop stalled during it."""
+        for attempt in range(2):
+            self.reads[name] += 1
+            started = time.monotonic()
+            reading = await self.collector.read(name)
+            stall = self._lag.worst_since(started)
+            retry = attempt == 0 and reading.error is not None \
+                and stall >= STALL_RETRY * self.collector.timeout(name)
+            if not retry:
+                break
+        if stall >= STALL_NOTE:
+            reading = replace(reading, monitor_stall=stall)
+        return self.collector.store(name, reading)
+
+    async def _frames(self) -> None:
+        """Judge after polls; deliver at once on a change of status, else once a refresh."""
+        assert self._dirty is not None
+        while True:
+            due = self._delivered_at + self.refresh - time.monotonic()
+            try:
+                await asyncio.wait_for(self._dirty.wait(), max(0.0, due))
+                self._dirty.clear()
+            except TimeoutError:
+                pass
+            frame = self.frame()
+            urgent = self._last is None or frame.verdict != self._last.verdict
+            if urgent or time.monotonic() - self._delivered_at >= self.refresh:
+                self._deliver(frame)
+
+    def frame(self) -> Frame:
+        """The current frame: every reading so far, judged now."""
+        collector = self.collector
+        waiting = tuple(n for n in collector.sources if n not in collector.readings)
+        return self.judge.frame(collector.snapshot(), waiting, self._monitor())
+
+    def _deliver(self, frame: Frame) -> None:
+        self._last = frame
+        self._delivered_at = time.monotonic()
+        self._worst_lag = 0.0
+        if self.on_frame is not None:
+            self.on_frame(frame)
+
+    def _monitor(self) -> MonitorStats:
+        """This process's CPU since the previous frame, its RSS, and the loop's worst lag."""
+        times = os.times()
+        now = _Own(times.user + times.system, time.monotonic())
+        before, self._own = self._own, now
+        cpu = None
+        if before is not None and now.at - before.at >= 0.5:
+            cpu = 100.0 * (now.cpu - before.cpu) / (now.at - before.at)
+        elif before is not None:
+            self._own = before  # too short a window: keep measuring from the earlier sample
+        self._worst_lag = max(self._worst_lag, self._lag.worst_since(time.monotonic() - 1.0))
+        return MonitorStats(cpu, _rss(), self._worst_lag)
+
+
+def _rss() -> int | None:
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+# -- one collection, with a deadline kept from outside -------------------------------------------
+
+@dataclass(frozen=True)
+class OneShot:
+    frame: Frame
+    timed_out: float | None
+    """The deadline in seconds when it expired before every source answered."""
+
+
+def one_shot(collector: Collector, judge: Judge, deadline: float | None = None) -> OneShot:
+    """Read every source once, concurrently, in a daemon thread, and judge what arrived.
+
+    The calling thread keeps the deadline — ``deadline`` seconds, or without one the longest
+    source timeout — so no server, however hostile, holds it longer; a source still reading
+    then is reported as not having answered. Ctrl-C (KeyboardInterrupt) and whatever a signal
+    handler raises reach the caller at once."""
+    limit = deadline if deadline is not None else max(
+        (collector.timeout(name) for name in collector.sources), default=0.0) + TIMEOUT_SLACK
+    runtime = Runtime(collector, judge)
+    loop = asyncio.new_event_loop()
+    loop.set_default_executor(DaemonExecutor())
+    done = concurrent.futures.Future[None]()
+
+    async def collect() -> None:
+        try:
+            await runtime.read_all()
+        finally:
+            done.set_result(None)
+
+    def main() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(collect())
+            loop.run_until_complete(_bounded(collector.close(), 1.0))
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=main, daemon=True, name="blazz-tui one-shot")
+    thread.start()
+    timed_out = None
+    try:
+        done.result(timeout=limit)
+    except concurrent.futures.TimeoutError:
+        timed_out = limit
+        collector.mark_unfinished(f"not answered within the {limit:g} s deadline")
+    collector.freeze()
+    frame = judge.frame(collector.snapshot())
+    if timed_out is None:
+        thread.join(1.5)  # let the sources say goodbye (bounded; the thread is a daemon)
+    return OneShot(frame, timed_out if collector.unfinished else None)
+
+
+async def _bounded(awaitable: Awaitable[Any], seconds: float) -> None:
+    try:
+        await asyncio.wait_for(awaitable, seconds)
+    except (TimeoutError, OSError):
+        pass
