@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from blazz_tui.collect import Collector
@@ -34,11 +34,13 @@ class CheckResult:
 
 
 def run_check(config: Config, target_name: str | None = None,
-              deadline: float | None = None, persist: bool = True) -> CheckResult:
+              deadline: float | None = None, persist: bool = True,
+              shown_deadline: float | None = None) -> CheckResult:
     """One collection with every source concurrently, judged by the rules. The history
     (restarts, hit-rate samples, consecutive failures) is kept between runs in the state dir.
     ``deadline`` (seconds) is kept whatever the watched servers do; without it, the longest
-    source timeout bounds the check."""
+    source timeout bounds the check. ``shown_deadline`` is the one to name when it expires
+    (the user's -t, of which ``deadline`` is what was left after start-up)."""
     started = time.perf_counter()
     target = config.target(target_name)
     history = History(config.thresholds.flap_window, config.thresholds.cache_window)
@@ -46,13 +48,18 @@ def run_check(config: Config, target_name: str | None = None,
     if persist:
         _load_state(history, state)
     collector = Collector(target, make_transport(target), config.thresholds, history)
-    result = one_shot(collector, Judge(config.thresholds, history, settle_lost=False), deadline)
+    result = one_shot(collector, Judge(config.thresholds, history, settle_lost=False), deadline,
+                      shown_deadline)
     if persist:
         _save_state(history, state)
     frame = result.frame
+    # A source cut off by the deadline is not known to be down: its checks are UNKNOWN.
+    checks = tuple(replace(c, status=Status.UNKNOWN)
+                   if c.source in collector.unfinished and c.status is not Status.OK else c
+                   for c in frame.checks)
     # monitoring-plugins: a check that hits its timeout answers UNKNOWN, whatever it saw.
     status = Status.UNKNOWN if result.timed_out is not None else frame.status
-    return CheckResult(target.name, status, frame.checks, frame.snapshot,
+    return CheckResult(target.name, status, checks, frame.snapshot,
                        time.perf_counter() - started, result.timed_out)
 
 
@@ -88,7 +95,7 @@ def _headline(result: CheckResult) -> str:
 def _problems(result: CheckResult, limit: int = 3) -> str:
     bad = [c for c in result.checks if c.status is not Status.OK]
     text = "; ".join(f"{c.name} {c.summary}" for c in bad[:limit])
-    if len(bad) > limit:
+    if limit and len(bad) > limit:
         text += f" (+{len(bad) - limit} more)"
     if result.timed_out is not None:
         waiting = ", ".join(n for n, r in result.snapshot.readings().items()

@@ -170,6 +170,23 @@ def _runtime(config: Config, target: TargetConfig) -> Runtime:
     return Runtime(collector, Judge(config.thresholds, collector.history, timeline))
 
 
+OUTPUT_TIME = 0.15
+"""Seconds kept from a -t deadline for judging, printing and exiting."""
+
+
+def _process_age() -> float:
+    """Seconds since this process started (Python's start-up and imports included)."""
+    import os
+
+    try:
+        with open("/proc/self/stat", encoding="ascii") as f:
+            started = int(f.read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
+        with open("/proc/uptime", encoding="ascii") as f:
+            return max(0.0, float(f.read().split()[0]) - started)
+    except (OSError, ValueError, IndexError):
+        return 0.0  # not Linux: the deadline counts from here
+
+
 class Interrupted(Exception):
     """A signal asked a one-shot check to stop."""
 
@@ -196,8 +213,11 @@ def _one_shot(config: Config, args: argparse.Namespace) -> int:
         return 2
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
+    deadline = None
+    if args.timeout is not None:  # -t is the whole process's: start-up and output included
+        deadline = max(0.0, args.timeout - _process_age() - OUTPUT_TIME)
     try:
-        result = run_check(config, args.target, args.timeout)
+        result = run_check(config, args.target, deadline, shown_deadline=args.timeout)
     except (KeyboardInterrupt, Interrupted) as exc:
         reason = str(exc) if isinstance(exc, Interrupted) else "interrupted by SIGINT"
         print(format_unknown(args.format, target.name, reason))

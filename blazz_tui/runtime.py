@@ -300,13 +300,15 @@ class OneShot:
     """The deadline in seconds when it expired before every source answered."""
 
 
-def one_shot(collector: Collector, judge: Judge, deadline: float | None = None) -> OneShot:
+def one_shot(collector: Collector, judge: Judge, deadline: float | None = None,
+             shown_deadline: float | None = None) -> OneShot:
     """Read every source once, concurrently, in a daemon thread, and judge what arrived.
 
     The calling thread keeps the deadline — ``deadline`` seconds, or without one the longest
     source timeout — so no server, however hostile, holds it longer; a source still reading
-    then is reported as not having answered. Ctrl-C (KeyboardInterrupt) and whatever a signal
-    handler raises reach the caller at once."""
+    then is reported as not having answered (against ``shown_deadline``, the deadline the
+    user gave, when it is not ``deadline`` itself). Ctrl-C (KeyboardInterrupt) and whatever a
+    signal handler raises reach the caller at once."""
     limit = deadline if deadline is not None else max(
         (collector.timeout(name) for name in collector.sources), default=0.0) + TIMEOUT_SLACK
     runtime = Runtime(collector, judge)
@@ -334,8 +336,8 @@ def one_shot(collector: Collector, judge: Judge, deadline: float | None = None) 
     try:
         done.result(timeout=limit)
     except concurrent.futures.TimeoutError:
-        timed_out = limit
-        collector.mark_unfinished(f"not answered within the {limit:g} s deadline")
+        timed_out = shown_deadline or limit
+        collector.mark_unfinished(f"not answered within the {timed_out:g} s deadline")
     collector.freeze()
     frame = judge.frame(collector.snapshot())
     if timed_out is None:

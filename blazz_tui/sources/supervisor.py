@@ -15,8 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
+from blazz_tui.clients.http import httpx
 from blazz_tui.clients.supervisor_rpc import RPC_ERRORS, RpcHttpError, SupervisorClient
 from blazz_tui.settings import SupervisorEndpoint, redact_url
 from blazz_tui.sources.base import Reading, describe_error

@@ -1,0 +1,127 @@
+"""`--check` keeps its deadline whatever the watched servers do, and stops at once on a signal.
+
+Each hostile server is a real socket (``tests.fixtures.hostile``): one that accepts and never
+answers, one that answers a byte a second forever (no per-operation socket timeout fires), and
+ports nothing listens on. A check that ignored its deadline would run for the source's own
+timeout (set to a minute here) or forever; the subprocess timeout catches that, so nothing here
+depends on how fast the machine is.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.hostile import closed_ports, hostile
+
+HTTP_STARTED = b"HTTP/1.1 200 OK\r\n"
+SLOW = 60
+"""The hostile source's own timeout: far beyond any deadline under test."""
+
+
+def config(tmp_path: Path, body: str) -> Path:
+    """A target with only the sources ``body`` configures (the host is always read)."""
+    off = [line for line in ("supervisor = []", "instances = []", "database = false",
+                             "redis = false") if f"targets.t.{line.split()[0]}" not in body]
+    path = tmp_path / "config.toml"
+    path.write_text(f'default_target = "t"\nstate_dir = "{tmp_path / "state"}"\n'
+                    f'[targets.t]\nports = []\n' + "\n".join(off) + "\n"
+                    f"[targets.t.logs]\nfiles = []\n{body}")
+    return path
+
+
+def check(path: Path, *args: str, limit: float = 20) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "blazz_tui", "-c", str(path), "--check",
+                           "--format", "nagios", *args],
+                          capture_output=True, text=True, timeout=limit)
+
+
+def test_a_trickling_supervisord_cannot_hold_a_check_past_its_deadline(tmp_path: Path) -> None:
+    with hostile("trickle", unix_path=str(tmp_path / "sv.sock"), prefix=HTTP_STARTED):
+        path = config(tmp_path, f'[[targets.t.supervisor]]\nname = "main"\n'
+                                f'url = "unix://{tmp_path}/sv.sock"\n'
+                                f"[targets.t.poll]\nsupervisor = {{ interval = 2, "
+                                f"timeout = {SLOW} }}\n")
+        result = check(path, "-t", "2")
+    assert result.returncode == 3
+    first, *details = result.stdout.splitlines()
+    assert first.startswith("BLAZZ UNKNOWN: check timed out after 2 s waiting for supervisor")
+    assert "UNKNOWN supervisor: supervisord unreachable: not answered within the 2 s " \
+           "deadline" in details
+
+
+def test_a_database_that_accepts_and_never_answers_is_cut_off_at_the_deadline(
+        tmp_path: Path) -> None:
+    with hostile("silent") as server:
+        path = config(tmp_path, f'[targets.t.database]\n'
+                                f'url = "mysql://root@127.0.0.1:{server.port}/blazz"\n'
+                                f"[targets.t.poll]\ndatabase = {{ interval = 5, "
+                                f"timeout = {SLOW} }}\n")
+        result = check(path, "-t", "1")
+    assert result.returncode == 3
+    assert result.stdout.startswith("BLAZZ UNKNOWN: check timed out after 1 s waiting for "
+                                    "database")
+
+
+def test_without_a_deadline_the_source_timeout_bounds_the_check(tmp_path: Path) -> None:
+    with hostile("silent") as server:
+        path = config(tmp_path, f'[targets.t.database]\n'
+                                f'url = "mysql://root@127.0.0.1:{server.port}/blazz"\n'
+                                "[targets.t.poll]\ndatabase = { interval = 5, timeout = 1 }\n")
+        result = check(path)
+    assert result.returncode == 2
+    assert result.stdout.startswith("BLAZZ CRITICAL: database unreachable: the database did "
+                                    "not answer within 1 s")
+
+
+@pytest.mark.parametrize(("source", "prefix"), [("redis", b"$100\r\n"),
+                                                 ("instances", HTTP_STARTED)])
+def test_a_trickling_redis_or_instance_cannot_hold_a_check(tmp_path: Path, source: str,
+                                                           prefix: bytes) -> None:
+    with hostile("trickle", prefix=prefix) as server:
+        table = (f'[targets.t.redis]\nurl = "redis://127.0.0.1:{server.port}/0"\n'
+                 if source == "redis" else
+                 f'[[targets.t.instances]]\nname = "wa"\nurl = "http://127.0.0.1:{server.port}"\n')
+        path = config(tmp_path, table + f"[targets.t.poll]\n{source} = {{ interval = 2, "
+                                        f"timeout = {SLOW} }}\n")
+        result = check(path, "-t", "2")
+    assert result.returncode == 3
+    assert result.stdout.startswith(f"BLAZZ UNKNOWN: check timed out after 2 s waiting for "
+                                    f"{source}")
+
+
+def test_a_thousand_instances_on_closed_ports_are_each_reported_down(tmp_path: Path) -> None:
+    ports = closed_ports(1000)
+    path = config(tmp_path, "".join(f'[[targets.t.instances]]\nname = "wa-{p}"\n'
+                                    f'url = "http://127.0.0.1:{p}"\n' for p in ports))
+    result = check(path, "-t", "10", limit=60)
+    assert result.returncode == 2
+    down = [line for line in result.stdout.splitlines()
+            if line.startswith("CRITICAL instance:") and "down: connection refused" in line]
+    assert len(down) == 1000
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_stops_a_stuck_check_at_once_with_unknown(tmp_path: Path,
+                                                           sig: signal.Signals) -> None:
+    with hostile("silent") as server:
+        path = config(tmp_path, f'[targets.t.database]\n'
+                                f'url = "mysql://root@127.0.0.1:{server.port}/blazz"\n'
+                                f"[targets.t.poll]\ndatabase = {{ interval = 5, "
+                                f"timeout = {SLOW} }}\n")
+        proc = subprocess.Popen([sys.executable, "-m", "blazz_tui", "-c", str(path), "--check",
+                                 "--format", "nagios"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 20
+        while server.connections == 0:  # the check is now waiting on the database
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 3
+    assert out.strip() == f"BLAZZ UNKNOWN: interrupted by {sig.name}"
