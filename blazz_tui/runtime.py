@@ -39,8 +39,10 @@ from blazz_tui.sources.base import Reading
 
 T = TypeVar("T")
 
-MAX_BACKOFF = 30.0
-"""A source that keeps failing is read at most this many seconds apart (or its interval)."""
+MAX_BACKOFF = 4
+"""A source that keeps failing is read at most this many intervals apart (and at most 30 s,
+unless its interval is longer): backing off spares a struggling server, but a recovery must
+still show within seconds, and ``r`` reads at once anyway."""
 STALL_RETRY = 0.25
 """A loop stall of this share of a source's timeout during a read: the read is taken again."""
 STALL_NOTE = 0.02
@@ -51,10 +53,12 @@ STOP_TIMEOUT = 2.0
 
 def backoff(interval: float, failures: int) -> float:
     """Seconds until the next read after ``failures`` consecutive failed ones: the interval,
-    doubling from the third failure on, up to ``MAX_BACKOFF`` (never below the interval)."""
+    doubling from the third failure on, up to ``MAX_BACKOFF`` intervals or 30 s (never below
+    the interval)."""
     if failures < 2:
         return interval
-    return max(interval, min(interval * 2.0 ** min(failures - 1, 10), MAX_BACKOFF))
+    grown = interval * 2.0 ** min(failures - 1, MAX_BACKOFF.bit_length())
+    return max(interval, min(grown, interval * MAX_BACKOFF, 30.0))
 
 
 class LagMonitor:
