@@ -122,6 +122,8 @@ class Collector:
         with self._lock:
             if self._frozen:
                 return reading
+            if isinstance(reading, HostReading):
+                reading = self.history.with_cpu(reading)
             previous = self.readings.get(name)
             if reading.error is not None and previous is not None and previous.has_data:
                 reading = previous.stale(reading.error, reading.attempted_at or time.time(),

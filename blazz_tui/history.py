@@ -4,7 +4,9 @@
 - the Redis hit rate over the last window, from deltas of cumulative counters, safe across a
   restart (new run_id) or ``CONFIG RESETSTAT`` (counters going down);
 - queue depth and hit-rate histories for sparklines;
-- consecutive failures of each check, for ``retries``.
+- consecutive failures of each check, for ``retries``;
+- the host's CPU counters, so its CPU % is the busy share since the previous sample (for
+  ``--check``, since the previous run: never a fraction of a second of its own start-up).
 
 The dashboard keeps one ``History`` in memory; ``--check`` loads and saves it as JSON in the
 state directory, so a cron job sees restarts and windowed rates between runs too.
@@ -14,13 +16,19 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from blazz_tui.sources.host import HostReading
 from blazz_tui.sources.redis import RedisReading
 from blazz_tui.sources.supervisor import SupervisorReading
 
 HISTORY_POINTS = 120
+CPU_WINDOW_MIN = 1.0
+"""A CPU sample closer than this (seconds) to the earlier one does not replace it: the figure
+of the last full window stands (a few quick reads in a row must not make it vanish)."""
+CPU_WINDOW_MAX = 900.0
+"""An earlier CPU sample older than this (seconds) is not averaged over: start again."""
 MAX_RESTARTS_KEPT = 50
 STATE_VERSION = 1
 
@@ -68,6 +76,38 @@ class History:
         self._queues: dict[str, deque[tuple[float, int]]] = {}
         self._hit_rates: deque[tuple[float, float]] = deque(maxlen=HISTORY_POINTS)
         self._failures: dict[str, tuple[float, int]] = {}
+        self._cpu: tuple[float, float, float, float] | None = None
+        """(epoch seconds, busy, total, boot time) of the host's last CPU sample."""
+        self._cpu_figure: tuple[float, float] | None = None
+        """(percent, window) of the last full window, while a newer one is too short."""
+
+    # -- host -------------------------------------------------------------------------------
+
+    def with_cpu(self, reading: HostReading) -> HostReading:
+        """``reading`` with its CPU % since the previous sample, which it replaces."""
+        stats = reading.stats
+        if not reading.ok or stats is None:
+            return reading
+        sample = (reading.fetched_at, stats.cpu_busy, stats.cpu_total, stats.boot_time)
+        before = self._cpu
+        restarted = before is not None and (abs(sample[3] - before[3]) > 2
+                                            or sample[2] < before[2])
+        if before is not None and not restarted and sample[0] - before[0] < CPU_WINDOW_MIN:
+            if self._cpu_figure is None:
+                return replace(reading, cpu_unknown="needs a sample a second later")
+            percent, window = self._cpu_figure
+            return replace(reading, cpu_percent=percent, cpu_window=window)
+        self._cpu, self._cpu_figure = sample, None
+        if before is None:
+            return replace(reading, cpu_unknown="needs a second sample")
+        window = sample[0] - before[0]
+        if restarted or sample[2] == before[2]:
+            return replace(reading, cpu_unknown="the host restarted since the last sample")
+        if window > CPU_WINDOW_MAX:
+            return replace(reading, cpu_unknown="the last sample is too old to average over")
+        busy = max(0.0, min(100.0, 100.0 * (sample[1] - before[1]) / (sample[2] - before[2])))
+        self._cpu_figure = (busy, window)
+        return replace(reading, cpu_percent=busy, cpu_window=window)
 
     # -- programs ---------------------------------------------------------------------------
 
@@ -171,6 +211,7 @@ class History:
             "queues": {k: list(v) for k, v in self._queues.items()},
             "hit_rates": list(self._hit_rates),
             "failures": self._failures,
+            "cpu": self._cpu,
         })
 
     def load_json(self, text: str) -> None:
@@ -190,8 +231,12 @@ class History:
             hit_rates = deque(((float(a), float(b)) for a, b in data["hit_rates"]),
                               maxlen=HISTORY_POINTS)
             failures = {k: (float(v[0]), int(v[1])) for k, v in data["failures"].items()}
+            cpu = data.get("cpu")
+            cpu = None if cpu is None else (float(cpu[0]), float(cpu[1]), float(cpu[2]),
+                                            float(cpu[3]))
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             return
         self._programs, self._restarts, self._restart_totals = programs, restarts, totals
         self._redis, self._queues, self._hit_rates = redis, queues, hit_rates
         self._failures = failures
+        self._cpu = cpu

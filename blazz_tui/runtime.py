@@ -11,10 +11,14 @@ The dashboard, ``--check`` and ``--snapshot`` all use it; the app only receives 
   ``resume`` wake those tasks; they never add a timer.
 - **Frames.** After each poll the snapshot is judged; a frame reaches ``on_frame`` at once
   when a check changes status, otherwise once per ``refresh`` (with ages brought up to date).
-- **The monitor's own stalls are not the service's.** A lag monitor measures how late the
-  loop wakes. A reading during which the loop stalled for a quarter of the source's timeout
-  or more is taken again at once; a reading taken while the loop lagged carries that lag
-  (``Reading.monitor_stall``) so a latency it inflated is not judged.
+- **The monitor's own stalls are not the service's.** Two things delay a request being timed
+  without the service being slow: this loop running late (a lag monitor measures how late it
+  wakes), and the other threads of the process — the UI above all — holding the GIL (measured
+  as the CPU they used during the read). A reading during which the monitor stalled for a
+  quarter of the source's timeout or more is taken again at once; a reading taken while it
+  stalled carries the stall (``Reading.monitor_stall``), so a latency it inflated is not
+  judged. While the runtime's thread runs, the GIL is handed over every ``SWITCH_INTERVAL``
+  (Python's default is 5 ms, which made a busy screen add tens of ms to a 2 ms request).
 - **Hard deadlines.** ``one_shot`` waits for the collection from the calling thread with a
   deadline that nothing in the collection can hold up, and leaves behind only daemon threads.
 """
@@ -24,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
+import sys
 import threading
 import time
 from collections import Counter, deque
@@ -49,6 +54,8 @@ STALL_NOTE = 0.02
 """Seconds of loop lag during a read from which the reading says so."""
 LAG_TICK = 0.05
 STOP_TIMEOUT = 2.0
+SWITCH_INTERVAL = 0.0005
+"""Seconds a thread holds the GIL while another waits (``sys.setswitchinterval``)."""
 
 
 def backoff(interval: float, failures: int) -> float:
@@ -82,12 +89,13 @@ class LagMonitor:
         return max([ongoing, *seen])
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Own:
-    """This process's CPU time and when it was taken, for the monitor's own cost."""
+    """This process's CPU time when it was taken, and the cost computed then."""
 
     cpu: float
     at: float
+    stats: MonitorStats
 
 
 class Runtime:
@@ -109,7 +117,6 @@ class Runtime:
         self._last: Frame | None = None
         self._delivered_at = 0.0
         self._own: _Own | None = None
-        self._worst_lag = 0.0
 
     @property
     def sources(self) -> list[str]:
@@ -136,6 +143,7 @@ class Runtime:
             finally:
                 loop.close()
 
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self._thread = threading.Thread(target=main, daemon=True, name="blazz-tui runtime")
         self._thread.start()
         ready.wait()
@@ -234,9 +242,9 @@ class Runtime:
         """Read and store one source, taking the read again if the loop stalled during it."""
         for attempt in range(2):
             self.reads[name] += 1
-            started = time.monotonic()
+            started, cpu = time.monotonic(), _others_cpu()
             reading = await self.collector.read(name)
-            stall = self._lag.worst_since(started)
+            stall = max(self._lag.worst_since(started), _others_cpu() - cpu)
             retry = attempt == 0 and reading.error is not None \
                 and stall >= STALL_RETRY * self.collector.timeout(name)
             if not retry:
@@ -269,22 +277,27 @@ class Runtime:
     def _deliver(self, frame: Frame) -> None:
         self._last = frame
         self._delivered_at = time.monotonic()
-        self._worst_lag = 0.0
         if self.on_frame is not None:
             self.on_frame(frame)
 
     def _monitor(self) -> MonitorStats:
-        """This process's CPU since the previous frame, its RSS, and the loop's worst lag."""
-        times = os.times()
-        now = _Own(times.user + times.system, time.monotonic())
-        before, self._own = self._own, now
-        cpu = None
-        if before is not None and now.at - before.at >= 0.5:
-            cpu = 100.0 * (now.cpu - before.cpu) / (now.at - before.at)
-        elif before is not None:
-            self._own = before  # too short a window: keep measuring from the earlier sample
-        self._worst_lag = max(self._worst_lag, self._lag.worst_since(time.monotonic() - 1.0))
-        return MonitorStats(cpu, _rss(), self._worst_lag)
+        """This process's CPU (of one core) and RSS, taken again at most once a second, and
+        the loop's worst lag over the last second."""
+        lag = self._lag.worst_since(time.monotonic() - 1.0)
+        now = time.monotonic()
+        own = self._own
+        if own is None or now - own.at >= 1.0:
+            times = os.times()
+            cpu = times.user + times.system
+            percent = None if own is None else 100.0 * (cpu - own.cpu) / (now - own.at)
+            self._own = own = _Own(cpu, now, MonitorStats(percent, _rss()))
+        return replace(own.stats, loop_lag=lag)
+
+
+def _others_cpu() -> float:
+    """CPU seconds used so far by this process's threads other than the calling one: while
+    they ran Python, they held the GIL this thread may have waited for."""
+    return time.process_time() - time.thread_time()
 
 
 def _rss() -> int | None:
@@ -316,6 +329,7 @@ def one_shot(collector: Collector, judge: Judge, deadline: float | None = None,
     limit = deadline if deadline is not None else max(
         (collector.timeout(name) for name in collector.sources), default=0.0) + TIMEOUT_SLACK
     runtime = Runtime(collector, judge)
+    sys.setswitchinterval(SWITCH_INTERVAL)
     loop = asyncio.new_event_loop()
     loop.set_default_executor(DaemonExecutor())
     done = concurrent.futures.Future[None]()

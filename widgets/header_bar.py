@@ -13,7 +13,7 @@ from textual.widgets import Static
 from blazz_tui.frame import Frame
 from blazz_tui.rules.model import Status
 from blazz_tui.views.cells import STATUS_TONE
-from blazz_tui.views.panels import host_line
+from blazz_tui.views.panels import host_line, monitor_text
 
 
 class HeaderBar(Static):
@@ -66,6 +66,8 @@ class HeaderBar(Static):
             host, tone = host_line(frame.snapshot)
             line.append("\n ")
             line.append(host, style=style(tone) if tone else "dim")
+            if frame.monitor is not None:
+                line.append(f"  {monitor_text(frame.monitor)}", style="dim")
         self.update(line, layout=False)  # a fixed height: no layout pass for a clock tick
 
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from blazz_tui.fmt import size
+from blazz_tui.fmt import duration, size
 from blazz_tui.rules.model import Check, Perf, Status, upper
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
-
-MIN_CPU_WINDOW = 1.0
 
 
 def host_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
@@ -20,14 +18,14 @@ def host_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
         yield Check("host", Status.UNKNOWN, f"host stats unavailable: {h.error}", "host")
         return
     s = h.stats
-    # A one-shot --check samples CPU over a fraction of a second, mostly its own start-up:
-    # too short to judge. The load average covers that case.
-    judged = s.cpu_window >= MIN_CPU_WINDOW
-    yield Check("host-cpu", upper(s.cpu_percent, t.cpu_warn, t.cpu_crit) if judged else
-                Status.OK, f"{s.cpu_percent:.0f} % of {s.cpu_count} CPUs"
-                + ("" if judged else f" over {s.cpu_window:.1f} s (too short to judge)"),
-                "host",
-                (Perf("cpu", s.cpu_percent, "%", f"{t.cpu_warn:g}", f"{t.cpu_crit:g}", 0, 100),))
+    # CPU is a rate over at least a second since the previous sample (for --check, since the
+    # previous run): with none, no check and no perfdata — the load average stands in.
+    if h.cpu_percent is not None:
+        yield Check("host-cpu", upper(h.cpu_percent, t.cpu_warn, t.cpu_crit),
+                    f"{h.cpu_percent:.0f} % of {s.cpu_count} CPUs over "
+                    f"{duration(h.cpu_window)}", "host",
+                    (Perf("cpu", round(h.cpu_percent, 1), "%", f"{t.cpu_warn:g}",
+                          f"{t.cpu_crit:g}", 0, 100),))
     yield Check("host-memory", upper(s.memory_percent, t.memory_warn, t.memory_crit),
                 f"{s.memory_percent:.0f} % used ({size(s.memory_used)} of "
                 f"{size(s.memory_total)})", "host",

@@ -67,10 +67,11 @@ def frame(scenario: Scenario, now: float = FROZEN) -> Frame:
                          keyspace_hits=9_951_000, keyspace_misses=49_000, ops_per_sec=412,
                          used_memory=48 << 20, maxmemory=256 << 20, connected_clients=14,
                          instance_url_keys=scenario.sessions)
-    host = HostReading(fetched_at=now - 1, stats=HostStats(
-        cpu_percent=23.0, cpu_count=4, memory_total=8 << 30, memory_used=5 << 30,
-        memory_percent=62.5, load=(0.8, 0.7, 0.6), disk_path="/", disk_total=100 << 30,
-        disk_used=41 << 30, disk_percent=41.0, boot_time=now - 3_000_000, cpu_window=2.0))
+    host = HostReading(fetched_at=now - 1, cpu_percent=23.0, cpu_window=2.0, stats=HostStats(
+        cpu_busy=600_000.0, cpu_total=12_000_000.0, cpu_count=4, memory_total=8 << 30,
+        memory_used=5 << 30, memory_percent=62.5, load=(0.8, 0.7, 0.6), disk_path="/",
+        disk_total=100 << 30, disk_used=41 << 30, disk_percent=41.0,
+        boot_time=now - 3_000_000))
     ports = PortsReading(fetched_at=now - 1, ports=(
         PortState("reverb", "127.0.0.1", 8080, True, 0.0004),))
     logs = _logs(scenario, now)

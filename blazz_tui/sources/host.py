@@ -12,6 +12,12 @@ from blazz_tui.transport.base import HostStats, Transport
 @dataclass(frozen=True, kw_only=True)
 class HostReading(Reading):
     stats: HostStats | None = None
+    cpu_percent: float | None = None
+    """Busy share of all CPUs since the previous sample (None: no usable earlier sample)."""
+    cpu_window: float = 0.0
+    """Seconds ``cpu_percent`` covers."""
+    cpu_unknown: str = "needs a second sample"
+    """Why ``cpu_percent`` is None."""
 
 
 class HostSource:

@@ -32,7 +32,10 @@ class CommandResult:
 
 @dataclass(frozen=True)
 class HostStats:
-    cpu_percent: float
+    cpu_busy: float
+    """Seconds of CPU time spent busy since boot, all CPUs together."""
+    cpu_total: float
+    """Seconds of CPU time since boot, all CPUs together (busy + idle)."""
     cpu_count: int
     memory_total: int
     memory_used: int
@@ -43,8 +46,6 @@ class HostStats:
     disk_used: int
     disk_percent: float
     boot_time: float
-    cpu_window: float = 0.0
-    """Seconds the CPU percentage covers (since the previous reading)."""
 
 
 @dataclass(frozen=True)

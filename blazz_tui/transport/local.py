@@ -22,9 +22,6 @@ class LocalTransport:
         # psutil's cpu_percent(None) compares against the previous call: keep the
         # Process objects between polls so per-process CPU is a real rate.
         self._procs: dict[int, psutil.Process] = {}
-        # The host's CPU % from this transport's own previous sample, not psutil's
-        # process-wide one that any other caller of cpu_percent() would reset.
-        self._cpu = _cpu_sample()
 
     @property
     def name(self) -> str:
@@ -83,8 +80,7 @@ class LocalTransport:
         )
 
     async def host_stats(self, disk_path: str) -> HostStats:
-        previous, self._cpu = self._cpu, _cpu_sample()
-        return await blocking.call(_host_stats, disk_path, previous, self._cpu, timeout=None)
+        return await blocking.call(_host_stats, disk_path, timeout=None)
 
     async def process_stats(self, pids: list[int]) -> dict[int, ProcessStats]:
         return await blocking.call(self._process_stats, pids, timeout=None)
@@ -115,22 +111,17 @@ class LocalTransport:
         self._procs.clear()
 
 
-def _cpu_sample() -> tuple[float, float, float]:
-    """(monotonic time, busy CPU seconds, all CPU seconds) of the whole host."""
+def _host_stats(disk_path: str) -> HostStats:
+    """The host's figures; CPU as counters since boot (a rate needs an earlier sample, which
+    the history keeps — across runs of ``--check`` too)."""
     t = psutil.cpu_times()
     guest = getattr(t, "guest", 0.0) + getattr(t, "guest_nice", 0.0)  # already in user time
     total = sum(t) - guest
-    return time.monotonic(), total - t.idle - getattr(t, "iowait", 0.0), total
-
-
-def _host_stats(disk_path: str, before: tuple[float, float, float],
-                now: tuple[float, float, float]) -> HostStats:
     mem = psutil.virtual_memory()
     disk = psutil.disk_usage(disk_path)
-    elapsed = now[2] - before[2]
     return HostStats(
-        cpu_percent=max(0.0, min(100.0, 100.0 * (now[1] - before[1]) / elapsed))
-        if elapsed > 0 else 0.0,
+        cpu_busy=total - t.idle - getattr(t, "iowait", 0.0),
+        cpu_total=total,
         cpu_count=psutil.cpu_count() or 1,
         memory_total=mem.total,
         memory_used=mem.total - mem.available,
@@ -141,5 +132,4 @@ def _host_stats(disk_path: str, before: tuple[float, float, float],
         disk_used=disk.used,
         disk_percent=disk.percent,
         boot_time=psutil.boot_time(),
-        cpu_window=now[0] - before[0],
     )

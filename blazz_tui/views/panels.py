@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from blazz_tui.fmt import count, duration, percent, size
+from blazz_tui.frame import MonitorStats
 from blazz_tui.history import CacheWindow
 from blazz_tui.rules.model import Check
 from blazz_tui.snapshot import Snapshot
@@ -154,13 +155,23 @@ def checks(all_checks: list[Check] | tuple[Check, ...]) -> Table:
         for c in all_checks))
 
 
+def monitor_text(monitor: MonitorStats | None) -> str:
+    """What watching costs: blazz-tui's own CPU (of one core) and memory."""
+    if monitor is None:
+        return ""
+    cpu = "?" if monitor.cpu_percent is None else f"{monitor.cpu_percent:.1f}%"
+    rss = "?" if monitor.rss is None else size(monitor.rss)
+    return f"blazz-tui {cpu} cpu {rss}"
+
+
 def host_line(snap: Snapshot) -> tuple[str, str]:
     h = snap.host
     if h is None or h.stats is None:
         return (f"host: {h.error if h else 'not read'}", MUTED)
     s = h.stats
-    tone = CRIT if max(s.cpu_percent, s.memory_percent, s.disk_percent) >= 95 else \
-        WARN if max(s.cpu_percent, s.memory_percent, s.disk_percent) >= 85 else PLAIN
-    return (f"cpu {s.cpu_percent:.0f}% of {s.cpu_count}  mem {s.memory_percent:.0f}% "
+    worst = max(h.cpu_percent or 0.0, s.memory_percent, s.disk_percent)
+    tone = CRIT if worst >= 95 else WARN if worst >= 85 else PLAIN
+    cpu = "?" if h.cpu_percent is None else f"{h.cpu_percent:.0f}%"
+    return (f"cpu {cpu} of {s.cpu_count}  mem {s.memory_percent:.0f}% "
             f"({size(s.memory_used)}/{size(s.memory_total)})  load {s.load[0]:.2f} "
             f"{s.load[1]:.2f} {s.load[2]:.2f}  disk {s.disk_path} {s.disk_percent:.0f}%", tone)

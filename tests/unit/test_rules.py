@@ -11,6 +11,7 @@ from blazz_tui.rules import Perf, Status, apply_retries, evaluate, worst
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
 from blazz_tui.sources.database import DatabaseReading
+from blazz_tui.sources.instances import InstanceReading, InstancesReading
 from blazz_tui.sources.logs import LogsReading, SyncRun
 from blazz_tui.sources.redis import RedisReading
 from blazz_tui.sources.supervisor import EndpointReading, ProcessInfo, SupervisorReading
@@ -143,3 +144,16 @@ def test_perfdata_follows_the_monitoring_plugins_syntax() -> None:
     assert Perf("cache_hit_rate", 99.25, "%", "99:", "95:", 0, 100).render() == \
         "'cache_hit_rate'=99.25%;99:;95:;0;100"
     assert Perf("it's", 1).render() == "'it''s'=1"
+
+
+def test_a_latency_taken_while_the_monitor_lagged_is_shown_but_not_judged() -> None:
+    def instance(latency: float, stall: float) -> tuple[Status, str]:
+        reading = InstancesReading(fetched_at=NOW, monitor_stall=stall, instances=(
+            InstanceReading(name="wa-3001", url="http://127.0.0.1:3001", fetched_at=NOW,
+                            latency=latency, active_sessions=10, status="healthy"),))
+        return by_name(snapshot(instances=reading))["instance:wa-3001"]
+
+    assert instance(0.6, 0.0)[0] is Status.WARNING  # the instance's own 600 ms
+    status, summary = instance(0.6, 0.5)
+    assert status is Status.OK
+    assert summary.endswith("latency not judged: blazz-tui itself lagged 500 ms")
