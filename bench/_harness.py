@@ -30,13 +30,52 @@ from blazz_tui.sim.layout import Layout
 
 
 @contextmanager
-def demo_stack(accounts: int = 120) -> Iterator[Layout]:
+def demo_stack(accounts: int = 120, database: str | None = None) -> Iterator[Layout]:
     root = Path(tempfile.mkdtemp(prefix="blazz-bench-"))
     try:
-        yield launch(root, accounts=accounts)
+        yield launch(root, accounts=accounts, database=database)
     finally:
         stop(root)
         shutil.rmtree(root, ignore_errors=True)
+
+
+MYSQL = "mysql://root@127.0.0.1:3306"
+
+
+@contextmanager
+def scale_stack(accounts: int, jobs: int = 1_000_000) -> Iterator[Layout]:
+    """The demo stack on the machine's MariaDB with ``accounts`` WhatsApp accounts and a
+    ``jobs`` table of ``jobs`` extra rows: delayed by a day on a queue of their own, so the
+    workers leave them and the table stays that size for the whole run."""
+    import pymysql
+
+    name = f"blazz_bench_{os.getpid()}"
+    admin = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
+    admin.cursor().execute(f"CREATE DATABASE {name}")
+    try:
+        with demo_stack(accounts, f"{MYSQL}/{name}") as layout:
+            _fill_jobs(name, jobs)
+            yield layout
+    finally:
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.close()
+
+
+def _fill_jobs(database: str, rows: int) -> None:
+    import pymysql
+
+    conn = pymysql.connect(host="127.0.0.1", user="root", database=database, autocommit=True)
+    cur = conn.cursor()
+    later = int(time.time()) + 86_400
+    cur.execute("INSERT INTO jobs (queue, payload, attempts, available_at, created_at) "
+                "VALUES ('bulk-archive', '{}', 0, %s, %s)", (later, int(time.time())))
+    have = 1
+    while have < rows:  # doubling: 20 statements for a million rows
+        cur.execute("INSERT INTO jobs (queue, payload, attempts, available_at, created_at) "
+                    "SELECT queue, payload, attempts, available_at, created_at FROM jobs "
+                    "WHERE queue = 'bulk-archive' LIMIT %s", (rows - have,))
+        have += cur.rowcount
+    conn.close()
 
 
 def config_with(layout: Layout, interval: float | None = None,

@@ -52,6 +52,8 @@ STALL_RETRY = 0.25
 """A loop stall of this share of a source's timeout during a read: the read is taken again."""
 STALL_NOTE = 0.02
 """Seconds of loop lag during a read from which the reading says so."""
+COALESCE = 0.1
+"""Seconds a finished poll waits for others before the snapshot is judged."""
 LAG_TICK = 0.05
 STOP_TIMEOUT = 2.0
 SWITCH_INTERVAL = 0.0005
@@ -254,12 +256,14 @@ class Runtime:
         return self.collector.store(name, reading)
 
     async def _frames(self) -> None:
-        """Judge after polls; deliver at once on a change of status, else once a refresh."""
+        """Judge after polls (those finishing within ``COALESCE`` of each other together);
+        deliver at once on a change of status, else once a refresh."""
         assert self._dirty is not None
         while True:
             due = self._delivered_at + self.refresh - time.monotonic()
             try:
                 await asyncio.wait_for(self._dirty.wait(), max(0.0, due))
+                await asyncio.sleep(COALESCE)
                 self._dirty.clear()
             except TimeoutError:
                 pass

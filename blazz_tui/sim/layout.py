@@ -62,6 +62,12 @@ class Layout:
     def env_path(self) -> Path:
         return self.app_dir / ".env"
 
+    @property
+    def max_sessions(self) -> int:
+        """MAX_SESSIONS_PER_INSTANCE: the seeds' 300, or room for a larger seeded stack (the
+        benchmarks run 10,000 accounts) at two thirds full."""
+        return max(300, -(-self.accounts * 3 // (2 * len(self.instance_ports))))
+
     def instance_url(self, port: int) -> str:
         return f"http://127.0.0.1:{port}"
 
@@ -170,6 +176,7 @@ sync_age_crit = {layout.sync_every * 6:g}
 transport = "local"
 accent = "magenta"
 app_dir = "{layout.app_dir}"
+max_sessions_per_instance = {layout.max_sessions}
 
 [[targets.demo.supervisor]]
 name = "sim"

@@ -64,7 +64,8 @@ def programs(layout: Layout) -> tuple[list[ProgramSpec], list[GroupSpec]]:
         ProgramSpec(name=f"blazz-whatsapp-{port}",
                     command=(f"{PY} -m blazz_tui.sim.instance --port {port} "
                              f"--name {layout.instance_name(port)} --state-dir {layout.state_dir}"
-                             f" --api-key {layout.api_key} --restore-delay 1.0"),
+                             f" --api-key {layout.api_key} --restore-delay 1.0"
+                             f" --max-sessions {layout.max_sessions}"),
                     environment=env, stdout_logfile=str(logs / "whatsapp-service.log"),
                     startsecs=0)
         for port in layout.instance_ports

@@ -1,8 +1,9 @@
 """Supervisor source: every process of one or more supervisord endpoints, over XML-RPC.
 
 One ``system.multicall`` per endpoint and poll (getState, getSupervisorVersion,
-getAllProcessInfo, getAllConfigInfo), all endpoints concurrently, then one
-``transport.process_stats`` call for the CPU and memory of every running pid.
+getAllProcessInfo), all endpoints concurrently, then one ``transport.process_stats`` call for
+the CPU and memory of every running pid. The programs' commands (``getAllConfigInfo``, which
+tells the queues a worker serves) are read again only when a process got a new pid.
 """
 
 from __future__ import annotations
@@ -134,8 +135,11 @@ def _split(command: str) -> list[str]:
         return command.split()
 
 
+_Commands = dict[tuple[Any, Any], str]
+"""(group, process name) -> the program's command line."""
+
 _POLL_CALLS = ("supervisor.getState", "supervisor.getSupervisorVersion",
-               "supervisor.getAllProcessInfo", "supervisor.getAllConfigInfo")
+               "supervisor.getAllProcessInfo")
 
 
 def _fault(item: Any) -> xmlrpc.client.Fault | None:
@@ -191,6 +195,10 @@ class SupervisorSource:
         self.timeout = timeout
         """Seconds for one whole XML-RPC exchange with one endpoint."""
         self._clients: dict[str, SupervisorClient] = {}
+        self._commands: dict[str, tuple[frozenset[tuple[Any, ...]], _Commands]] = {}
+        """Per endpoint: the processes (group, name, pid) the commands were read for, and the
+        commands. A command changes only when its program is restarted (a new pid), so
+        ``getAllConfigInfo`` — two thirds of what a poll would parse — is asked for then."""
 
     async def read(self) -> SupervisorReading:
         attempted, clock = time.time(), time.perf_counter()
@@ -264,7 +272,7 @@ class SupervisorSource:
             clock = time.perf_counter()
             results = await client.multicall([(m, ()) for m in _POLL_CALLS])
             latency = time.perf_counter() - clock
-            reading = self._build(ep.name, url, results)
+            reading = self._build(ep.name, url, results, await self._commands_for(ep, results))
         except (TimeoutError, *RPC_ERRORS) as exc:
             reading = EndpointReading(name=ep.name, url=url,
                                       error=self._message(exc, url, target))
@@ -275,20 +283,38 @@ class SupervisorSource:
         return replace(reading, attempted_at=attempted, latency=latency,
                        fetched_at=time.time() if reading.error is None else 0.0)
 
-    def _build(self, name: str, url: str, results: list[Any]) -> EndpointReading:
-        state, version, infos, configs = results
+    async def _commands_for(self, ep: SupervisorEndpoint,
+                            results: list[Any]) -> _Commands:
+        infos = results[2]
+        if _fault(infos) is not None or not isinstance(infos, list):
+            return {}
+        seen = frozenset((i.get("group"), i.get("name"), i.get("pid")) for i in infos
+                         if isinstance(i, dict))
+        cached = self._commands.get(ep.name)
+        if cached is not None and cached[0] == seen:
+            return cached[1]
+        try:
+            configs = await (await self.client(ep)).call("supervisor.getAllConfigInfo")
+        except xmlrpc.client.Fault:
+            configs = []  # an old supervisord: commands come from the process table
+        commands = {(c.get("group"), c.get("name")): str(c.get("command", ""))
+                    for c in configs if isinstance(c, dict)}
+        self._commands[ep.name] = (seen, commands)
+        return commands
+
+    def _build(self, name: str, url: str, results: list[Any],
+               commands: _Commands) -> EndpointReading:
+        state, version, infos = results
         for item in (state, version, infos):
             fault = _fault(item)
             if fault is not None:
                 raise fault
-        commands = {} if _fault(configs) else {
-            (c.get("group"), c.get("name")): str(c.get("command", "")) for c in configs}
         processes = tuple(self._process(name, info, commands) for info in infos)
         return EndpointReading(name=name, url=url, state=str(state.get("statename", "")),
                                version=str(version), processes=processes)
 
     def _process(self, endpoint: str, info: dict[str, Any],
-                 commands: dict[tuple[Any, Any], str]) -> ProcessInfo:
+                 commands: _Commands) -> ProcessInfo:
         pid, start = int(info.get("pid") or 0), float(info.get("start") or 0)
         now = float(info.get("now") or 0)
         command = commands.get((info.get("group"), info.get("name")), "")
