@@ -13,7 +13,7 @@ import xmlrpc.client
 from typing import Any
 from xml.parsers.expat import ExpatError
 
-from blazz_tui.clients.http import httpx, warm_up
+from blazz_tui.clients.http import httpx
 
 MAX_BODY = 16 * 1024 * 1024
 
@@ -50,7 +50,6 @@ class SupervisorClient:
         self.timeout = timeout
         self._auth = (username or "", password or "") if username is not None else None
         self._client: httpx.AsyncClient | None = None
-        warm_up()
 
     async def call(self, method: str, *params: Any) -> Any:
         """``method(*params)``; raises ``xmlrpc.client.Fault`` when supervisord refuses it,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from blazz_tui.clients.http import httpx, warm_up
+from blazz_tui.clients.http import httpx
 from blazz_tui.settings import InstanceConfig
 from blazz_tui.sources.base import Reading, describe_error
 from blazz_tui.transport.base import Transport
@@ -57,11 +57,18 @@ class InstanceError(Exception):
 class InstancesSource:
     """Every instance concurrently (at most ``CONCURRENCY`` requests at once), within one
     deadline for the whole source: an instance not answered by then says so, and the others
-    keep their answers. Each instance's latency is its ``/health`` request alone, taken before
-    its session list is asked for."""
+    keep their answers.
+
+    Each instance's latency is its ``/health`` request, timed while nothing else of this read
+    runs: the ``/health`` requests start ``STAGGER`` apart (a 2 ms request rarely overlaps the
+    next; a slow one delays nobody), and the session lists — the JSON to parse — are asked
+    for once every ``/health`` has answered (or after ``SESSIONS_WAIT``, so a hung instance
+    holds up no other)."""
 
     name = "instances"
     CONCURRENCY = 16
+    STAGGER = 0.004
+    SESSIONS_WAIT = 0.2
 
     def __init__(self, instances: tuple[InstanceConfig, ...], transport: Transport,
                  timeout: float) -> None:
@@ -69,7 +76,6 @@ class InstancesSource:
         self._transport = transport
         self._timeout = timeout
         self._client: httpx.AsyncClient | None = None
-        warm_up()  # before any request is timed
 
     async def read(self) -> InstancesReading:
         started, clock = time.time(), time.perf_counter()
@@ -81,29 +87,35 @@ class InstancesSource:
                                              verify=tls, trust_env=False)
         deadline = time.monotonic() + self._timeout
         gate = asyncio.Semaphore(self.CONCURRENCY)
-        readings = await asyncio.gather(*(self._read_one(i, gate, deadline)
-                                          for i in self._instances))
+        round_ = _Round(len(self._instances))
+        readings = await asyncio.gather(*(
+            self._read_one(cfg, gate, deadline, round_, min(i, 20) * self.STAGGER)
+            for i, cfg in enumerate(self._instances)))
         return InstancesReading(instances=tuple(readings), fetched_at=started,
                                 attempted_at=started, latency=time.perf_counter() - clock)
 
-    async def _read_one(self, cfg: InstanceConfig, gate: asyncio.Semaphore,
-                        deadline: float) -> InstanceReading:
+    async def _read_one(self, cfg: InstanceConfig, gate: asyncio.Semaphore, deadline: float,
+                        round_: _Round, delay: float) -> InstanceReading:
         started = time.time()
         try:
             async with asyncio.timeout_at(_loop_time(deadline)):
+                await asyncio.sleep(delay)
                 async with gate:
-                    return await self._fetch(cfg, started)
+                    return await self._fetch(cfg, started, round_)
         except TimeoutError:
             error = f"timed out after {self._timeout:g} s"
         except (httpx.HTTPError, OSError) as exc:
             error = _describe(exc)
         except InstanceError as exc:
             error = str(exc)
+        finally:
+            round_.answered(cfg.name)
         if cfg.api_key:
             error = error.replace(cfg.api_key, "***")
         return InstanceReading(name=cfg.name, url=cfg.url, error=error, attempted_at=started)
 
-    async def _fetch(self, cfg: InstanceConfig, started: float) -> InstanceReading:
+    async def _fetch(self, cfg: InstanceConfig, started: float,
+                     round_: _Round) -> InstanceReading:
         base = await self._base_url(cfg.url)
         headers = {"X-Api-Key": cfg.api_key} if cfg.api_key else {}
         clock = time.perf_counter()
@@ -113,6 +125,8 @@ class InstancesSource:
             raise InstanceError(f"/health answered HTTP {status_code}")
         if not isinstance(health, dict):
             raise InstanceError("answered garbage: /health is not a JSON object")
+        round_.answered(cfg.name)
+        await round_.all_answered(self.SESSIONS_WAIT)
         sessions: tuple[HostedSession, ...] | None = None
         sessions_error = None
         try:
@@ -169,6 +183,28 @@ class InstancesSource:
         if self._client is not None:
             client, self._client = self._client, None
             await client.aclose()
+
+
+class _Round:
+    """One read's instances: which have answered ``/health`` (or failed to)."""
+
+    def __init__(self, count: int) -> None:
+        self._waiting = count
+        self._done: set[str] = set()
+        self._all = asyncio.Event()
+
+    def answered(self, name: str) -> None:
+        if name not in self._done:
+            self._done.add(name)
+            self._waiting -= 1
+            if self._waiting <= 0:
+                self._all.set()
+
+    async def all_answered(self, at_most: float) -> None:
+        try:
+            await asyncio.wait_for(self._all.wait(), at_most)
+        except TimeoutError:
+            pass  # one still answering: the others go on
 
 
 def _sessions(body: Any) -> tuple[HostedSession, ...] | None:
