@@ -35,14 +35,13 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
-
-import pymysql
 
 from blazz_tui import blocking
 from blazz_tui.dbconn import DatabaseUrl, DatabaseUrlError, abort, connect, parse_database_url
@@ -62,7 +61,15 @@ RECOUNT_EVERY = 300.0
 """Seconds an anchored (over-the-cap) queue goes without its bounded count being redone."""
 
 T = TypeVar("T")
-DB_ERRORS = (pymysql.err.MySQLError, sqlite3.Error, OSError)
+def _mysql_errors() -> tuple[type[Exception], ...]:
+    """PyMySQL's errors, if PyMySQL was imported: it is only for a MySQL URL, and without it
+    no MySQL error can happen."""
+    pymysql = sys.modules.get("pymysql")
+    return (pymysql.err.MySQLError,) if pymysql is not None else ()
+
+
+def _db_errors() -> tuple[type[BaseException], ...]:
+    return (*_mysql_errors(), sqlite3.Error, OSError)
 
 
 @dataclass(frozen=True)
@@ -286,6 +293,8 @@ class DatabaseSource:
             self._url = parse_database_url(config.url)
         except DatabaseUrlError as exc:
             self._url_error = str(exc)
+        if self._url is not None and self._url.engine == "mysql":
+            import pymysql  # noqa: F401 - here, not above: only a MySQL target pays for it
         self._conn: Any = None
         self._version = ""
         self._busy = False
@@ -362,7 +371,7 @@ class DatabaseSource:
             failed, failed_error = self._guard(
                 url, "failed_jobs", lambda: queue_jobs.read_failed(s, queue, limit, _epoch))
             return QueueJobs(queue, jobs or (), failed or (), jobs_error, failed_error)
-        except DB_ERRORS as exc:
+        except _db_errors() as exc:
             return QueueJobs(queue, error=_scrub(self._describe(url, exc), url))
         finally:
             _close_quietly(conn)
@@ -388,7 +397,7 @@ class DatabaseSource:
         try:
             session.conn = self._connection(url, endpoint, session)
             return self._collect(session, url)
-        except DB_ERRORS as exc:
+        except _db_errors() as exc:
             self._disconnect()
             return DatabaseReading(engine=url.engine, error=_scrub(self._describe(url, exc), url),
                                    queries=session.statements, latency=session.server_time)
@@ -452,7 +461,9 @@ class DatabaseSource:
         """Run one section; a missing table or column becomes its error, anything else raises."""
         try:
             return read(), None
-        except (pymysql.err.MySQLError, sqlite3.Error) as exc:
+        except _db_errors() as exc:
+            if isinstance(exc, OSError):
+                raise
             problem = _schema_problem(table, _database_name(url), exc)
             if problem is None:
                 raise
@@ -561,7 +572,7 @@ class DatabaseSource:
     # -- errors -------------------------------------------------------------------------------
 
     def _describe(self, url: DatabaseUrl, exc: BaseException) -> str:
-        if isinstance(exc, pymysql.err.MySQLError):
+        if isinstance(exc, _mysql_errors()):
             return _describe_mysql(url, exc)
         if isinstance(exc, FileNotFoundError) and url.engine == "sqlite":
             return f"SQLite database file not found: {url.database}"
@@ -570,7 +581,7 @@ class DatabaseSource:
         return describe_error(exc)
 
 
-def _describe_mysql(url: DatabaseUrl, exc: pymysql.err.MySQLError) -> str:
+def _describe_mysql(url: DatabaseUrl, exc: Exception) -> str:
     code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
     text = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
     where = url.unix_socket or f"{url.host}:{url.port}"
@@ -634,7 +645,7 @@ def _epoch(value: Any) -> float:
 def _close_quietly(conn: Any) -> None:
     try:
         conn.close()
-    except DB_ERRORS:
+    except _db_errors():
         pass  # already broken: nothing left to release
 
 

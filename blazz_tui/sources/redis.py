@@ -7,11 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import AuthenticationError, RedisError
-
 from blazz_tui.settings import RedisConfig
 from blazz_tui.sources.base import Reading, describe_error
 from blazz_tui.transport.base import Transport
@@ -70,16 +65,19 @@ class RedisSource:
         self._password = parts.password
         self._db = int(parts.path.lstrip("/") or 0) if parts.path.lstrip("/").isdigit() else 0
         self._clients: dict[int, Any] = {}
+        import redis.asyncio  # here, not above: only a target with Redis pays for it (~60 ms)
+
+        self._redis = redis
 
     async def _client(self, db: int) -> Any:
         client = self._clients.get(db)
         if client is None:
             host, port = await self._transport.tcp_endpoint(self._host, self._port)
             # No client-side retries: a failed poll is data, and the next poll retries.
-            client = aioredis.Redis(host=host, port=port, db=db, password=self._password,
-                                    socket_timeout=self._timeout,
-                                    socket_connect_timeout=self._timeout,
-                                    retry=Retry(NoBackoff(), 0))
+            client = self._redis.asyncio.Redis(
+                host=host, port=port, db=db, password=self._password,
+                socket_timeout=self._timeout, socket_connect_timeout=self._timeout,
+                retry=self._redis.asyncio.retry.Retry(self._redis.backoff.NoBackoff(), 0))
             self._clients[db] = client
         return client
 
@@ -87,7 +85,7 @@ class RedisSource:
         started, clock = time.time(), time.perf_counter()
         try:
             reading = await self._read(started)
-        except (RedisError, OSError) as exc:
+        except (self._redis.RedisError, OSError) as exc:
             await self.close()
             message = _describe(exc)
             if self._password:
@@ -166,7 +164,7 @@ class RedisSource:
         for client in clients.values():
             try:
                 await client.aclose()
-            except (RedisError, OSError):
+            except (self._redis.RedisError, OSError):
                 pass
 
 
@@ -178,6 +176,6 @@ def _describe(exc: BaseException) -> str:
         return "connection closed by server"
     if "Timeout" in type(exc).__name__ or "timed out" in text.lower():
         return "timed out"
-    if isinstance(exc, AuthenticationError) or "NOAUTH" in text or "WRONGPASS" in text:
+    if "AuthenticationError" in type(exc).__name__ or "NOAUTH" in text or "WRONGPASS" in text:
         return "authentication failed — check the Redis password"
     return describe_error(exc)

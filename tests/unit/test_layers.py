@@ -20,3 +20,19 @@ def test_importing_the_core_does_not_import_textual() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_a_sources_library_is_imported_only_when_the_target_has_that_source() -> None:
+    code = ("import sys\n"
+            "from blazz_tui.collect import Collector\n"
+            "from blazz_tui.settings import DatabaseConfig, TargetConfig, Thresholds\n"
+            "from blazz_tui.transport.local import LocalTransport\n"
+            "t = TargetConfig(redis=None, database=DatabaseConfig(url='sqlite:///x.sqlite'))\n"
+            "Collector(t, LocalTransport(), Thresholds())\n"
+            "print(sorted(m for m in ('redis', 'pymysql') if m in sys.modules))\n"
+            "t = TargetConfig()\n"
+            "Collector(t, LocalTransport(), Thresholds())\n"
+            "print(sorted(m for m in ('redis', 'pymysql') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["[]", "['pymysql',", "'redis']"]
