@@ -48,8 +48,7 @@ def run_check(config: Config, target_name: str | None = None,
     if persist:
         _load_state(history, state)
     collector = Collector(target, make_transport(target), config.thresholds, history)
-    result = one_shot(collector, Judge(config.thresholds, history, settle_lost=False), deadline,
-                      shown_deadline)
+    result = one_shot(collector, Judge(config.thresholds, history), deadline, shown_deadline)
     if persist:
         _save_state(history, state)
     frame = result.frame

@@ -2,10 +2,11 @@
 
 - *drift*: accounts whose ``assigned_instance_url`` differs from the instance that reports
   their session CONNECTED;
-- *lost*: accounts connected in the database whose session no instance hosts (with every
-  instance answering), and *stranded* ones (not on any reachable instance while one is down);
-  while polling, a session counts as lost only once both sources have been read again
-  (``LostSessions``);
+- *lost*: accounts connected in the database whose session no instance hosts — said only
+  when every instance's session list was read; while one could not be (down, not answering,
+  an error, the API key refused), a session not found is *unreachable* on the instance the
+  database assigns it to when that is the unreadable one, else *unplaced*; while polling, a
+  session counts as lost only once both sources have been read again (``LostSessions``);
 - *unserved queues*: pending jobs and no running worker serving that queue.
 """
 
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 
 from blazz_tui.settings import InstanceConfig
 from blazz_tui.sources.database import DatabaseReading
-from blazz_tui.sources.instances import InstancesReading
+from blazz_tui.sources.instances import InstanceReading, InstancesReading
 from blazz_tui.sources.redis import RedisReading
 from blazz_tui.sources.supervisor import SupervisorReading
 
@@ -63,6 +64,8 @@ class InstanceSessions:
     """Sessions the instance reports CONNECTED (None: unknown)."""
     assigned: int
     """Connected accounts in the database pointing at this instance."""
+    unreadable: str | None = None
+    """Why its session list is unknown (None: it was read)."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,12 @@ class SessionsView:
     """Session ids connected in the database and hosted nowhere."""
     unconfirmed: int = 0
     """Hosted nowhere in readings not yet taken again since: not counted as lost yet."""
-    stranded_count: int = 0
-    """Not on any reachable instance while some instance is down: lost unless it comes back."""
+    unreachable: tuple[tuple[str, int], ...] = ()
+    """(instance, sessions) for each instance whose session list could not be read: connected
+    accounts assigned to it and found on no instance that answered."""
+    unplaced: int = 0
+    """Not found on any instance that answered, assigned elsewhere, while some instance's
+    session list could not be read: maybe there, maybe lost."""
     unassigned: int = 0
     """Connected accounts with no assigned_instance_url."""
     unknown_url: int = 0
@@ -86,6 +93,17 @@ class SessionsView:
     @property
     def lost_count(self) -> int:
         return len(self.lost)
+
+    @property
+    def unreadable(self) -> tuple[tuple[str, str], ...]:
+        """(instance, why) for each instance whose session list could not be read."""
+        return tuple((i.name, i.unreadable) for i in self.instances if i.unreadable)
+
+    @property
+    def complete(self) -> bool:
+        """Both sources were read and so was every instance's session list: a session found
+        nowhere is lost."""
+        return self.known and not self.unreadable
 
 
 def normalize_url(url: str) -> tuple[str, int]:
@@ -144,21 +162,20 @@ def sessions_view(instances_cfg: tuple[InstanceConfig, ...], instances: Instance
     matcher = matcher or InstanceMatcher(instances_cfg)
     readings = {r.name: r for r in (instances.instances if instances else ())}
     hosted_at: dict[str, str] = {}
-    all_known = bool(readings)
+    unreadable = {cfg.name: why for cfg in instances_cfg
+                  if (why := _unreadable(readings.get(cfg.name))) is not None}
     for cfg in instances_cfg:
-        reading = readings.get(cfg.name)
-        if reading is None or not reading.up or reading.sessions is None:
-            all_known = False
-            continue
-        for session_id in reading.connected:
-            hosted_at.setdefault(session_id, cfg.name)
+        if cfg.name not in unreadable:
+            for session_id in readings[cfg.name].connected:
+                hosted_at.setdefault(session_id, cfg.name)
 
     accounts = database.accounts if database and database.accounts_error is None else ()
     known = sessions_known(instances, database)
     assigned: dict[str, int] = {}
     drift: list[Drift] = []
     lost: list[str] = []
-    drift_count = stranded = unassigned = unknown = 0
+    unreachable: dict[str, int] = {}
+    drift_count = unplaced = unassigned = unknown = 0
     for account in accounts:
         owner = matcher.name_for(account.assigned_instance_url)
         if not account.assigned_instance_url:
@@ -176,25 +193,37 @@ def sessions_view(instances_cfg: tuple[InstanceConfig, ...], instances: Instance
                 if len(drift) < LIST_LIMIT:
                     drift.append(Drift(account.uuid, account.session_id,
                                        account.assigned_instance_url, owner, actual))
-        elif all_known:
+        elif not unreadable:
             lost.append(account.session_id)
-        elif known:
-            stranded += 1
+        elif owner in unreadable:
+            unreachable[owner] = unreachable.get(owner, 0) + 1
+        else:
+            unplaced += 1
 
     per_instance = tuple(
         InstanceSessions(
             name=cfg.name, url=cfg.url,
             up=bool(readings.get(cfg.name) and readings[cfg.name].up),
-            hosted=(len(readings[cfg.name].connected)
-                    if cfg.name in readings and readings[cfg.name].sessions is not None
-                    and readings[cfg.name].up else None),
+            hosted=(None if cfg.name in unreadable else len(readings[cfg.name].connected)),
             assigned=assigned.get(cfg.name, 0),
+            unreadable=unreadable.get(cfg.name),
         )
         for cfg in instances_cfg
     )
     return SessionsView(per_instance, drift_count, tuple(drift), tuple(lost),
-                        stranded_count=stranded, unassigned=unassigned, unknown_url=unknown,
-                        known=known)
+                        unreachable=tuple(unreachable.items()), unplaced=unplaced,
+                        unassigned=unassigned, unknown_url=unknown, known=known)
+
+
+def _unreadable(reading: InstanceReading | None) -> str | None:
+    """Why an instance's session list is unknown; None when it was read."""
+    if reading is None or (reading.error is None and not reading.has_data):
+        return "not read yet"
+    if not reading.up:
+        return f"{reading.state.lower()}: {reading.error}"
+    if reading.sessions is None:
+        return reading.sessions_error or "no session list"
+    return None
 
 
 SETTLE = 2.0
@@ -208,12 +237,16 @@ class LostSessions:
     database says so, and the two readings side by side would call it lost for a poll or two.
     A session hosted nowhere counts as lost once each source has been read ``SETTLE`` seconds
     after the other's reading that first showed it missing; until then it is *unconfirmed*.
-    (A one-shot collection reads both at once and needs none of this.)"""
+    (A one-shot check that finds one reads both sources again to confirm it.)"""
 
     def __init__(self) -> None:
         self._first: dict[str, tuple[float, float]] = {}
 
     def settle(self, view: SessionsView, instances_at: float, accounts_at: float) -> SessionsView:
+        if not view.complete:
+            # Nothing is said about lost sessions while a session list is unreadable, and
+            # nothing is forgotten either: its recovery must not restart their settling.
+            return view
         self._first = {sid: self._first.get(sid, (instances_at, accounts_at))
                        for sid in view.lost}
         confirmed = tuple(sid for sid, (seen_on_instances, seen_in_db) in self._first.items()

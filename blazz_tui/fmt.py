@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character shown escaped (``\\x1b``, ``\\n``): what a
+    watched system wrote can never drive the terminal or break a line it is put in."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else
+                   _ESCAPES.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100
+                                        else f"\\u{ord(ch):04x}")
+                   for ch in text)
+
 
 def duration(seconds: float | None) -> str:
     """``42s``, ``7m``, ``7m05s``, ``2h03m``, ``3d4h``; ``-`` when unknown."""

@@ -22,13 +22,18 @@ from blazz_tui.snapshot import Snapshot
 
 class Judge:
     def __init__(self, thresholds: Thresholds, history: History,
-                 timeline: Timeline | None = None, *, settle_lost: bool = True) -> None:
+                 timeline: Timeline | None = None) -> None:
         self.thresholds = thresholds
         self.history = history
         self.timeline = timeline or Timeline()
-        self._lost = LostSessions() if settle_lost else None
-        """Polled sources are read at different moments: a session hosted nowhere counts as
-        lost once both have confirmed it. A one-shot reads both at once and needs none of it."""
+        self._lost = LostSessions()
+        """The instances and the database are read at different moments: a session hosted
+        nowhere counts as lost once both have been read again since."""
+
+    def unconfirmed_lost(self, snapshot: Snapshot) -> bool:
+        """Whether ``snapshot`` shows sessions hosted nowhere that still need a second read of
+        the instances and the database to be called lost (remembering when they were seen)."""
+        return self._settled(snapshot).sessions.unconfirmed > 0
 
     def frame(self, snapshot: Snapshot, waiting: tuple[str, ...] = (),
               monitor: MonitorStats | None = None) -> Frame:
@@ -55,7 +60,7 @@ class Judge:
 
     def _settled(self, snapshot: Snapshot) -> Snapshot:
         """The snapshot with only the lost sessions both sources have confirmed."""
-        if self._lost is None or snapshot.instances is None or snapshot.database is None:
+        if snapshot.instances is None or snapshot.database is None:
             return snapshot
         sessions = self._lost.settle(snapshot.sessions, snapshot.instances.fetched_at,
                                      snapshot.database.fetched_at)

@@ -42,6 +42,7 @@ from typing import Any, TypeVar
 
 from blazz_tui.blocking import DaemonExecutor
 from blazz_tui.collect import TIMEOUT_SLACK, Collector
+from blazz_tui.correlation import SETTLE
 from blazz_tui.frame import Frame, MonitorStats
 from blazz_tui.judge import Judge
 from blazz_tui.sources.base import Reading
@@ -382,8 +383,9 @@ def one_shot(collector: Collector, judge: Judge, deadline: float | None = None,
     then is reported as not having answered (against ``shown_deadline``, the deadline the
     user gave, when it is not ``deadline`` itself). Ctrl-C (KeyboardInterrupt) and whatever a
     signal handler raises reach the caller at once."""
-    limit = deadline if deadline is not None else max(
-        (collector.timeout(name) for name in collector.sources), default=0.0) + TIMEOUT_SLACK
+    longest = max((collector.timeout(name) for name in collector.sources), default=0.0)
+    # Without a deadline: every source's timeout, and time to confirm lost sessions.
+    limit = deadline if deadline is not None else 2 * longest + SETTLE + TIMEOUT_SLACK
     runtime = Runtime(collector, judge)
     sys.setswitchinterval(SWITCH_INTERVAL)
     loop = asyncio.new_event_loop()
@@ -393,6 +395,11 @@ def one_shot(collector: Collector, judge: Judge, deadline: float | None = None,
     async def collect() -> None:
         try:
             await runtime.read_all()
+            if judge.unconfirmed_lost(collector.snapshot()):
+                # Sessions found nowhere: read both sources again before calling them lost
+                # (a session that just ended leaves its instance before the database).
+                await asyncio.sleep(SETTLE)
+                await asyncio.gather(runtime.read("instances"), runtime.read("database"))
         finally:
             done.set_result(None)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from blazz_tui.fmt import plural
+from blazz_tui.correlation import SessionsView
+from blazz_tui.fmt import plural, visible
 from blazz_tui.rules.model import Check, Perf, Status, upper
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
@@ -24,7 +25,8 @@ def instance_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
         if not inst.up:
             pointing = assigned.get(inst.name, 0)
             extra = f"; {plural(pointing, 'account')} still point at it" if pointing else ""
-            yield Check(name, Status.CRITICAL, f"{inst.url} down: {inst.error}{extra}",
+            what = {"DOWN": "down", "NO ANSWER": "not answering"}.get(inst.state, "error")
+            yield Check(name, Status.CRITICAL, f"{inst.url} {what}: {inst.error}{extra}",
                         "instances")
             continue
         hosted = inst.active_sessions if inst.active_sessions is not None else len(
@@ -42,8 +44,9 @@ def instance_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
         status = max(slow, upper(load, t.capacity_warn, t.capacity_crit), key=lambda s: s.rank)
         if inst.status and inst.status.lower() not in ("healthy", "ok", "up"):
             status = max(status, Status.WARNING, key=lambda s: s.rank)
-            notes.append(f"reports {inst.status!r}")
+            notes.append(f'reports "{visible(inst.status)}"')
         if inst.sessions_error:
+            status = max(status, Status.WARNING, key=lambda s: s.rank)
             notes.append(f"sessions unknown: {inst.sessions_error}")
         summary = (f"up, {latency_ms:.0f} ms, {hosted}/{cap} sessions ({load:.0f} %)"
                    + ("; " + "; ".join(notes) if notes else ""))
@@ -86,6 +89,11 @@ def drift_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
         yield Check("session-drift", Status.UNKNOWN, "needs both the instances and the "
                     "whatsapp_accounts table" + _why(snap), "instances")
         return
+    if not view.complete:
+        seen = (f"; {plural(view.drift_count, 'account')} point at the wrong instance among "
+                "those that answered" if view.drift_count else "")
+        yield Check("session-drift", Status.UNKNOWN, _unreadable(view) + seen, "instances")
+        return
     perf = (Perf("drift", view.drift_count, "", f"{t.drift_warn}", f"{t.drift_crit}", 0),)
     status = upper(view.drift_count, t.drift_warn, t.drift_crit)
     if view.drift_count == 0:
@@ -105,22 +113,23 @@ def lost_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
     view = snap.sessions
     if snap.instances is None or snap.database is None or not view.known:
         return
-    lost = view.lost_count + view.stranded_count
+    if not view.complete:
+        # Not found on the instances that answered proves nothing while one did not.
+        parts = [f"{plural(n, 'session')} unreachable on {name}" for name, n in view.unreachable]
+        if view.unplaced:
+            parts.append(f"{plural(view.unplaced, 'session')} not found on the instances "
+                         "that answered")
+        yield Check("sessions-lost", Status.UNKNOWN, _unreadable(view)
+                    + (f"; {', '.join(parts)}" if parts else ""), "instances")
+        return
+    lost = view.lost_count
     perf = (Perf("lost", lost, "", f"{t.lost_warn}", f"{t.lost_crit}", 0),)
     status = upper(lost, t.lost_warn, t.lost_crit)
-    down = [i.name for i in view.instances if not i.up]
     if lost == 0:
         summary = "every connected account's session is hosted"
-        if down:
-            summary += f" (reachable instances; down: {', '.join(down)})"
         if view.unconfirmed:
             summary += (f"; {plural(view.unconfirmed, 'session')} missing in the latest "
-                        f"readings, re-checked on the next polls")
-    elif view.stranded_count:
-        summary = (f"{plural(view.stranded_count, 'session')} not on any reachable instance "
-                   f"while {', '.join(down) or 'an instance'} "
-                   f"{'are' if len(down) > 1 else 'is'} down"
-                   + (f"; {view.lost_count} lost" if view.lost_count else ""))
+                        f"readings, read again to confirm")
     else:
         examples = ", ".join(view.lost[:3])
         summary = (f"{plural(view.lost_count, 'session')} connected in the database but hosted "
@@ -128,6 +137,12 @@ def lost_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
     if view.unassigned:
         summary += f"; {plural(view.unassigned, 'account')} without assigned_instance_url"
     yield Check("sessions-lost", status, summary, "instances", perf)
+
+
+def _unreadable(view: SessionsView) -> str:
+    """Which instances' session lists could not be read, and why."""
+    return "unknown while the session list of " + "; ".join(
+        f"{name} cannot be read ({why})" for name, why in view.unreadable)
 
 
 def _why(snap: Snapshot) -> str:

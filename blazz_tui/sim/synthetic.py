@@ -134,7 +134,7 @@ def _sessions(scenario: Scenario, configs: tuple[InstanceConfig, ...], now: floa
     for index, cfg in enumerate(configs):
         if scenario.degraded and index == 2:
             readings.append(InstanceReading(name=cfg.name, url=cfg.url, attempted_at=now - 1,
-                                            error="connection refused"))
+                                            error="connection refused", failure="DOWN"))
             continue
         readings.append(InstanceReading(
             fetched_at=now - 1, latency=0.006 + index / 1000, name=cfg.name, url=cfg.url,

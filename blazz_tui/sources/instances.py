@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from blazz_tui.clients.http import httpx
+from blazz_tui.fmt import visible
 from blazz_tui.settings import InstanceConfig
 from blazz_tui.sources.base import Reading, describe_error
 from blazz_tui.transport.base import Transport
@@ -24,10 +25,20 @@ class HostedSession:
     """As the instance reports it, upper-cased: CONNECTED, QR_REQUIRED, DISCONNECTED..."""
 
 
+DOWN = "DOWN"
+"""Nothing answers at its address (connection refused, no route)."""
+NO_ANSWER = "NO ANSWER"
+"""It accepted the connection but did not answer in time."""
+ERROR = "ERROR"
+"""It answered, but not usably: an HTTP error status, HTML, garbage."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class InstanceReading(Reading):
     name: str = ""
     url: str = ""
+    failure: str | None = None
+    """When ``error`` is set: DOWN, NO_ANSWER or ERROR — only DOWN means it is not running."""
     status: str | None = None
     active_sessions: int | None = None
     sessions: tuple[HostedSession, ...] | None = None
@@ -41,6 +52,18 @@ class InstanceReading(Reading):
         return self.error is None and self.has_data
 
     @property
+    def state(self) -> str:
+        """UP, or how it failed (DOWN, NO ANSWER, ERROR); ``?`` before its first reading."""
+        if self.up:
+            return "UP"
+        return self.failure or ("?" if self.error is None else ERROR)
+
+    @property
+    def sessions_known(self) -> bool:
+        """Its session list was read: where a session is not, it is not hosted here."""
+        return self.up and self.sessions is not None
+
+    @property
     def connected(self) -> tuple[str, ...]:
         return tuple(s.session_id for s in self.sessions or () if s.status == "CONNECTED")
 
@@ -52,6 +75,13 @@ class InstancesReading(Reading):
 
 class InstanceError(Exception):
     """An instance answered, but not usably."""
+
+
+def _key_message(cfg: InstanceConfig, what: str) -> str:
+    """An instance that asks for the API key: what it means for the config."""
+    if cfg.api_key:
+        return f"{what} refused the API key (HTTP 401) — check api_key for this instance"
+    return f"{what} demands an API key (HTTP 401) — set api_key (X-Api-Key) in the config"
 
 
 class InstancesSource:
@@ -103,16 +133,17 @@ class InstancesSource:
                 async with gate:
                     return await self._fetch(cfg, started, round_)
         except TimeoutError:
-            error = f"timed out after {self._timeout:g} s"
+            failure, error = NO_ANSWER, f"no answer within {self._timeout:g} s"
         except (httpx.HTTPError, OSError) as exc:
-            error = _describe(exc)
+            failure, error = _describe(exc)
         except InstanceError as exc:
-            error = str(exc)
+            failure, error = ERROR, str(exc)
         finally:
             round_.answered(cfg.name)
         if cfg.api_key:
             error = error.replace(cfg.api_key, "***")
-        return InstanceReading(name=cfg.name, url=cfg.url, error=error, attempted_at=started)
+        return InstanceReading(name=cfg.name, url=cfg.url, error=error, failure=failure,
+                               attempted_at=started)
 
     async def _fetch(self, cfg: InstanceConfig, started: float,
                      round_: _Round) -> InstanceReading:
@@ -121,6 +152,8 @@ class InstancesSource:
         clock = time.perf_counter()
         status_code, health = await self._get_json(f"{base}/health", headers, cfg.url)
         latency = time.perf_counter() - clock
+        if status_code == 401:
+            raise InstanceError(_key_message(cfg, "/health"))
         if status_code != 200:
             raise InstanceError(f"/health answered HTTP {status_code}")
         if not isinstance(health, dict):
@@ -131,7 +164,9 @@ class InstancesSource:
         sessions_error = None
         try:
             code, body = await self._get_json(f"{base}/health/sessions", headers, cfg.url)
-            if code != 200:
+            if code == 401:
+                sessions_error = _key_message(cfg, "/health/sessions")
+            elif code != 200:
                 sessions_error = f"/health/sessions answered HTTP {code}"
             else:
                 sessions = _sessions(body)
@@ -140,7 +175,7 @@ class InstancesSource:
         except InstanceError as exc:
             sessions_error = str(exc)
         except httpx.HTTPError as exc:
-            sessions_error = _describe(exc)
+            sessions_error = _describe(exc)[1]
         active = _int(health, "activeSessions", "active_sessions", "sessions")
         memory = health.get("memory")
         rss = _int(memory, "rss") if isinstance(memory, dict) else None
@@ -173,8 +208,7 @@ class InstancesSource:
             try:
                 return resp.status_code, json.loads(body)
             except ValueError:
-                raise InstanceError(f"answered garbage: not JSON (starts with "
-                                    f"{bytes(body[:40])!r})") from None
+                raise InstanceError(_not_json(url.rsplit("/", 1)[-1], bytes(body))) from None
 
     def failed(self, error: str, attempted_at: float, latency: float) -> InstancesReading:
         return InstancesReading.failed(error, attempted_at, latency)
@@ -251,12 +285,25 @@ def _str(value: Any) -> str | None:
     return str(value) if value is not None else None
 
 
-def _describe(exc: BaseException) -> str:
+def _not_json(path: str, body: bytes) -> str:
+    start = body[:200].lstrip().lower()
+    if start.startswith((b"<!doctype html", b"<html")) or b"<html" in start:
+        return f"/{path} answered HTML instead of JSON (a proxy or error page?)"
+    if not body.strip():
+        return f"/{path} answered an empty body instead of JSON"
+    return f"/{path} answered garbage instead of JSON (starts with " \
+           f"\"{visible(body[:40].decode('utf-8', 'replace'))}\")"
+
+
+def _describe(exc: BaseException) -> tuple[str, str]:
+    """(failure kind, message) for an HTTP client's exception."""
     if isinstance(exc, httpx.ConnectError):
         text = str(exc).lower()
         if "refused" in text or "all connection attempts failed" in text:
-            return "connection refused"
-        return f"cannot connect: {exc}"
+            return DOWN, "connection refused"
+        return DOWN, f"cannot connect: {visible(str(exc))}"
     if isinstance(exc, httpx.TimeoutException):
-        return "timed out"
-    return describe_error(exc)
+        return NO_ANSWER, "no answer in time"
+    if isinstance(exc, httpx.ConnectError | OSError):
+        return DOWN, describe_error(exc)
+    return ERROR, visible(describe_error(exc))

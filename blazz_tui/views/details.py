@@ -128,7 +128,7 @@ def instance(snap: Snapshot, configs: tuple[InstanceConfig, ...], key: str) -> D
     reading = readings.get(key)
     facts = (
         Fact("url", view.url),
-        Fact("state", "UP" if view.up else "DOWN", OK if view.up else CRIT),
+        Fact("state", reading.state if reading else "?", OK if view.up else CRIT),
         Fact("error", reading.error if reading and reading.error else "-",
              CRIT if reading and reading.error else MUTED),
         Fact("reported status", (reading.status or "-") if reading else "-"),
@@ -153,7 +153,8 @@ def _sessions(snap: Snapshot, configs: tuple[InstanceConfig, ...], name: str) ->
         for s in reading.sessions or () if reading.up else ():
             if s.status == "CONNECTED":
                 hosted_at.setdefault(s.session_id, reading.name)
-    every_up = bool(readings) and all(r.up for r in readings.values())
+    complete = snap.sessions.complete
+    unreadable_here = dict(snap.sessions.unreadable).get(name) is not None
     lost = set(snap.sessions.lost)
     rows: list[Row] = []
     here = readings.get(name)
@@ -178,17 +179,18 @@ def _sessions(snap: Snapshot, configs: tuple[InstanceConfig, ...], name: str) ->
             note, tone = f"assigned here, hosted on {actual}", WARN
         elif account.session_id in lost:
             note, tone = "lost: hosted by no instance", CRIT
-        elif every_up:
-            note, tone = "missing: re-checked on the next polls", WARN
-        elif here is None or not here.up:
-            note, tone = "stranded: this instance is down", CRIT
+        elif complete:
+            note, tone = "missing: read again to confirm", WARN
+        elif unreadable_here:
+            note, tone = "unreachable: this instance's session list cannot be read", CRIT
         else:
-            note, tone = "not found (an instance is down)", WARN
+            note, tone = "not found (another instance's session list cannot be read)", WARN
         rows.append(_session_row(account.session_id, "-", account.uuid, note, tone))
     rows.sort(key=lambda r: (r.tone == PLAIN or r.tone == OK, r.key))
     error = None
     if here is None or not here.up:
-        error = "the instance is not answering: showing what the database assigns to it"
+        error = (f"the instance is {here.state.lower() if here else 'not read yet'}: showing "
+                 "what the database assigns to it")
     elif here.sessions_error:
         error = here.sessions_error
     elif db is None or db.accounts_error:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blazz_tui.fmt import count, duration, percent, size
+from blazz_tui.fmt import count, duration, percent, size, visible
 from blazz_tui.frame import MonitorStats
 from blazz_tui.history import CacheWindow
 from blazz_tui.rules.model import Check
@@ -70,7 +70,8 @@ def instances(snap: Snapshot) -> Table:
         load = (hosted or 0) / cap if cap else 0.0
         off = (100.0 * ((hosted or 0) - mean) / mean) if mean and inst.up else 0.0
         known = reading is not None and (reading.has_data or reading.error is not None)
-        state = ("UP", OK) if inst.up else ("DOWN", CRIT) if known else ("?", MUTED)
+        state = (reading.state if reading else "?",
+                 OK if inst.up else CRIT if known else MUTED)
         rows.append(Row(inst.name, (
             Cell(inst.name),
             Cell(*state),
@@ -84,7 +85,8 @@ def instances(snap: Snapshot) -> Table:
             Cell(f"{off:+.0f}%" if inst.up and mean else "-",
                  WARN if abs(off) > 20 else PLAIN, sort=off),
             Cell(str(drift_to.get(inst.name, 0)), WARN if drift_to.get(inst.name) else PLAIN),
-            Cell(reading.error if reading and reading.error else inst.url, MUTED),
+            Cell(visible(reading.error) if reading and reading.error else
+                 inst.unreadable or inst.url, MUTED),
         ), CRIT if known and not inst.up else PLAIN))
     return Table(("instance", "state", "latency", "hosted", "assigned", "capacity", "balance",
                   "drift in", "url / error"), tuple(rows))

@@ -66,9 +66,9 @@ async def test_sessions_lost_for_real_reach_the_checks_once_both_sources_confirm
         stack: Layout) -> None:
     app = app_for(stack)
     async with app.run_test(size=(120, 40)):
-        await until(lambda: [r[1] for r in rows(app, "instances")] == ["UP"] * 4)
-        faults.apply(stack, "lose-sessions", ["2"])
         checks = lambda: {r[1]: r for r in rows(app, "checks")}  # noqa: E731
+        await until(lambda: "sessions-lost" in checks())
+        faults.apply(stack, "lose-sessions", ["2"])
         await until(lambda: checks()["sessions-lost"][0] != "OK")
         assert checks()["sessions-lost"][2].startswith("2 sessions connected in the database")
 

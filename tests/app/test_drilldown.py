@@ -29,7 +29,8 @@ async def test_enter_on_a_down_instance_lists_the_sessions_assigned_to_it() -> N
         sessions = details_rows(app)
         assert len(sessions) == 33
         notes = {r[3] for r in sessions}
-        assert notes == {"stranded: this instance is down", "assigned here, hosted on wa-3002"}
+        assert notes == {"unreachable: this instance's session list cannot be read",
+                         "assigned here, hosted on wa-3002"}
         await pilot.press("escape")
         assert not isinstance(app.screen, DetailsScreen)
 

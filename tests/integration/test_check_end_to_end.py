@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+
 from blazz_tui.sim.supervisord import Supervisord
 from tests.fixtures.instances import API_KEY, InstanceFleet
 from tests.fixtures.mysql import TestDatabase, insert_account, insert_jobs
@@ -124,3 +126,50 @@ def test_a_deadline_shorter_than_a_slow_source_answers_unknown(
     assert result.returncode == 3
     assert result.stdout.startswith("BLAZZ UNKNOWN: check timed out after 0.5 s")
     assert time.monotonic() - started < 5
+
+
+def test_a_session_that_just_ended_is_not_called_lost(
+        tmp_path: Path, supervisord_factory: object, mysql_db: TestDatabase,
+        instances: InstanceFleet, redis_server: RedisServer) -> None:
+    """Its instance drops it first; the database hears of it a moment later (the webhook).
+    One reading of each side by side would call it lost: --check reads both again first."""
+    sv = supervisord_factory()  # type: ignore[operator]
+    first = instances[0]
+    first.create_session("s1")
+    first.wait_connected("s1")
+    with mysql_db.connection() as conn:
+        insert_account(conn, session_id="s1", instance_url=first.url)
+    config = tmp_path / "config.toml"
+    write_config(config, sv, mysql_db, instances, redis_server, tmp_path / "app")
+    httpx.delete(f"{first.url}/api/sessions/s1", headers={"X-Api-Key": API_KEY})
+    check = subprocess.Popen([sys.executable, "-m", "blazz_tui", "-c", str(config), "--check",
+                              "--format", "json"], stdout=subprocess.PIPE, text=True)
+    time.sleep(1.5)  # the check has read both sources once by now
+    with mysql_db.connection() as conn:
+        conn.cursor().execute("UPDATE whatsapp_accounts SET status = 'disconnected' "
+                              "WHERE session_id = 's1'")
+    out, _ = check.communicate(timeout=60)
+    lost = {c["name"]: c for c in json.loads(out)["checks"]}["sessions-lost"]
+    assert (lost["status"], lost["summary"]) == ("OK", "every connected account's session "
+                                                       "is hosted")
+
+
+def test_an_api_key_the_instances_demand_makes_lost_and_drift_unknown_and_says_why(
+        tmp_path: Path, supervisord_factory: object, mysql_db: TestDatabase,
+        instances: InstanceFleet, redis_server: RedisServer) -> None:
+    sv = supervisord_factory()  # type: ignore[operator]
+    with mysql_db.connection() as conn:
+        insert_account(conn, session_id="s1", instance_url=instances[0].url)
+    config = tmp_path / "config.toml"
+    write_config(config, sv, mysql_db, instances, redis_server, tmp_path / "app")
+    config.write_text(config.read_text().replace(f'api_key = "{API_KEY}"\n', ""))
+    checks = {c["name"]: c for c in json.loads(run_check(config, "--format", "json").stdout)
+              ["checks"]}
+    why = "/health/sessions demands an API key (HTTP 401) — set api_key (X-Api-Key) in the config"
+    assert checks["sessions-lost"]["status"] == "UNKNOWN"
+    assert checks["sessions-lost"]["summary"].startswith(
+        f"unknown while the session list of wa-1 cannot be read ({why}); "
+        f"wa-2 cannot be read ({why})")
+    assert checks["session-drift"]["status"] == "UNKNOWN"
+    assert checks["instance:wa-1"]["status"] == "WARNING"
+    assert checks["instance:wa-1"]["summary"].endswith(f"sessions unknown: {why}")

@@ -27,14 +27,18 @@ def test_a_fresh_stack_is_healthy(stack: Layout) -> None:
     assert bad == {} and code == 0
 
 
-def test_killed_instance_is_down_and_its_sessions_are_stranded(stack: Layout) -> None:
+def test_killed_instance_is_down_and_its_sessions_unreachable_not_lost(stack: Layout) -> None:
     port = stack.instance_ports[1]
     sim(stack, "fault", "kill-instance", str(port))
     checks = wait_for(stack, lambda c: c[f"instance:wa-{port}"]["status"] == "CRITICAL")
-    assert checks[f"instance:wa-{port}"]["status"] == "CRITICAL"
+    assert checks[f"instance:wa-{port}"]["summary"].startswith(
+        f"http://127.0.0.1:{port} down: connection refused; ")
     assert "still point at it" in checks[f"instance:wa-{port}"]["summary"]
-    assert checks["sessions-lost"]["status"] == "CRITICAL"
-    assert f"wa-{port}" in checks["sessions-lost"]["summary"]
+    lost = checks["sessions-lost"]
+    assert lost["status"] == "UNKNOWN"
+    assert lost["summary"].startswith(f"unknown while the session list of wa-{port} cannot be "
+                                      "read (down: connection refused); ")
+    assert f"unreachable on wa-{port}" in lost["summary"]
 
 
 def test_broken_worker_goes_fatal_and_its_queue_is_unserved(stack: Layout) -> None:
@@ -76,20 +80,27 @@ def test_redis_down_is_critical(stack: Layout) -> None:
     assert checks["redis"]["summary"] == "unreachable: connection refused"
 
 
-def test_slow_instance_times_out_once(stack: Layout) -> None:
+def test_a_slow_instance_is_not_answering_not_down_and_loses_no_session(stack: Layout) -> None:
     port = stack.instance_ports[2]
+    sim(stack, "fault", "lose-sessions", "1")
     sim(stack, "fault", "slow-instance", str(port), "5")
-    started = time.monotonic()
     checks = wait_for(stack, lambda c: c[f"instance:wa-{port}"]["status"] == "CRITICAL")
-    assert "timed out" in checks[f"instance:wa-{port}"]["summary"]
-    assert time.monotonic() - started < 20
+    assert checks[f"instance:wa-{port}"]["summary"].startswith(
+        f"http://127.0.0.1:{port} not answering: no answer within 1.5 s")
+    lost = checks["sessions-lost"]
+    assert lost["status"] == "UNKNOWN"  # the truly lost one cannot be told from its sessions
+    assert f"unreachable on wa-{port}" in lost["summary"]
+    assert checks["session-drift"]["status"] == "UNKNOWN"
 
 
-def test_garbage_instance_is_reported_as_garbage(stack: Layout) -> None:
+def test_an_instance_answering_html_is_in_error_said_in_words(stack: Layout) -> None:
     port = stack.instance_ports[3]
     sim(stack, "fault", "garbage-instance", str(port))
     checks = wait_for(stack, lambda c: c[f"instance:wa-{port}"]["status"] == "CRITICAL")
-    assert "garbage" in checks[f"instance:wa-{port}"]["summary"]
+    assert checks[f"instance:wa-{port}"]["summary"].startswith(
+        f"http://127.0.0.1:{port} error: /health answered HTML instead of JSON (a proxy or "
+        f"error page?)")
+    assert "b'" not in checks[f"instance:wa-{port}"]["summary"]
 
 
 def test_heal_brings_the_stack_back(stack: Layout) -> None:

@@ -30,7 +30,8 @@ async def test_a_killed_instance_is_down_with_connection_refused(
     reading = await source(instances).read()
     assert reading.instances[0].up
     assert not reading.instances[1].up
-    assert reading.instances[1].error == "connection refused"
+    assert (reading.instances[1].state, reading.instances[1].error) == (
+        "DOWN", "connection refused")
 
 
 async def test_a_slow_instance_costs_its_timeout_once(instances: InstanceFleet) -> None:
@@ -38,32 +39,42 @@ async def test_a_slow_instance_costs_its_timeout_once(instances: InstanceFleet) 
     started = time.monotonic()
     reading = await source(instances, timeout=0.5).read()
     elapsed = time.monotonic() - started
-    assert reading.instances[0].error == "timed out after 0.5 s"
+    assert (reading.instances[0].state, reading.instances[0].error) == (
+        "NO ANSWER", "no answer within 0.5 s")
     assert reading.instances[1].up
     assert elapsed < 1.5  # one timeout for the slow instance, not one per request
 
 
-async def test_garbage_is_reported_as_garbage(instances: InstanceFleet) -> None:
+async def test_an_html_page_is_an_error_said_in_words(instances: InstanceFleet) -> None:
     instances[0].fault(mode="garbage")
     reading = await source(instances).read()
-    error = reading.instances[0].error
-    assert error is not None and error.startswith("answered garbage: not JSON")
+    assert (reading.instances[0].state, reading.instances[0].error) == (
+        "ERROR", "/health answered HTML instead of JSON (a proxy or error page?)")
 
 
 async def test_a_server_error_names_the_status(instances: InstanceFleet) -> None:
     instances[0].fault(mode="error")
     reading = await source(instances).read()
-    assert reading.instances[0].error == "/health answered HTTP 500"
+    assert (reading.instances[0].state, reading.instances[0].error) == (
+        "ERROR", "/health answered HTTP 500")
 
 
-async def test_wrong_api_key_leaves_the_instance_up_with_sessions_unknown(
+async def test_a_refused_api_key_leaves_the_instance_up_and_says_what_to_do(
         instances: InstanceFleet) -> None:
     inst = instances[0]
     wrong = (InstanceConfig(inst.name, inst.url, "wrong-key"),)
-    reading = await InstancesSource(wrong, LocalTransport(), 1.0).read()
-    [only] = reading.instances
+    [only] = (await InstancesSource(wrong, LocalTransport(), 1.0).read()).instances
     assert only.up and only.sessions is None
-    assert only.sessions_error == "/health/sessions answered HTTP 401"
+    assert only.sessions_error == ("/health/sessions refused the API key (HTTP 401) — check "
+                                   "api_key for this instance")
+
+
+async def test_a_missing_api_key_says_to_set_it(instances: InstanceFleet) -> None:
+    inst = instances[0]
+    [only] = (await InstancesSource((InstanceConfig(inst.name, inst.url),), LocalTransport(),
+                                    1.0).read()).instances
+    assert only.sessions_error == ("/health/sessions demands an API key (HTTP 401) — set "
+                                   "api_key (X-Api-Key) in the config")
 
 
 async def test_the_api_key_never_appears_in_a_reading(instances: InstanceFleet) -> None:

@@ -1,4 +1,4 @@
-"""Correlation: drift, lost and stranded sessions, unserved queues."""
+"""Correlation: drift, lost and unreachable sessions, unserved queues."""
 
 from __future__ import annotations
 
@@ -19,9 +19,13 @@ NOW = 10_000.0
 CFG = tuple(InstanceConfig(f"wa-{p}", f"http://127.0.0.1:{p}") for p in (3001, 3002))
 
 
-def instance(name: str, *connected: str, up: bool = True) -> InstanceReading:
+def instance(name: str, *connected: str, up: bool = True,
+             sessions_error: str | None = None) -> InstanceReading:
     if not up:
-        return InstanceReading(name=name, error="connection refused", attempted_at=NOW)
+        return InstanceReading(name=name, error="no answer within 1.5 s", failure="NO ANSWER",
+                               attempted_at=NOW)
+    if sessions_error is not None:
+        return InstanceReading(name=name, fetched_at=NOW, sessions_error=sessions_error)
     return InstanceReading(name=name, fetched_at=NOW,
                            sessions=tuple(HostedSession(s, "CONNECTED") for s in connected))
 
@@ -55,15 +59,30 @@ def test_session_hosted_nowhere_with_all_instances_up_is_lost() -> None:
     reading = InstancesReading(fetched_at=NOW, instances=(instance("wa-3001"),
                                                           instance("wa-3002")))
     view = sessions_view(CFG, reading, accounts(("s9", "http://localhost:3002")))
-    assert (view.lost_count, view.lost, view.stranded_count) == (1, ("s9",), 0)
+    assert (view.lost_count, view.lost, view.complete) == (1, ("s9",), True)
 
 
-def test_session_missing_while_an_instance_is_down_is_stranded_not_lost() -> None:
-    reading = InstancesReading(fetched_at=NOW, instances=(instance("wa-3001"),
+def test_sessions_of_an_instance_not_answering_are_unreachable_not_lost() -> None:
+    reading = InstancesReading(fetched_at=NOW, instances=(instance("wa-3001", "s1"),
                                                           instance("wa-3002", up=False)))
-    view = sessions_view(CFG, reading, accounts(("s9", "http://localhost:3002")))
-    assert (view.lost_count, view.stranded_count) == (0, 1)
-    assert view.instances[1].up is False and view.instances[1].assigned == 1
+    view = sessions_view(CFG, reading, accounts(("s1", "http://localhost:3001"),
+                                                ("s8", "http://localhost:3002"),
+                                                ("s9", "http://localhost:3002"),
+                                                ("s7", "http://localhost:3001")))
+    assert (view.lost_count, view.unreachable, view.unplaced) == (0, (("wa-3002", 2),), 1)
+    assert view.unreadable == (("wa-3002", "no answer: no answer within 1.5 s"),)
+    assert not view.complete
+
+
+def test_an_unreadable_session_list_makes_nothing_lost() -> None:
+    refused = "/health/sessions refused the API key (HTTP 401) — check api_key"
+    reading = InstancesReading(fetched_at=NOW, instances=(
+        instance("wa-3001", sessions_error=refused), instance("wa-3002", sessions_error=refused)))
+    view = sessions_view(CFG, reading, accounts(("s1", "http://localhost:3001"),
+                                                ("s2", "http://localhost:3002")))
+    assert (view.lost_count, view.drift_count) == (0, 0)
+    assert view.unreadable == (("wa-3001", refused), ("wa-3002", refused))
+    assert view.unreachable == (("wa-3001", 1), ("wa-3002", 1))
 
 
 def test_accounts_without_assignment_are_counted() -> None:
@@ -92,6 +111,18 @@ def test_a_session_still_missing_after_both_sources_are_read_again_is_lost() -> 
     assert lost.settle(*missing_s9(NOW + 1, NOW + 1)).unconfirmed == 1  # the db: too soon
     settled = lost.settle(*missing_s9(NOW + 2, NOW + SETTLE))
     assert (settled.lost_count, settled.lost, settled.unconfirmed) == (1, ("s9",), 0)
+
+
+def test_an_instance_failing_and_recovering_does_not_restart_the_settling_of_others() -> None:
+    lost = LostSessions()
+    lost.settle(*missing_s9(NOW, NOW - 4))
+    garbled = InstancesReading(fetched_at=NOW + 1, instances=(
+        instance("wa-3001"), instance("wa-3002", sessions_error="answered HTML instead of JSON")))
+    during = lost.settle(sessions_view(CFG, garbled, accounts(("s9", "http://localhost:3002"))),
+                         NOW + 1, NOW + 1)
+    assert during.lost == () and not during.complete
+    after = lost.settle(*missing_s9(NOW + 2, NOW + SETTLE))  # healed: s9 still lost
+    assert after.lost == ("s9",)
 
 
 def test_a_session_the_database_catches_up_with_is_never_lost() -> None:

@@ -121,7 +121,7 @@ def test_a_critical_check_is_a_warning_until_it_failed_retries_times() -> None:
 
 
 def test_the_judge_counts_each_failed_attempt_once_however_often_it_judges() -> None:
-    judge = Judge(replace(T, retries=2), History(), settle_lost=False)
+    judge = Judge(replace(T, retries=2), History())
     snap = snapshot(database=DatabaseReading.failed("connection refused", NOW))
     assert [c.status for c in judge.frame(snap).checks] == [Status.WARNING]
     assert [c.status for c in judge.frame(snap).checks] == [Status.WARNING]  # same attempt
