@@ -141,14 +141,4 @@ def format_nagios(result: CheckResult) -> str:
     return f"{text}\n| {' '.join(perf)}" if perf else text
 
 
-def format_unknown(fmt: str, target: str, reason: str) -> str:
-    """The answer of a check that could not run to its end (interrupted, monitor failure)."""
-    if fmt == "json":
-        return json.dumps({"status": "UNKNOWN", "target": target, "summary": reason,
-                           "checks": []}, indent=2)
-    if fmt == "nagios":
-        return f"BLAZZ UNKNOWN: {reason}"
-    return f"blazz-tui check {target}: UNKNOWN ({reason})"
-
-
 FORMATTERS = {"text": format_text, "json": format_json, "nagios": format_nagios}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from blazz_tui import __version__
 from blazz_tui.config import ConfigError, load_config
@@ -20,8 +20,19 @@ FORMATS = ("text", "json", "nagios")
 UNKNOWN = 3
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 3 (UNKNOWN) under --check, as the monitoring-plugins guidelines ask:
+    a monitor must not read a typo as CRITICAL."""
+
+    checking = False
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(UNKNOWN if self.checking else 2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="blazz-tui",
         description="Watch a Blazz deployment (Laravel + Reverb + queue workers + WhatsApp "
                     "instances + MySQL + Redis), locally or over SSH.",
@@ -71,34 +82,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         from blazz_tui.sim.cli import main as sim_main
 
         return sim_main(argv[1:])
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    parser.checking = "--check" in argv  # type: ignore[attr-defined]
+    args = parser.parse_args(argv)
     if args.demo:
         return _demo(args)
     if args.timeout is not None and not (0 < args.timeout < float("inf")):
-        print(f"blazz-tui: -t/--timeout {args.timeout}: must be a positive, finite number of "
-              "seconds", file=sys.stderr)
-        return UNKNOWN if args.check else 2
-    try:
-        config = load_config(args.config)
-        config.target(args.target)
-    except (ConfigError, KeyError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) else str(exc)
-        if args.check and args.format == "nagios":
-            print(f"BLAZZ UNKNOWN: {message}")
-        else:
-            print(f"blazz-tui: {message}", file=sys.stderr)
-        return UNKNOWN if args.check else 2
-    for warning in config.warnings:
-        print(f"blazz-tui: {warning}", file=sys.stderr)
-    if config.target(args.target).transport == "ssh":
-        from blazz_tui.transport import SSH_NOT_YET
+        return _refuse(args, f"-t/--timeout {args.timeout}: must be a positive, finite number "
+                             "of seconds")
+    return main_with(args)
 
-        print(f"blazz-tui: target {config.target(args.target).name!r}: {SSH_NOT_YET}",
-              file=sys.stderr)
-        return UNKNOWN if args.check else 2
-    if args.check or args.snapshot:
-        return _one_shot(config, args)
-    return _dashboard(config, args)
+
+def _refuse(args: argparse.Namespace, message: str) -> int:
+    """A run that cannot start: said the way the output format is read, exit 3 under --check
+    (UNKNOWN), else 2."""
+    if not args.check:
+        print(f"blazz-tui: {message}", file=sys.stderr)
+        return 2
+    if args.format == "text":
+        print(f"blazz-tui: {message}", file=sys.stderr)
+    else:
+        print(format_unknown(args.format, args.target or "", message))
+    return UNKNOWN
+
+
+def format_unknown(fmt: str, target: str, reason: str) -> str:
+    """The answer of a check that could not run to its end (refused, interrupted)."""
+    if fmt == "json":
+        import json
+
+        return json.dumps({"status": "UNKNOWN", "target": target, "summary": reason,
+                           "checks": []}, indent=2)
+    if fmt == "nagios":
+        return f"BLAZZ UNKNOWN: {reason}"
+    return f"blazz-tui check {target}: UNKNOWN ({reason})"
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -133,14 +150,18 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def main_with(args: argparse.Namespace) -> int:
-    """Everything after argument parsing, for a config given by path."""
+    """Everything after argument parsing."""
     try:
         config = load_config(args.config)
         config.target(args.target)
     except (ConfigError, KeyError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) else str(exc)
-        print(f"blazz-tui: {message}", file=sys.stderr)
-        return UNKNOWN if args.check else 2
+        return _refuse(args, exc.args[0] if isinstance(exc, KeyError) else str(exc))
+    for warning in config.warnings:
+        print(f"blazz-tui: {warning}", file=sys.stderr)
+    if config.target(args.target).transport == "ssh":
+        from blazz_tui.transport import SSH_NOT_YET
+
+        return _refuse(args, f"target {config.target(args.target).name!r}: {SSH_NOT_YET}")
     if args.check or args.snapshot:
         return _one_shot(config, args)
     return _dashboard(config, args)
@@ -203,7 +224,7 @@ def _one_shot(config: Config, args: argparse.Namespace) -> int:
     import signal
 
     # The sources (httpx, redis, PyMySQL...) are imported only when something is collected.
-    from blazz_tui.check import FORMATTERS, format_unknown, run_check
+    from blazz_tui.check import FORMATTERS, run_check
     from blazz_tui.export import redact, secrets_of
 
     target = config.target(args.target)

@@ -28,7 +28,8 @@ _LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 @dataclass(frozen=True)
 class QueueView:
     name: str
-    pending: int = 0
+    pending: int | None = 0
+    """Ready jobs; None when the queue store (the jobs table, or Redis) was never read."""
     reserved: int = 0
     delayed: int = 0
     capped: bool = False
@@ -43,7 +44,7 @@ class QueueView:
 
     @property
     def unserved(self) -> bool:
-        return self.served is False and self.pending > 0
+        return self.served is False and bool(self.pending)
 
 
 @dataclass(frozen=True)
@@ -260,7 +261,11 @@ def queue_views(database: DatabaseReading | None, redis: RedisReading | None,
                 supervisor: SupervisorReading | None, connection: str, watch: tuple[str, ...],
                 now: float) -> tuple[QueueView, ...]:
     """Per queue: depth from the queue store, and the workers serving it from supervisor."""
-    depths: dict[str, QueueView] = {name: QueueView(name) for name in watch}
+    store = redis if connection == "redis" else database
+    read = store is not None and store.has_data and not (
+        isinstance(store, DatabaseReading) and store.jobs_error)
+    depths: dict[str, QueueView] = {name: QueueView(name, pending=0 if read else None)
+                                    for name in watch}
     if connection == "redis" and redis is not None:
         for q in redis.queues:
             depths[q.name] = QueueView(q.name, q.pending, q.reserved, q.delayed)
@@ -284,7 +289,7 @@ def queue_views(database: DatabaseReading | None, redis: RedisReading | None,
                 # STARTING is a worker on its way up: if it fails, its program check says so.
                 bucket = running if proc.state in ("RUNNING", "STARTING") else idle
                 bucket.setdefault(queue, []).append(proc.full_name)
-                depths.setdefault(queue, QueueView(queue))
+                depths.setdefault(queue, QueueView(queue, pending=0 if read else None))
 
     views = []
     for name in sorted(depths):

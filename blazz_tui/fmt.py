@@ -30,8 +30,10 @@ def duration(seconds: float | None) -> str:
     return f"{s // 86400}d{(s % 86400) // 3600}h"
 
 
-def count(value: int, capped: bool = False) -> str:
-    """``4,310``; ``10,000+`` when the count stopped at its bound."""
+def count(value: int | None, capped: bool = False) -> str:
+    """``4,310``; ``10,000+`` when the count stopped at its bound; ``?`` when unknown."""
+    if value is None:
+        return "?"
     return f"{value:,}+" if capped else f"{value:,}"
 
 

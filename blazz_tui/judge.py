@@ -13,11 +13,39 @@ from dataclasses import replace
 
 from blazz_tui.correlation import LostSessions
 from blazz_tui.events import Timeline
+from blazz_tui.fmt import duration, visible
 from blazz_tui.frame import Frame, MonitorStats
 from blazz_tui.history import History
 from blazz_tui.rules import Check, Status, apply_retries, by_severity, evaluate
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
+
+SOURCE_CHECKS = frozenset({"supervisor", "instances", "database", "redis", "host", "logs"})
+"""The checks that say whether a source itself answers (and ``supervisor:<endpoint>``)."""
+
+
+def _visible(check: Check) -> Check:
+    """Names and summaries carry what the watched system wrote (queue and program names, its
+    answers): control characters are shown escaped, in every output."""
+    if check.name.isprintable() and check.summary.isprintable():
+        return check
+    return replace(check, name=visible(check.name), summary=visible(check.summary))
+
+
+def _stale(checks: list[Check], snapshot: Snapshot) -> list[Check]:
+    """A check built on the last good data of a source that fails now is UNKNOWN and says how
+    old that data is; its figures leave the perfdata."""
+    stale = {name: r for name, r in snapshot.readings().items() if r.error and r.has_data}
+    out = []
+    for check in checks:
+        reading = stale.get(check.source)
+        if reading is not None and check.name not in SOURCE_CHECKS \
+                and not check.name.startswith(f"{check.source}:"):
+            age = duration(snapshot.taken_at - reading.fetched_at)
+            check = replace(check, status=Status.UNKNOWN, perf=(),
+                            summary=f"last good {age} ago: {check.summary}")
+        out.append(check)
+    return out
 
 
 class Judge:
@@ -38,7 +66,7 @@ class Judge:
     def frame(self, snapshot: Snapshot, waiting: tuple[str, ...] = (),
               monitor: MonitorStats | None = None) -> Frame:
         snapshot = self._settled(snapshot)
-        checks = evaluate(snapshot, self.thresholds)
+        checks = _stale([_visible(c) for c in evaluate(snapshot, self.thresholds)], snapshot)
         checks = apply_retries(checks, self._failures(checks, snapshot),
                                self.thresholds.retries)
         ordered = tuple(by_severity(checks))

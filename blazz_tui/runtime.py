@@ -168,6 +168,8 @@ class Runtime:
         self._last: Frame | None = None
         self._delivered_at = 0.0
         self._own: _Own | None = None
+        self._started = False
+        """Every source answered, and the sessions first found nowhere were read again."""
 
     @property
     def sources(self) -> list[str]:
@@ -326,10 +328,19 @@ class Runtime:
                 self._deliver(frame)
 
     def frame(self) -> Frame:
-        """The current frame: every reading so far, judged now."""
+        """The current frame: every reading so far, judged now. Until every source has
+        answered, and sessions found nowhere at start have been read again, it says what it
+        waits for: the screen is not complete, and never OK, before then."""
         collector = self.collector
         waiting = tuple(n for n in collector.sources if n not in collector.readings)
-        return self.judge.frame(collector.snapshot(), waiting, self._monitor())
+        frame = self.judge.frame(collector.snapshot(), waiting, self._monitor())
+        if not waiting and not self._started:
+            unconfirmed = frame.snapshot.sessions.unconfirmed
+            if unconfirmed:
+                return replace(frame, waiting=(f"a second read of {unconfirmed} sessions "
+                                               "found nowhere",))
+            self._started = True
+        return frame
 
     def _deliver(self, frame: Frame) -> None:
         self._last = frame

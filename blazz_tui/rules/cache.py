@@ -16,11 +16,13 @@ def redis_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
         return
     if r.error is not None:
         yield Check("redis", Status.CRITICAL, f"unreachable: {r.error}", "redis")
-        return
-    yield Check("redis", Status.OK,
-                f"redis {r.version}, up {duration(r.uptime)}, {r.ops_per_sec:.0f} ops/s, "
-                f"{r.connected_clients} clients", "redis",
-                (Perf("redis_ops", r.ops_per_sec, "", min=0),))
+        if not r.has_data:
+            return
+    else:
+        yield Check("redis", Status.OK,
+                    f"redis {r.version}, up {duration(r.uptime)}, {r.ops_per_sec:.0f} ops/s, "
+                    f"{r.connected_clients} clients", "redis",
+                    (Perf("redis_ops", r.ops_per_sec, "", min=0),))
     yield _hit_rate(snap, t)
     if r.maxmemory:
         used = 100.0 * r.used_memory / r.maxmemory

@@ -14,8 +14,9 @@ def host_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
     h = snap.host
     if h is None:
         return
-    if h.stats is None or h.error is not None:
+    if h.error is not None:
         yield Check("host", Status.UNKNOWN, f"host stats unavailable: {h.error}", "host")
+    if h.stats is None:
         return
     s = h.stats
     # CPU is a rate over at least a second since the previous sample (for --check, since the

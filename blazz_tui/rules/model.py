@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
+from blazz_tui.fmt import visible
+
 
 class Status(Enum):
     OK = "OK"
@@ -42,7 +44,9 @@ class Perf:
     max: float | None = None
 
     def render(self) -> str:
-        label = self.label.replace("'", "''")
+        # The guidelines allow any label but for '=' and quotes (doubled); a queue name comes
+        # from the jobs table and may hold anything, a newline included.
+        label = visible(self.label).replace("=", "_").replace("'", "''")
         parts = [f"{_num(self.value)}{self.uom}", self.warn, self.crit,
                  "" if self.min is None else _num(self.min),
                  "" if self.max is None else _num(self.max)]
@@ -52,7 +56,16 @@ class Perf:
 
 
 def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.3f}".rstrip("0")
+    """A plain decimal (no exponent, as the guidelines' ``[-0-9.]``), 6 significant digits:
+    74.9999 stays 74.9999, 0.0002 stays 0.0002."""
+    value = float(value)
+    if value.is_integer():
+        return str(int(value))
+    text = f"{value:.6g}"
+    if "e" in text:  # very large or very small
+        text = f"{value:.3f}" if abs(value) >= 1 else f"{value:.12f}"
+        text = text.rstrip("0").rstrip(".")
+    return text
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ def queue_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
     if store is None or not store.has_data:
         return
     for q in snap.queues:
+        if q.pending is None:
+            continue  # the store was read, but not this queue's depth (its table is missing)
         pending = count(q.pending, q.capped)
         age = q.oldest_pending_age
         status = max(upper(q.pending, t.queue_pending_warn, t.queue_pending_crit),

@@ -28,16 +28,19 @@ def supervisor_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
         status = Status.UNKNOWN if "permission" in reading.error.lower() else Status.CRITICAL
         yield Check("supervisor", status, f"supervisord unreachable: {reading.error}",
                     "supervisor")
-        return
+        if not reading.has_data:
+            return
     for endpoint in reading.endpoints:
         name = f"supervisor:{endpoint.name}"
-        if endpoint.error is not None:
+        if endpoint.error is not None and reading.error is None:
             status = Status.UNKNOWN if "permission" in endpoint.error.lower() else Status.CRITICAL
             yield Check(name, status, f"supervisord unreachable: {endpoint.error}", "supervisor")
             continue
-        yield Check(name, Status.OK if endpoint.state in ("", "RUNNING") else Status.WARNING,
-                    f"supervisord {endpoint.state or 'RUNNING'} {endpoint.version}".strip()
-                    + f", {len(endpoint.processes)} processes", "supervisor")
+        if reading.error is None:  # else: its last good programs follow, marked stale
+            yield Check(name, Status.OK if endpoint.state in ("", "RUNNING") else
+                        Status.WARNING, f"supervisord {endpoint.state or 'RUNNING'} "
+                        f"{endpoint.version}".strip() + f", {len(endpoint.processes)} processes",
+                        "supervisor")
         for proc in endpoint.processes:
             yield _program_check(proc.full_name, proc.state, proc.pid, proc.uptime,
                                  proc.spawn_error, proc.exit_status)

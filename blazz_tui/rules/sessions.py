@@ -17,7 +17,8 @@ def instance_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
     if snap.instances.error is not None:
         yield Check("instances", Status.CRITICAL, f"instances not read: {snap.instances.error}",
                     "instances")
-        return
+        if not snap.instances.has_data:
+            return
     assigned = {i.name: i.assigned for i in snap.sessions.instances}
     cap = snap.max_sessions_per_instance
     for inst in snap.instances.instances:

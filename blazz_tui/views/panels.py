@@ -100,7 +100,8 @@ def queues(snap: Snapshot) -> Table:
         age = q.oldest_pending_age if q.pending else None
         rows.append(Row(q.name, (
             Cell(q.name, CRIT if unserved else PLAIN),
-            Cell(count(q.pending, q.capped), CRIT if unserved else PLAIN, sort=q.pending),
+            Cell(count(q.pending, q.capped), CRIT if unserved else PLAIN,
+                 sort=q.pending if q.pending is not None else -1),
             Cell(str(q.reserved), sort=q.reserved),
             Cell(str(q.delayed), sort=q.delayed),
             Cell(duration(age), WARN if age and age > 120 else PLAIN, sort=age or 0.0),

@@ -60,3 +60,22 @@ def test_an_ssh_target_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     assert "transport 'ssh' is configured but this version can only watch local" in \
         result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_bad_config_in_json_format_prints_a_json_unknown(tmp_path: Path) -> None:
+    import json
+
+    config = tmp_path / "bad.toml"
+    config.write_text('[thresholds]\nretries = "x"\n')
+    result = run("--check", "--format", "json", "-c", str(config))
+    document = json.loads(result.stdout)
+    assert result.returncode == 3
+    assert document["status"] == "UNKNOWN" and document["checks"] == []
+    assert document["summary"].endswith("thresholds.retries: expected a whole number, got "
+                                        "str 'x'")
+
+
+def test_a_usage_error_under_check_is_unknown_not_critical() -> None:
+    assert run("--check", "--format", "xml").returncode == 3
+    assert run("--check", "-t", "soon").returncode == 3
+    assert run("--format", "xml").returncode == 2  # not a check: an ordinary usage error

@@ -157,3 +157,25 @@ def test_a_latency_taken_while_the_monitor_lagged_is_shown_but_not_judged() -> N
     status, summary = instance(0.6, 0.5)
     assert status is Status.OK
     assert summary.endswith("latency not judged: blazz-tui itself lagged 500 ms")
+
+
+def test_checks_on_the_last_good_data_of_a_failing_source_are_unknown_and_say_its_age() -> None:
+    proc = ProcessInfo(endpoint="main", group="blazz", name="w_00", state="RUNNING", pid=7,
+                       uptime=60)
+    good = SupervisorReading(fetched_at=NOW - 10, endpoints=(
+        EndpointReading(name="main", fetched_at=NOW - 10, state="RUNNING", processes=(proc,)),))
+    snap = snapshot(supervisor=good.stale("supervisord at unix:///s.sock did not answer "
+                                          "within 3 s", NOW))
+    checks = {c.name: c for c in Judge(T, History()).frame(snap).checks}
+    assert checks["supervisor"].status is Status.CRITICAL  # the source itself: not stale
+    program = checks["program:blazz:w_00"]
+    assert program.status is Status.UNKNOWN and program.perf == ()
+    assert program.summary == "last good 10s ago: RUNNING pid 7, up 1m"
+    assert "supervisor:main" not in checks  # its last good state would read OK
+
+
+def test_perfdata_numbers_are_plain_decimals_and_labels_cannot_break_the_line() -> None:
+    assert Perf("a", 74.9999).render() == "'a'=74.9999"
+    assert Perf("a", 0.0002, "s").render() == "'a'=0.0002s"
+    assert Perf("a", 1e-05).render() == "'a'=0.00001"
+    assert Perf("queue_x\nCRITICAL 'y'=1", 3).render() == "'queue_x\\nCRITICAL ''y''_1'=3"
