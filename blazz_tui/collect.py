@@ -47,7 +47,8 @@ def build_sources(target: TargetConfig, transport: Transport) -> dict[str, Sourc
     sources: dict[str, Source[Any]] = {}
     if target.supervisor:
         sources["supervisor"] = SupervisorSource(target.supervisor, transport,
-                                                 timeout=poll.supervisor.timeout)
+                                                 timeout=poll.supervisor.timeout,
+                                                 workers=target.workers)
     if target.instances:
         sources["instances"] = InstancesSource(target.instances, transport,
                                                poll.instances.timeout)
@@ -230,8 +231,10 @@ class Collector:
         instances = self._get(readings, "instances", InstancesReading)
         database = self._get(readings, "database", DatabaseReading)
         redis = self._get(readings, "redis", RedisReading)
+        restarts = self.history.restarts(now)
         queues = queue_views(database, redis, supervisor, self.target.queues.connection,
-                             self.target.queues.watch, now)
+                             self.target.queues.watch, now,
+                             frozenset(r.name for r in restarts if r.recent))
         return Snapshot(
             target=self.target.name,
             transport=self.transport.name,
@@ -245,7 +248,7 @@ class Collector:
             logs=self._get(readings, "logs", LogsReading),
             queues=queues,
             sessions=self._sessions_view(instances, database),
-            restarts=self.history.restarts(now),
+            restarts=restarts,
             cache=self.history.cache_window_now() if redis is not None else None,
             queue_history=tuple(QueueHistory(q.name, self.history.queue_history(q.name))
                                 for q in queues),

@@ -259,8 +259,14 @@ class LostSessions:
 
 def queue_views(database: DatabaseReading | None, redis: RedisReading | None,
                 supervisor: SupervisorReading | None, connection: str, watch: tuple[str, ...],
-                now: float) -> tuple[QueueView, ...]:
-    """Per queue: depth from the queue store, and the workers serving it from supervisor."""
+                now: float, restarted: frozenset[str] = frozenset()) -> tuple[QueueView, ...]:
+    """Per queue: depth from the queue store, and the workers serving it from supervisor.
+
+    A worker serves when RUNNING, or STARTING on its way up — but not STARTING again after it
+    exited (``restarted``: programs restarted within the flap window), which a crash loop
+    would otherwise make look served every few seconds. A running worker whose queues are not
+    known (Horizon, a wrapper script, a name like ``*worker*``) might serve any queue: a queue
+    without a known worker is then 'workers unknown', not unserved."""
     store = redis if connection == "redis" else database
     read = store is not None and store.has_data and not (
         isinstance(store, DatabaseReading) and store.jobs_error)
@@ -281,23 +287,29 @@ def queue_views(database: DatabaseReading | None, redis: RedisReading | None,
         e.error is None for e in supervisor.endpoints)
     running: dict[str, list[str]] = {}
     idle: dict[str, list[str]] = {}
+    anything_running: list[str] = []  # workers whose queues are unknown
+    anything_idle: list[str] = []
     if supervisor is not None and supervisor_known:
         for proc in supervisor.processes:
-            if proc.queue_connection not in (None, connection):
+            if not proc.worker or proc.queue_connection not in (None, connection):
                 continue  # a worker on another connection serves none of these queues
+            serving = proc.state == "RUNNING" or (proc.state == "STARTING"
+                                                  and proc.full_name not in restarted)
+            if not proc.queues:
+                (anything_running if serving else anything_idle).append(proc.full_name)
             for queue in proc.queues:
-                # STARTING is a worker on its way up: if it fails, its program check says so.
-                bucket = running if proc.state in ("RUNNING", "STARTING") else idle
-                bucket.setdefault(queue, []).append(proc.full_name)
+                (running if serving else idle).setdefault(queue, []).append(proc.full_name)
                 depths.setdefault(queue, QueueView(queue, pending=0 if read else None))
 
     views = []
     for name in sorted(depths):
         view = depths[name]
         workers = tuple(running.get(name, ()))
+        served = None if not supervisor_known or (not workers and anything_running) \
+            else bool(workers)
         views.append(QueueView(
             view.name, view.pending, view.reserved, view.delayed, view.capped,
             view.oldest_pending_age, view.failed_last_hour, workers,
-            tuple(idle.get(name, ())), bool(workers) if supervisor_known else None,
+            tuple(idle.get(name, ())) + tuple(anything_idle), served,
         ))
     return tuple(views)

@@ -66,6 +66,19 @@ class QueuesConfig:
 
 
 @dataclass(frozen=True)
+class WorkerConfig:
+    """Which queues a supervisor program serves, when its command does not say (a wrapper
+    script, Horizon) or says wrongly."""
+
+    program: str
+    """``group:process``, a group, a process name, or a glob of them (``blazz-queue-*``)."""
+    queues: tuple[str, ...]
+    """The queues it serves, in priority order."""
+    connection: str | None = None
+    """The queue connection it works (None: the target's)."""
+
+
+@dataclass(frozen=True)
 class LogsConfig:
     files: tuple[str, ...] = ("storage/logs/*.log",)
     """Paths or globs on the target. Relative paths are relative to ``app_dir``."""
@@ -135,6 +148,8 @@ class TargetConfig:
     database: DatabaseConfig | None = DatabaseConfig()
     redis: RedisConfig | None = RedisConfig()
     queues: QueuesConfig = QueuesConfig()
+    workers: tuple[WorkerConfig, ...] = ()
+    """Queue workers whose queues their command line does not tell."""
     logs: LogsConfig = LogsConfig()
     ports: tuple[PortConfig, ...] = field(default_factory=_default_ports)
     poll: PollConfig = PollConfig()

@@ -68,8 +68,10 @@ def unserved_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
                     "supervisor")
         return
     names = ", ".join(f"{q.name} ({count(q.pending, q.capped)})" for q in unserved)
+    down = list(dict.fromkeys(w for q in unserved for w in q.idle_workers))
+    cause = f" — not running: {', '.join(down[:5])}" if down else ""
     yield Check("unserved-queues", Status.CRITICAL,
-                f"pending jobs and no running worker: {names}", "supervisor",
+                f"pending jobs and no running worker: {names}{cause}", "supervisor",
                 (Perf("unserved_queues", len(unserved), "", "0", "0", 0),))
 
 

@@ -9,6 +9,7 @@ tells the queues a worker serves) are read again only when a process got a new p
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import shlex
 import time
 import xmlrpc.client
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 
 from blazz_tui.clients.http import httpx
 from blazz_tui.clients.supervisor_rpc import RPC_ERRORS, RpcHttpError, SupervisorClient
-from blazz_tui.settings import SupervisorEndpoint, redact_url
+from blazz_tui.settings import SupervisorEndpoint, WorkerConfig, redact_url
 from blazz_tui.sources.base import Reading, describe_error
 from blazz_tui.transport.base import ProcessStats, Transport, TransportError
 
@@ -44,7 +45,11 @@ class ProcessInfo:
     queue_connection: str | None = None
     """For ``artisan queue:work [connection]`` commands: the connection (None: default)."""
     queues: tuple[str, ...] = ()
-    """For queue workers: the queues served, in priority order (``--queue=a,b``)."""
+    """For queue workers: the queues served, in priority order (``--queue=a,b``); empty for
+    a worker whose queues are not known (Horizon, a wrapper script)."""
+    worker: bool = False
+    """A queue worker: by its command (queue:work, queue:listen, horizon), by the config's
+    ``workers``, or by its name (``*queue*``, ``*worker*``, ``*horizon*``)."""
     cpu_percent: float | None = None
     rss: int | None = None
 
@@ -54,7 +59,7 @@ class ProcessInfo:
 
     @property
     def is_queue_worker(self) -> bool:
-        return bool(self.queues)
+        return self.worker
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +88,7 @@ class SupervisorReading(Reading):
 class WorkerCommand:
     connection: str | None
     queues: tuple[str, ...]
+    """Empty for Horizon: its queues are in config/horizon.php."""
 
 
 _WORKER_VERBS = frozenset({"queue:work", "queue:listen"})
@@ -92,17 +98,22 @@ _VALUE_OPTIONS = frozenset({"--name", "--queue", "--delay", "--backoff", "--max-
                             "--max-time", "--memory", "--sleep", "--rest", "--timeout",
                             "--tries", "--env"})
 _SHELL_STOPS = frozenset({"&&", "||", ";", "|", "&"})
+_WORKER_NAMES = ("queue", "worker", "horizon")
+"""Words in a program's name that make it a queue worker whose queues are unknown."""
 
 
 def parse_worker_command(command: str, default_queue: str = "default") -> WorkerCommand | None:
     """``php artisan queue:work redis --queue=high,low`` → connection ``redis``, queues
-    ``("high", "low")``; None when the command runs no ``queue:work``/``queue:listen``."""
+    ``("high", "low")``; ``php artisan horizon`` → a worker whose queues are unknown; None
+    when the command runs no ``queue:work``/``queue:listen``/``horizon``."""
     tokens = _split(command)
     for i, token in enumerate(tokens):
         if token in _WORKER_VERBS:
             return _parse_worker_args(tokens[i + 1:], default_queue)
+        if token == "horizon" and i and tokens[i - 1].endswith("artisan"):
+            return WorkerCommand(None, ())
     for token in tokens:  # sh -c "php artisan queue:work ...": look inside the script
-        if " " in token and any(verb in token for verb in _WORKER_VERBS):
+        if " " in token and any(verb in token for verb in (*_WORKER_VERBS, "horizon")):
             return parse_worker_command(token, default_queue)
     return None
 
@@ -188,10 +199,12 @@ class SupervisorSource:
     name = "supervisor"
 
     def __init__(self, endpoints: tuple[SupervisorEndpoint, ...], transport: Transport,
-                 default_queue: str = "default", *, timeout: float = 3.0) -> None:
+                 default_queue: str = "default", *, timeout: float = 3.0,
+                 workers: tuple[WorkerConfig, ...] = ()) -> None:
         self.endpoints = endpoints
         self.transport = transport
         self.default_queue = default_queue
+        self.workers = workers
         self.timeout = timeout
         """Seconds for one whole XML-RPC exchange with one endpoint."""
         self._clients: dict[str, SupervisorClient] = {}
@@ -327,11 +340,20 @@ class SupervisorSource:
             description=str(info.get("description") or "")), command)
 
     def _with_command(self, proc: ProcessInfo, command: str) -> ProcessInfo:
+        """The process, knowing whether it is a queue worker and which queues it serves: the
+        config's ``workers`` first, then its command, then its name."""
+        names = (proc.full_name, proc.group, proc.name)
+        configured = next((w for w in self.workers
+                           if any(fnmatch.fnmatchcase(n, w.program) for n in names)), None)
+        if configured is not None:
+            return replace(proc, command=command, queue_connection=configured.connection,
+                           queues=configured.queues, worker=True)
         worker = parse_worker_command(command, self.default_queue) if command else None
-        if worker is None:
-            return replace(proc, command=command, queue_connection=None, queues=())
-        return replace(proc, command=command, queue_connection=worker.connection,
-                       queues=worker.queues)
+        if worker is not None:
+            return replace(proc, command=command, queue_connection=worker.connection,
+                           queues=worker.queues, worker=True)
+        named = any(word in proc.full_name.lower() for word in _WORKER_NAMES)
+        return replace(proc, command=command, queue_connection=None, queues=(), worker=named)
 
     # -- errors an operator can act on -------------------------------------------------------
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from blazz_tui.settings import SupervisorEndpoint
+from blazz_tui.settings import SupervisorEndpoint, WorkerConfig
 from blazz_tui.sim.supervisord import ProgramSpec, Supervisord
 from blazz_tui.sources.supervisor import (
     ProcessInfo,
@@ -22,7 +22,7 @@ from blazz_tui.sources.supervisor import (
     parse_worker_command,
 )
 from blazz_tui.transport.local import LocalTransport
-from tests.fixtures.supervisord import WORKER_QUEUES, Factory
+from tests.fixtures.supervisord import WORKER_QUEUES, Factory, fake_artisan
 
 
 async def poll(*endpoints: SupervisorEndpoint, timeout: float = 3.0) -> SupervisorReading:
@@ -253,3 +253,28 @@ async def test_log_of_an_unknown_program_is_an_error_not_an_exception(
     source = SupervisorSource((supervisord.endpoint(),), LocalTransport())
     tail = await source.tail_log(supervisord.endpoint().name, "nosuch:nosuch")
     assert tail.text == "" and tail.error is not None and "BAD_NAME" in tail.error
+
+
+def test_horizon_is_a_worker_whose_queues_are_in_its_own_config() -> None:
+    assert parse_worker_command("php /var/www/artisan horizon") == WorkerCommand(None, ())
+    assert parse_worker_command("php artisan horizon:status") is None
+
+
+async def test_workers_are_known_by_the_config_then_their_command_then_their_name(
+        supervisord_factory: Factory, tmp_path: Path) -> None:
+    artisan = fake_artisan(tmp_path)
+    sleep = f"{sys.executable} -c 'import time; time.sleep(3600)'"
+    sv = supervisord_factory([
+        ProgramSpec("horizon", f"{sys.executable} {artisan} horizon", startsecs=0),
+        ProgramSpec("wrapped", sleep, startsecs=0),
+        ProgramSpec("laravel-queue-runner", sleep, startsecs=0),
+        ProgramSpec("reverb", sleep, startsecs=0),
+    ], [])
+    sv.wait_states({"horizon": "RUNNING", "wrapped": "RUNNING", "reverb": "RUNNING",
+                    "laravel-queue-runner": "RUNNING"})
+    source = SupervisorSource((sv.endpoint(),), LocalTransport(),
+                              workers=(WorkerConfig("wrap*", ("messaging", "default")),))
+    reading = await source.read()
+    found = {p.name: (p.worker, p.queues) for p in reading.processes}
+    assert found == {"horizon": (True, ()), "wrapped": (True, ("messaging", "default")),
+                     "laravel-queue-runner": (True, ()), "reverb": (False, ())}

@@ -138,7 +138,7 @@ def test_a_session_the_database_catches_up_with_is_never_lost() -> None:
 def worker(name: str, queues: tuple[str, ...], state: str = "RUNNING",
            connection: str | None = "database") -> ProcessInfo:
     return ProcessInfo(endpoint="main", group=name, name=f"{name}_00", state=state, pid=1,
-                       queue_connection=connection, queues=queues)
+                       queue_connection=connection, queues=queues, worker=True)
 
 
 def supervisor(*procs: ProcessInfo) -> SupervisorReading:
@@ -176,3 +176,20 @@ def test_watched_and_worker_queues_appear_even_when_empty() -> None:
     views = queue_views(DatabaseReading(fetched_at=NOW), None,
                         supervisor(worker("w", ("messaging",))), "database", ("default",), NOW)
     assert [(q.name, q.pending) for q in views] == [("default", 0), ("messaging", 0)]
+
+
+def test_a_running_worker_whose_queues_are_unknown_makes_a_queue_unknown_not_unserved() -> None:
+    horizon = ProcessInfo(endpoint="main", group="horizon", name="horizon", state="RUNNING",
+                          pid=1, worker=True)
+    db = DatabaseReading(fetched_at=NOW, queues=(QueueDepth("whatsapp-high", pending=40),))
+    [view] = queue_views(db, None, supervisor(horizon), "database", (), NOW)
+    assert view.served is None and not view.unserved
+
+
+def test_a_worker_starting_again_after_exiting_does_not_serve_yet() -> None:
+    looping = worker("w", ("default",), state="STARTING")
+    db = DatabaseReading(fetched_at=NOW, queues=(QueueDepth("default", pending=3),))
+    [fresh] = queue_views(db, None, supervisor(looping), "database", (), NOW)
+    [again] = queue_views(db, None, supervisor(looping), "database", (), NOW,
+                          restarted=frozenset({"w:w_00"}))
+    assert fresh.served and again.unserved and again.idle_workers == ("w:w_00",)
