@@ -80,9 +80,11 @@ class BlazzApp(App[int]):
     paused: reactive[bool] = reactive(False, repaint=False)
 
     def __init__(self, target: TargetConfig, runtime: Runtime | None, *,
-                 read_only: bool = False, frame: Frame | None = None) -> None:
+                 read_only: bool = False, frame: Frame | None = None, notice: str = "") -> None:
         super().__init__()
         self.target = target
+        self.notice = notice
+        """Said in the header: what the operator must know about what is watched."""
         self.runtime = runtime
         self._static_frame = frame
         """A frame to show instead of polling (headless snapshots)."""
@@ -99,8 +101,8 @@ class BlazzApp(App[int]):
         else:
             transport = self._static_frame.snapshot.transport if self._static_frame \
                 else target.transport
-        yield HeaderBar(target.name, transport, self.read_only,
-                        self.clock).data_bind(BlazzApp.frame, BlazzApp.paused)
+        yield HeaderBar(target.name, transport, self.read_only, self.clock,
+                        self.notice).data_bind(BlazzApp.frame, BlazzApp.paused)
         yield ProblemsBar(id="problems").data_bind(BlazzApp.frame)
         yield Tabs(*(Tab(f"{n} {title}", id=f"tab-{pid}")
                      for n, (pid, title) in enumerate(PANELS, start=1)), id="panel-tabs")
@@ -364,8 +366,8 @@ class BlazzApp(App[int]):
 
 
 def make_app(target: TargetConfig, runtime: Runtime | None = None, *, read_only: bool = False,
-             frame: Frame | None = None) -> BlazzApp:
+             frame: Frame | None = None, notice: str = "") -> BlazzApp:
     """The app factory tests use: hand it a runtime over a simulated stack or real servers;
     with ``frame`` (and no runtime) it shows that frame and never polls (headless snapshots,
     golden tests)."""
-    return BlazzApp(target, runtime, read_only=read_only, frame=frame)
+    return BlazzApp(target, runtime, read_only=read_only, frame=frame, notice=notice)

@@ -171,7 +171,8 @@ def _dashboard(config: Config, args: argparse.Namespace) -> int:
     from blazz_tui.app import make_app  # Textual is loaded only here
 
     target = config.target(args.target)
-    app = make_app(target, _runtime(config, target), read_only=args.read_only)
+    notice = "BUILT-IN DEFAULTS (no config found)" if config.source == "built-in defaults" else ""
+    app = make_app(target, _runtime(config, target), read_only=args.read_only, notice=notice)
     return app.run() or 0
 
 

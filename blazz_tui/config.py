@@ -20,6 +20,11 @@ from blazz_tui.laravel_env import find_laravel_project, target_from_env
 from blazz_tui.settings import Config
 
 USER_CONFIG = Path("~/.config/blazz-tui/config.toml")
+DEFAULTS_NOTICE = ("no configuration found (no -c, ./config.toml or "
+                   "~/.config/blazz-tui/config.toml, and this is not a Laravel project): "
+                   "watching the built-in defaults — MySQL root@127.0.0.1:3306/blazz, instances "
+                   "on 127.0.0.1:3001-3004 without an API key; see config.toml in the "
+                   "blazz-tui README")
 SECRET_KEYS = {"password", "api_key"}
 
 __all__ = ["ConfigError", "find_config_path", "load_config", "parse_config"]
@@ -29,6 +34,8 @@ def find_config_path(explicit: str | None, cwd: Path | None = None) -> Path | No
     """The file to load, or None for built-in defaults. An explicit path must exist."""
     if explicit is not None:
         path = Path(explicit).expanduser()
+        if path.is_dir():
+            raise ConfigError(f"{explicit}: is a directory, not a configuration file")
         if not path.is_file():
             raise ConfigError(f"{explicit}: no such configuration file")
         return path
@@ -55,10 +62,15 @@ def load_config(explicit: str | None = None, cwd: Path | None = None,
         return replace(config, warnings=config.warnings + ((warning,) if warning else ()))
     project = find_laravel_project(cwd)
     if project is not None:
-        target = target_from_env(project, environ)
+        try:
+            target = target_from_env(project, environ)
+        except OSError as exc:
+            raise ConfigError(f"{project} is a Laravel project without a readable .env "
+                              f"({exc.strerror or exc}): copy .env.example to .env, or give a "
+                              "configuration with -c") from exc
         return Config(targets=(target,), default_target=target.name,
                       source=str(project / ".env"))
-    return Config()
+    return Config(warnings=(DEFAULTS_NOTICE,))
 
 
 def parse_config(text: str, source: str, environ: Mapping[str, str] | None = None) -> Config:
@@ -67,6 +79,9 @@ def parse_config(text: str, source: str, environ: Mapping[str, str] | None = Non
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+    if not raw:
+        raise ConfigError(f"{source}: holds no settings (an empty file is not the defaults: "
+                          "give at least a [targets.NAME] table, or remove the file)")
     environ = os.environ if environ is None else environ
     config = build(raw, text, source, environ)
     names = [t.name for t in config.targets]

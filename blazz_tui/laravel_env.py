@@ -6,6 +6,7 @@ CACHE_PREFIX, APP_TIMEZONE) and applies Laravel's own defaults where a key is ab
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,10 +28,16 @@ _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def find_laravel_project(cwd: Path) -> Path | None:
-    """``cwd`` when it looks like a Laravel project (``artisan`` and ``.env`` present)."""
-    if (cwd / "artisan").is_file() and (cwd / ".env").is_file():
+    """``cwd`` when it is a Laravel project: an ``artisan`` file, a ``bootstrap/app.php``, or
+    a ``composer.json`` requiring ``laravel/framework``."""
+    if (cwd / "artisan").is_file() or (cwd / "bootstrap" / "app.php").is_file():
         return cwd
-    return None
+    try:
+        composer = json.loads((cwd / "composer.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    required = composer.get("require") if isinstance(composer, dict) else None
+    return cwd if isinstance(required, dict) and "laravel/framework" in required else None
 
 
 def parse_env(text: str) -> dict[str, str]:
@@ -62,8 +69,17 @@ def slug(text: str) -> str:
 
 
 def target_from_env(project: Path, environ: Mapping[str, str]) -> TargetConfig:
+    """The target a Laravel project's ``.env`` describes (raises OSError without one). The
+    WhatsApp service's API key may also come from its own ``whatsapp-service/.env``."""
     env = parse_env((project / ".env").read_text(encoding="utf-8", errors="replace"))
     env.update({k: v for k, v in environ.items() if k in env})  # real env wins, as in Laravel
+    try:
+        node = parse_env((project / "whatsapp-service" / ".env").read_text(
+            encoding="utf-8", errors="replace"))
+    except OSError:
+        node = {}
+    if node.get("API_KEY"):
+        env.setdefault("WHATSAPP_API_KEY", node["API_KEY"])
     app = slug(env.get("APP_NAME", "laravel")) or "laravel"
     return TargetConfig(
         name=slug(env.get("APP_NAME", "laravel")) or "laravel",
@@ -119,9 +135,17 @@ def _queue_connection(env: Mapping[str, str]) -> str:
     return "redis" if connection == "redis" else "database"
 
 
+_INSTANCE_LISTS = ("WHATSAPP_INSTANCES", "WHATSAPP_INSTANCE_URLS", "WHATSAPP_NODE_INSTANCES")
+_INSTANCE_URLS = ("WHATSAPP_NODE_SERVICE_URL", "WHATSAPP_SERVICE_URL", "WHATSAPP_NODE_URL")
+_API_KEYS = ("WHATSAPP_API_KEY", "WHATSAPP_NODE_API_KEY", "WHATSAPP_INTERNAL_TOKEN")
+
+
 def _instances(env: Mapping[str, str]) -> tuple[InstanceConfig, ...]:
-    key = env.get("WHATSAPP_API_KEY") or env.get("WHATSAPP_NODE_API_KEY") or None
-    listed = env.get("WHATSAPP_INSTANCES", "")
+    """The instances the .env names (a comma-separated list, or the one service URL), else the
+    seeds' four on 3001-3004; the API key from the first of the keys the seeds use."""
+    key = next((env[k] for k in _API_KEYS if env.get(k)), None)
+    listed = next((env[k] for k in _INSTANCE_LISTS if env.get(k)), "") \
+        or next((env[k] for k in _INSTANCE_URLS if env.get(k)), "")
     if listed:
         urls = [u.strip() for u in listed.split(",") if u.strip()]
         return tuple(InstanceConfig(name=_instance_name(u), url=u, api_key=key) for u in urls)

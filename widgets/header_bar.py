@@ -21,9 +21,10 @@ class HeaderBar(Static):
     paused: reactive[bool] = reactive(False, repaint=False)
 
     def __init__(self, target: str, transport: str, read_only: bool,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, notice: str = "") -> None:
         super().__init__(id="header-bar")
         self._target, self._transport, self._read_only = target, transport, read_only
+        self._notice = notice
         self._clock = clock
 
     def on_mount(self) -> None:
@@ -47,6 +48,8 @@ class HeaderBar(Static):
         line.append(f" via {self._transport}", style="dim")
         if self._read_only:
             line.append("  read-only", style="bold")
+        if self._notice:
+            line.append(f"  {self._notice}", style=f"bold {style('warn')}")
         frame = self.frame
         if frame is None or frame.waiting:
             line.append("  collecting…", style="dim")

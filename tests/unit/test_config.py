@@ -158,3 +158,42 @@ def test_without_config_or_project_the_built_in_defaults_are_used(
     config = load_config(cwd=tmp_path, environ={})
     assert config.source == "built-in defaults"
     assert len(config.target().instances) == 4
+    assert config.warnings[0].startswith("no configuration found")  # said, never silent
+
+
+@pytest.mark.parametrize("marker", ["artisan", "bootstrap/app.php", "composer.json"])
+def test_a_laravel_project_is_recognised_by_any_of_its_marks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, marker: str) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / marker).parent.mkdir(exist_ok=True)
+    (tmp_path / marker).write_text('{"require": {"php": "^8.2", "laravel/framework": "^11"}}'
+                                   if marker == "composer.json" else "<?php\n")
+    (tmp_path / ".env").write_text("APP_NAME=Blazz\n")
+    assert load_config(cwd=tmp_path, environ={}).source == str(tmp_path / ".env")
+
+
+def test_the_env_names_the_instances_and_their_api_key(tmp_path: Path) -> None:
+    (tmp_path / "artisan").write_text("")
+    (tmp_path / ".env").write_text("WHATSAPP_NODE_SERVICE_URL=http://localhost:3001\n")
+    (tmp_path / "whatsapp-service").mkdir()
+    (tmp_path / "whatsapp-service" / ".env").write_text("PORT=3001\nAPI_KEY=node-key\n")
+    [instance] = load_config(cwd=tmp_path, environ={}).target().instances
+    assert (instance.name, instance.url, instance.api_key) == (
+        "wa-3001", "http://localhost:3001", "node-key")
+
+
+def test_a_laravel_project_without_env_says_so(tmp_path: Path) -> None:
+    (tmp_path / "artisan").write_text("")
+    with pytest.raises(ConfigError, match="Laravel project without a readable .env"):
+        load_config(cwd=tmp_path, environ={})
+
+
+def test_an_empty_config_file_is_an_error_not_the_defaults(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("# nothing yet\n")
+    with pytest.raises(ConfigError, match="holds no settings"):
+        load_config(str(tmp_path / "config.toml"))
+
+
+def test_a_directory_given_as_config_says_it_is_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="is a directory"):
+        load_config(str(tmp_path))
