@@ -22,6 +22,19 @@ SYNC_SEARCH = 16 * 1024 * 1024
 ERROR_LEVELS = {"ERROR", "CRITICAL", "ALERT", "EMERGENCY"}
 _LINE = re.compile(r"^\[(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})(\.\d+)?([+-]\d{2}:?\d{2}|Z)?\]"
                    r" ([\w-]+)\.([A-Z]+): ?(.*)$")
+# Lines of the other logs a Blazz host has: supervisord's own ("2025-11-22 10:00:00,123 CRIT
+# ..."), the Node service's JSON (winston "level":"error", pino "level":50/60) and plain text
+# ("2025-11-22T10:00:00.000Z ERROR ...", "[ERROR] ...", "error: ...").
+_SUPERVISORD = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}),\d+ (CRIT|ERRO|WARN|INFO|DEBG|TRAC)"
+                          r" (.*)$")
+_JSON_LEVEL = re.compile(r'"level"\s*:\s*(?:"(\w+)"|(\d+))')
+_PLAIN = re.compile(r"^(?:\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2})(?:[.,]\d+)?"
+                    r"(Z|[+-]\d{2}:?\d{2})?\]?\s+)?\[?"
+                    r"(ERROR|FATAL|CRITICAL|error|fatal|critical|WARN|WARNING|warn|INFO|info)\]?"
+                    r"[:\s]\s*(.*)$")
+_SUPERVISORD_LEVELS = {"CRIT": "CRITICAL", "ERRO": "ERROR", "WARN": "WARNING", "INFO": "INFO",
+                       "DEBG": "DEBUG", "TRAC": "DEBUG"}
+_PINO_LEVELS = {60: "CRITICAL", 50: "ERROR", 40: "WARNING", 30: "INFO", 20: "DEBUG", 10: "DEBUG"}
 _SYNC = re.compile(r"WhatsApp Instance URL Sync completed(?::\s*(\d+) updated,\s*(\d+) verified)?")
 
 
@@ -164,11 +177,14 @@ class LogsSource:
         match = _LINE.match(line)
         if match is None:
             last = self._entries[-1] if self._entries else None
-            if last is not None and last.file == path and last.level and line.strip() \
-                    and len(last.detail) < MAX_DETAIL:
+            if last is not None and last.file == path and last.environment and line.strip() \
+                    and len(last.detail) < MAX_DETAIL:  # a Laravel stack trace goes on
                 self._entries[-1] = replace(last, detail=last.detail + (line,))
             elif line.strip():
-                self._entries.append(LogEntry(path, None, "", line))
+                level, at, message = self._other_format(line)
+                self._entries.append(LogEntry(path, at, level, message))
+                if level in ERROR_LEVELS:
+                    self._errors.setdefault(path, deque()).append(at or time.time())
             return
         stamp, _, _, env, level, message = match.groups()
         at = self._parse_time(stamp, match.group(3))
@@ -177,6 +193,29 @@ class LogsSource:
         if level in ERROR_LEVELS and at is not None:
             self._errors.setdefault(path, deque()).append(at)
         self._note_sync(entry)
+
+    def _other_format(self, line: str) -> tuple[str, float | None, str]:
+        """(level, time, message) of a line in supervisord's, a Node logger's or a plain
+        format; level "" when none is recognised."""
+        found = _SUPERVISORD.match(line)
+        if found:
+            stamp, level, message = found.groups()
+            return _SUPERVISORD_LEVELS[level], self._parse_time(stamp, None), message
+        if line.startswith("{"):
+            level_match = _JSON_LEVEL.search(line)
+            if level_match:
+                name, number = level_match.groups()
+                level = (name.upper() if name else
+                         _PINO_LEVELS.get(int(number) // 10 * 10, "INFO"))
+                return ("CRITICAL" if level == "FATAL" else level), None, line
+            return "", None, line
+        found = _PLAIN.match(line)
+        if found:
+            stamp, offset, level, message = found.groups()
+            level = level.upper()
+            level = {"FATAL": "CRITICAL", "WARN": "WARNING"}.get(level, level)
+            return level, self._parse_time(stamp, offset) if stamp else None, message
+        return "", None, line
 
     def _note_sync(self, entry: LogEntry) -> None:
         sync = _SYNC.search(entry.message)

@@ -104,6 +104,26 @@ async def test_errors_in_the_last_minute_are_counted(tmp_path: Path) -> None:
     assert (await logs(tmp_path).read()).errors_last_minute == 2
 
 
+async def test_errors_of_supervisord_node_and_plain_logs_are_counted_too(tmp_path: Path) -> None:
+    iso = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 2))
+    (tmp_path / "supervisord.log").write_text(
+        f"{now_stamp(-4)},123 CRIT reaped unknown pid 4242\n"
+        f"{now_stamp(-4)},124 INFO success: blazz-reverb entered RUNNING state\n"
+        f"{now_stamp(-3)},125 ERRO pool blazz-queue-default event buffer overflowed\n")
+    (tmp_path / "whatsapp-service.log").write_text(
+        '{"level":"error","message":"Session session_abc failed to restore"}\n'
+        '{"level":60,"msg":"Puppeteer crashed"}\n'
+        '{"level":30,"msg":"Message sent"}\n'
+        f"{iso} ERROR Redis connection lost\n"
+        "[ERROR] Health check failed\n"
+        "#0 a line that belongs to nothing\n")
+    reading = await logs(tmp_path).read()
+    counts = {Path(f.path).name: f.errors_last_minute for f in reading.files}
+    assert counts == {"supervisord.log": 2, "whatsapp-service.log": 4}
+    levels = [e.level for e in reading.entries if e.file.endswith("whatsapp-service.log")]
+    assert levels == ["ERROR", "CRITICAL", "INFO", "ERROR", "ERROR", ""]
+
+
 async def test_the_last_sync_line_is_found_with_its_counts(tmp_path: Path) -> None:
     (tmp_path / "laravel.log").write_text(
         f"[{now_stamp(-600)}] local.INFO: WhatsApp Instance URL Sync completed: 1 updated, "
