@@ -110,7 +110,7 @@ def _supervisor(scenario: Scenario, now: float) -> SupervisorReading:
             pid=0 if fatal else 1400 + n, start=now - 3_600, uptime=0 if fatal else 3_600,
             spawn_error="Exited too quickly (process log may have details)" if fatal else "",
             command=f"php artisan queue:work database --queue={queues} --tries=3",
-            queue_connection="database", queues=tuple(queues.split(",")),
+            queue_connection="database", queues=tuple(queues.split(",")), worker=True,
             cpu_percent=None if fatal else 1.5, rss=None if fatal else 61 << 20))
         n += 1
     endpoint = EndpointReading(fetched_at=now - 1, name="main", url="unix:///run/supervisor.sock",

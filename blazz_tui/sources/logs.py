@@ -25,8 +25,8 @@ _LINE = re.compile(r"^\[(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})(\.\d+)?([+-]\d{
 # Lines of the other logs a Blazz host has: supervisord's own ("2025-11-22 10:00:00,123 CRIT
 # ..."), the Node service's JSON (winston "level":"error", pino "level":50/60) and plain text
 # ("2025-11-22T10:00:00.000Z ERROR ...", "[ERROR] ...", "error: ...").
-_SUPERVISORD = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}),\d+ (CRIT|ERRO|WARN|INFO|DEBG|TRAC)"
-                          r" (.*)$")
+_SUPERVISORD = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}),\d+ "
+                          r"(CRIT|ERRO|WARN|INFO|DEBG|TRAC) (.*)$")
 _JSON_LEVEL = re.compile(r'"level"\s*:\s*(?:"(\w+)"|(\d+))')
 _PLAIN = re.compile(r"^(?:\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2})(?:[.,]\d+)?"
                     r"(Z|[+-]\d{2}:?\d{2})?\]?\s+)?\[?"
