@@ -50,9 +50,18 @@ class PanelTable(DataTable[Text]):
     Out of focus the cursor row keeps its cells' colours: a FATAL program sorted first must
     stay red while another panel has the focus."""
 
+    CACHE_CELLS = 1024
+    """A panel shows at most ~40 rows of ~10 cells."""
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_foreground_priority="renderable", **kwargs)
-        self._cells: LRUCache[tuple[object, ...], SegmentLines] = LRUCache(4096)
+        self._cells: LRUCache[tuple[object, ...], SegmentLines] = LRUCache(self.CACHE_CELLS)
+        # DataTable's own caches (10,000 cells, 1,000 rows and lines) are keyed on a counter
+        # that moves on every refresh: they only ever fill, for half an hour, to tens of MiB
+        # over the dashboard's tables. Sized for what a panel shows, memory stays flat.
+        self._cell_render_cache = LRUCache(self.CACHE_CELLS)
+        self._row_render_cache = LRUCache(128)
+        self._line_cache = LRUCache(128)
 
     def on_focus(self) -> None:
         self.cursor_foreground_priority = "css"
