@@ -167,13 +167,11 @@ def measure_source() -> tuple[list[Cost], DatabaseReading]:
         readings.append(loop.run_until_complete(source.read()))
 
     def one_count_due() -> None:
-        name = next(iter(source._anchors))
-        anchor, _ = source._anchors[name]
-        source._anchors[name] = (anchor, 0.0)
+        next(iter(source._over.values())).at = 0.0
         poll()
 
     def all_counted() -> None:
-        source._anchors.clear()
+        source._over.clear()
         poll()
 
     costs = [

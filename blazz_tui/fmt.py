@@ -31,10 +31,10 @@ def duration(seconds: float | None) -> str:
 
 
 def count(value: int | None, capped: bool = False) -> str:
-    """``4,310``; ``10,000+`` when the count stopped at its bound; ``?`` when unknown."""
+    """``4,310``; ``≥ 10,000`` when the count is a lower bound; ``?`` when unknown."""
     if value is None:
         return "?"
-    return f"{value:,}+" if capped else f"{value:,}"
+    return f"≥ {value:,}" if capped else f"{value:,}"
 
 
 def size(n: int | None) -> str:

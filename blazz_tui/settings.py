@@ -40,7 +40,8 @@ class DatabaseConfig:
     accounts_limit: int = 20_000
     """At most this many ``whatsapp_accounts`` rows are read per poll for drift checks."""
     count_cap: int = 10_000
-    """Queue counts stop at this bound and show as "10,000+"."""
+    """Queues are counted exactly up to this many jobs; a longer one shows its figures as
+    lower bounds ("≥ 10,000")."""
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,9 @@ def queue_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
         if age is not None and q.pending:
             parts[0] += f", oldest {duration(age)}"
         if q.reserved:
-            parts.append(f"{q.reserved} reserved")
+            parts.append(f"{count(q.reserved, q.capped)} reserved")
         if q.delayed:
-            parts.append(f"{q.delayed} delayed")
+            parts.append(f"{count(q.delayed, q.capped)} delayed")
         if q.served is None:
             parts.append("workers unknown")
         elif q.workers:

@@ -6,24 +6,21 @@ really (queue, id) and walks each queue in id order — which is creation order,
 workers take jobs in. A poll sends a fixed handful of statements, whatever the number of queues:
 
 * queue names: ``DISTINCT queue`` (a loose index scan: one index dive per queue);
-* the *head* of each queue: its first ``HEAD_WINDOW`` jobs in id order, one statement for all
-  queues. Workers reserve the lowest-id ready job, so reserved jobs, delayed jobs left behind
-  and the oldest pending job sit there. Reserved and delayed are counted in the head only; when
-  a queue is longer than the head, ``sampled`` says so (a delayed job further back counts as
-  pending). If the head holds no ready job, one bounded walk looks further for it;
-* the size of each queue longer than its head: index-only, from the newest end, stopping at
-  count_cap + 1 + HEAD_WINDOW (so a queue that reaches it has over count_cap *pending* jobs:
-  "10,000+"). That walk costs ~0.3 µs per index entry, so a queue found over the cap is
-  *anchored* at the oldest job it counted: while the first ready job is still older than that
-  anchor, workers (who go oldest first) have not touched the jobs counted, so the queue is
-  still over the cap and is not walked again. The bounded count is redone when the anchor is
-  passed, or every ``RECOUNT_EVERY`` seconds (one queue per poll);
+* every queue's figures, exact: its first count_cap + 1 jobs in id order, one statement for
+  all queues — pending (ready now), reserved, delayed and the oldest pending job, in any mix.
+  That walk costs ~1 µs a job, so a queue found over the cap is *anchored* at the oldest of
+  its newest count_cap + 1 jobs (counted index only, from the newest end): while the first
+  ready job is not past that anchor, workers (who go oldest first) have not reached those
+  jobs, the queue is still over the cap, and only its first ``HEAD_WINDOW`` jobs are read.
+  Its figures are then those of its first count_cap + 1 jobs, shown as lower bounds
+  ("≥ 10,000"); nothing is ever extrapolated. It is walked again when the anchor is passed, or
+  every ``RECOUNT_EVERY`` seconds (one queue per poll);
 * failed jobs (``failed_at`` has no index): followed by primary key, so a steady poll reads the
   rows that arrived since the last one; its bounded count is redone when rows left, on a
   flood, or every ``RECOUNT_EVERY`` seconds;
 * connected accounts, bounded by ``accounts_limit``.
 
-Nothing is ever counted without a bound: there is no exact recount of a capped queue.
+Nothing is ever counted without a bound, and no index is added to the user's database.
 ``bench/db_poll.py`` measures a poll against the naive queries on 1,000,000 jobs.
 
 PyMySQL and sqlite3 block: all database work runs in a thread, one poll at a time, on one
@@ -52,7 +49,7 @@ from blazz_tui.sources.queue_jobs import QueueJobs
 from blazz_tui.transport.base import Transport
 
 HEAD_WINDOW = 32
-"""Jobs read at the front of each queue for reserved, delayed and the oldest pending job."""
+"""Jobs read at the front of an anchored (over the cap) queue for its oldest pending job."""
 MAX_QUEUES = 200
 """At most this many queue names are discovered."""
 FAILED_WINDOW = 1_000
@@ -80,12 +77,11 @@ class QueueDepth:
     reserved: int = 0
     delayed: int = 0
     capped: bool = False
-    """True when a count hit the bound: show "10,000+"."""
+    """The queue is longer than count_cap: pending, reserved and delayed are those of its
+    first count_cap + 1 jobs, lower bounds ("≥ 10,000")."""
     oldest_pending_at: float | None = None
     """Epoch seconds the oldest pending job was created (None: no pending job)."""
     failed_last_hour: int = 0
-    sampled: bool = False
-    """Reserved and delayed were counted among the first HEAD_WINDOW jobs only."""
 
 
 @dataclass(frozen=True)
@@ -122,13 +118,39 @@ class DatabaseReading(Reading):
 
 @dataclass(frozen=True)
 class _Head:
-    """The first HEAD_WINDOW jobs of a queue."""
+    """Exact figures of a queue's first jobs in id order (the whole queue when it is shorter
+    than what was read)."""
     size: int = 0
     last_id: int = 0
     reserved: int = 0
     delayed: int = 0
     first_ready_id: int | None = None
     oldest_ready_at: int | None = None
+
+    @property
+    def ready(self) -> int:
+        return self.size - self.reserved - self.delayed
+
+    @property
+    def first_ready(self) -> tuple[int, int] | None:
+        """(id, created_at) of the oldest ready job among them."""
+        if self.first_ready_id is None or self.oldest_ready_at is None:
+            return None
+        return self.first_ready_id, self.oldest_ready_at
+
+
+@dataclass
+class _Over:
+    """A queue found over count_cap: not walked again until workers pass its anchor."""
+    anchor: int
+    """The id of the oldest of its newest count_cap + 1 jobs."""
+    at: float
+    """When it was counted."""
+    prefix: _Head
+    """Its first count_cap + 1 jobs when counted: lower bounds of its figures."""
+    first: tuple[int, int] | None
+    """(id, created_at) of its oldest ready job, as last seen."""
+    walked_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -299,8 +321,8 @@ class DatabaseSource:
         self._version = ""
         self._busy = False
         """A poll's thread is running (set when it starts, cleared by the thread itself)."""
-        self._anchors: dict[str, tuple[int, float]] = {}
-        """Queue -> (id of its (cap+1)-th newest job, when found) for queues over the cap."""
+        self._over: dict[str, _Over] = {}
+        """Queues found over the cap, by name."""
         self._failed = _FailedJobs()
         self._accounts = _Accounts()
 
@@ -429,7 +451,7 @@ class DatabaseSource:
 
     def _disconnect(self) -> None:
         conn, self._conn = self._conn, None
-        self._anchors.clear()
+        self._over.clear()
         if conn is not None:
             _close_quietly(conn)
 
@@ -474,14 +496,27 @@ class DatabaseSource:
     def _read_jobs(self, s: _Session) -> dict[str, QueueDepth]:
         found = [str(r[0]) for r in s.rows(s.dialect.discover, (MAX_QUEUES,))]
         names = list(dict.fromkeys([*self._watch, *found]))
+        for gone in set(self._over) - set(names):
+            del self._over[gone]
         if not names:
             return {}
-        heads = self._read_heads(s, names)
-        firsts = {n: self._first_ready(s, n, heads[n]) for n in names}
-        sizes = self._read_sizes(s, names, heads, firsts)
-        return {n: self._depth(n, heads[n], firsts[n], sizes.get(n)) for n in names}
+        cap = self._config.count_cap
+        recount = self._recount_due()
+        anchored = [n for n in names if n in self._over and n != recount]
+        heads = self._scan(s, [(n, HEAD_WINDOW if n in anchored else cap + 1) for n in names])
+        passed = [n for n in anchored if self._passed(s, n, heads[n])]
+        if passed:  # workers went past the anchor: count those queues exactly again
+            heads.update(self._scan(s, [(n, cap + 1) for n in passed]))
+        exact = [n for n in names if n not in anchored or n in passed]
+        for name in exact:
+            self._over.pop(name, None)
+        self._anchor(s, {n: heads[n] for n in exact if heads[n].size > cap})
+        return {n: self._depth(n, heads[n]) for n in names}
 
-    def _read_heads(self, s: _Session, names: list[str]) -> dict[str, _Head]:
+    def _scan(self, s: _Session, queues: list[tuple[str, int]]) -> dict[str, _Head]:
+        """Exact figures of each queue's first ``limit`` jobs in id order (the order workers
+        take them in), all queues in one statement. Walking Laravel's index on ``queue``
+        costs ~1 µs a job: the whole of a queue up to count_cap, a probe of an anchored one."""
         ready = f"reserved_at IS NULL AND available_at <= {s.dialect.now}"
         block = (f"SELECT ?, COUNT(*), MAX(id), SUM(reserved_at IS NOT NULL), "
                  f"SUM(reserved_at IS NULL AND available_at > {s.dialect.now}), "
@@ -489,77 +524,65 @@ class DatabaseSource:
                  f"MIN(CASE WHEN {ready} THEN created_at END) "
                  f"FROM (SELECT id, reserved_at, available_at, created_at FROM jobs "
                  f"WHERE queue = ? ORDER BY id LIMIT ?) AS head")
-        args = [a for n in names for a in (n, n, HEAD_WINDOW)]
-        rows = s.rows(" UNION ALL ".join([block] * len(names)), args)
+        args = [a for name, limit in queues for a in (name, name, limit)]
+        rows = s.rows(" UNION ALL ".join([block] * len(queues)), args)
         return {str(r[0]): _Head(int(r[1]), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0),
                                  _opt_int(r[5]), _opt_int(r[6])) for r in rows}
 
-    def _first_ready(self, s: _Session, name: str, head: _Head) -> tuple[int, int] | None:
-        """(id, created_at) of the oldest ready job: from the head, else one bounded walk on
-        (at most count_cap ids past the head); None when there is none (or none that close)."""
-        if head.first_ready_id is not None and head.oldest_ready_at is not None:
-            return head.first_ready_id, head.oldest_ready_at
-        if head.size < HEAD_WINDOW:
-            return None
-        rows = s.rows(f"SELECT id, created_at FROM jobs WHERE queue = ? AND id > ? AND id <= ? "
-                      f"AND reserved_at IS NULL AND available_at <= {s.dialect.now} "
-                      f"ORDER BY id LIMIT 1",
-                      (name, head.last_id, head.last_id + self._config.count_cap))
-        return (int(rows[0][0]), int(rows[0][1])) if rows else None
+    def _passed(self, s: _Session, name: str, head: _Head) -> bool:
+        """Whether workers have gone past an anchored queue's anchor (it may be under the cap
+        again); keeps its oldest ready job up to date meanwhile."""
+        over = self._over[name]
+        if head.first_ready is not None:
+            over.first = head.first_ready
+        elif head.size < HEAD_WINDOW:
+            return True  # the whole queue is in its head
+        elif time.time() - over.walked_at > RECOUNT_EVERY:
+            # No ready job among the first: one bounded walk for it — not on every poll (each
+            # job it looks at costs a row lookup), as the queue is over the cap meanwhile.
+            over.walked_at = time.time()
+            rows = s.rows(f"SELECT id, created_at FROM jobs WHERE queue = ? AND id > ? "
+                          f"AND id <= ? AND reserved_at IS NULL "
+                          f"AND available_at <= {s.dialect.now} ORDER BY id LIMIT 1",
+                          (name, head.last_id, head.last_id + self._config.count_cap))
+            over.first = (int(rows[0][0]), int(rows[0][1])) if rows else None
+        return over.first is not None and over.first[0] > over.anchor
 
-    def _read_sizes(self, s: _Session, names: list[str], heads: dict[str, _Head],
-                    firsts: dict[str, tuple[int, int] | None]) -> dict[str, int]:
-        """Bounded sizes of the queues longer than their head and not anchored."""
-        recount = self._recount_due()
-        due = [n for n in names if self._needs_count(n, heads[n], firsts[n], recount)]
-        if not due:
-            return {}
-        # Reserved and delayed jobs (at most the head) come off the count: a queue that reaches
-        # this bound has more than count_cap pending jobs.
-        bound = self._config.count_cap + 1 + HEAD_WINDOW
+    def _anchor(self, s: _Session, heads: dict[str, _Head]) -> None:
+        """Queues found over the cap: the oldest of their newest count_cap + 1 jobs is their
+        anchor. While the first ready job is not past it, workers (who go oldest first) have
+        not reached those jobs and the queue is still over the cap: it is not walked again.
+        (This count is index only, ~0.3 µs a job, from the newest end.)"""
+        if not heads:
+            return
+        bound = self._config.count_cap + 1
         block = ("SELECT ?, COUNT(*), MIN(id) FROM (SELECT id FROM jobs WHERE queue = ? "
                  "ORDER BY id DESC LIMIT ?) AS newest")
-        rows = s.rows(" UNION ALL ".join([block] * len(due)),
-                      [a for n in due for a in (n, n, bound)])
-        now = time.time()
+        rows = s.rows(" UNION ALL ".join([block] * len(heads)),
+                      [a for n in heads for a in (n, n, bound)])
         for name, size, oldest_id in rows:
             if int(size) >= bound:
-                self._anchors[str(name)] = (int(oldest_id), now)
-        return {str(r[0]): int(r[1]) for r in rows}
-
-    def _needs_count(self, name: str, head: _Head, first: tuple[int, int] | None,
-                     recount: str | None) -> bool:
-        if head.size < HEAD_WINDOW:
-            self._anchors.pop(name, None)
-            return False  # the head is the whole queue
-        anchor = self._anchors.get(name)
-        if anchor is not None and first is not None and first[0] <= anchor[0] \
-                and name != recount:
-            return False  # workers have not reached the anchor: still over the cap
-        self._anchors.pop(name, None)
-        return True
+                head = heads[str(name)]
+                self._over[str(name)] = _Over(int(oldest_id), time.time(), head,
+                                              head.first_ready)
 
     def _recount_due(self) -> str | None:
-        """The anchored queue whose bounded count is the most overdue, if any is."""
+        """The anchored queue whose count is the most overdue, if any is."""
         now = time.time()
-        overdue = {n: at for n, (_, at) in self._anchors.items() if now - at > RECOUNT_EVERY}
+        overdue = {n: o.at for n, o in self._over.items() if now - o.at > RECOUNT_EVERY}
         return min(overdue, key=lambda n: overdue[n]) if overdue else None
 
-    def _depth(self, name: str, head: _Head, first: tuple[int, int] | None,
-               size: int | None) -> QueueDepth:
-        cap = self._config.count_cap
-        if head.size < HEAD_WINDOW:
-            total = head.size
-        else:
-            # None: anchored, still over the bound
-            total = cap + 1 + HEAD_WINDOW if size is None else size
-        pending = total - head.reserved - head.delayed
-        return QueueDepth(
-            name, pending=min(pending, cap), reserved=head.reserved, delayed=head.delayed,
-            capped=pending > cap,
-            oldest_pending_at=None if first is None else float(first[1]),
-            sampled=total > head.size,
-        )
+    def _depth(self, name: str, head: _Head) -> QueueDepth:
+        over = self._over.get(name)
+        if over is None:
+            return QueueDepth(name, pending=head.ready, reserved=head.reserved,
+                              delayed=head.delayed, oldest_pending_at=_created(head.first_ready))
+        # Over the cap: the figures of its first count_cap + 1 jobs, all three lower bounds.
+        prefix, cap = over.prefix, self._config.count_cap
+        return QueueDepth(name, pending=min(prefix.ready, cap),
+                          reserved=min(prefix.reserved, cap),
+                          delayed=min(prefix.delayed, cap), capped=True,
+                          oldest_pending_at=_created(over.first))
 
     # -- failed jobs and accounts -------------------------------------------------------------
 
@@ -640,6 +663,10 @@ def _epoch(value: Any) -> float:
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC).timestamp()
     return 0.0
+
+
+def _created(first: tuple[int, int] | None) -> float | None:
+    return None if first is None else float(first[1])
 
 
 def _close_quietly(conn: Any) -> None:

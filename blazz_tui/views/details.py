@@ -216,7 +216,8 @@ def queue(snap: Snapshot, key: str) -> Details | None:
               else ", ".join(q.workers) if q.workers else "NO RUNNING WORKER")
     return Details(f"queue {q.name}", (
         Fact("pending", count(q.pending, q.capped), CRIT if q.unserved else PLAIN),
-        Fact("reserved / delayed", f"{q.reserved:,} / {q.delayed:,}"),
+        Fact("reserved / delayed",
+             f"{count(q.reserved, q.capped)} / {count(q.delayed, q.capped)}"),
         Fact("oldest pending", duration(q.oldest_pending_age) if q.pending else "-"),
         Fact("failed in the last hour", str(q.failed_last_hour),
              WARN if q.failed_last_hour else PLAIN),

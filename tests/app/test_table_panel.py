@@ -4,8 +4,9 @@ contract of that override."""
 
 from __future__ import annotations
 
-from blazz_tui.sim.synthetic import FROZEN, frame
 from blazz_tui.widgets.table_panel import PanelTable
+
+from blazz_tui.sim.synthetic import FROZEN, frame
 from tests.app.support import DEGRADED, fixed_app, rows
 
 

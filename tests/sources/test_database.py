@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from blazz_tui.fmt import count
 from blazz_tui.settings import DatabaseConfig
 from blazz_tui.sources import database
 from blazz_tui.sources.database import DatabaseReading, DatabaseSource, QueueDepth
@@ -52,7 +53,7 @@ async def test_pending_reserved_and_delayed_are_counted_separately(blazz_db: Tes
     assert reading.error is None and reading.ok
     assert reading.engine == blazz_db.engine
     q = queue(reading, "whatsapp-high")
-    assert (q.pending, q.reserved, q.delayed, q.capped, q.sampled) == (6, 2, 3, False, False)
+    assert (q.pending, q.reserved, q.delayed, q.capped) == (6, 2, 3, False)
 
 
 async def test_queues_are_discovered_from_the_jobs_table(blazz_db: TestDatabase) -> None:
@@ -99,16 +100,22 @@ async def test_counts_are_capped_and_flagged(blazz_db: TestDatabase,
     reading = await poll(blazz_db.url, count_cap=20)
     assert (queue(reading, "campaign").pending, queue(reading, "campaign").capped) == (20, True)
     assert (queue(reading, "small").pending, queue(reading, "small").capped) == (8, False)
+    assert count(queue(reading, "campaign").pending, True) == "≥ 20"
 
 
-async def test_queue_longer_than_the_head_is_marked_sampled(
+async def test_figures_are_exact_in_any_mix_up_to_the_cap(
         blazz_db: TestDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(database, "HEAD_WINDOW", 5)
+    monkeypatch.setattr(database, "HEAD_WINDOW", 5)  # no longer decides what is counted
     with blazz_db.connection() as conn:
         insert_jobs(conn, "default", 2, reserved=True)
         insert_jobs(conn, "default", 10)
-    q = queue(await poll(blazz_db.url), "default")
-    assert (q.pending, q.reserved, q.sampled) == (10, 2, True)
+        insert_jobs(conn, "default", 7, delay=3600)  # delayed, far behind the head
+        insert_jobs(conn, "reminders", 40, delay=86_400)  # nothing ready at all
+    reading = await poll(blazz_db.url, count_cap=100)
+    q = queue(reading, "default")
+    assert (q.pending, q.reserved, q.delayed, q.capped) == (10, 2, 7, False)
+    r = queue(reading, "reminders")
+    assert (r.pending, r.delayed, r.oldest_pending_at) == (0, 40, None)
 
 
 async def test_oldest_pending_is_found_behind_a_block_of_delayed_jobs(

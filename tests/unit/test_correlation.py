@@ -193,3 +193,11 @@ def test_a_worker_starting_again_after_exiting_does_not_serve_yet() -> None:
     [again] = queue_views(db, None, supervisor(looping), "database", (), NOW,
                           restarted=frozenset({"w:w_00"}))
     assert fresh.served and again.unserved and again.idle_workers == ("w:w_00",)
+
+
+def test_an_unreachable_database_leaves_every_queue_unknown_not_empty() -> None:
+    views = queue_views(DatabaseReading.failed("connection refused", NOW), None,
+                        supervisor(worker("w", ("default",))), "database", ("whatsapp-high",),
+                        NOW)
+    assert [(q.name, q.pending, q.unserved) for q in views] == [
+        ("default", None, False), ("whatsapp-high", None, False)]
