@@ -48,7 +48,8 @@ def build_sources(target: TargetConfig, transport: Transport) -> dict[str, Sourc
     if target.supervisor:
         sources["supervisor"] = SupervisorSource(target.supervisor, transport,
                                                  timeout=poll.supervisor.timeout,
-                                                 workers=target.workers)
+                                                 workers=target.workers,
+                                                 required=bool(target.supervisor_required))
     if target.instances:
         sources["instances"] = InstancesSource(target.instances, transport,
                                                poll.instances.timeout)

@@ -122,6 +122,8 @@ class _Builder:
         targets = []
         for name, body in table.items():
             target = self.dataclass(TargetConfig, body, path + (name,), name=name)
+            if target.supervisor_required is None and isinstance(body, dict):
+                target = dataclasses.replace(target, supervisor_required="supervisor" in body)
             if target.transport not in {"local", "ssh"}:
                 raise self.error(path + (name, "transport"),
                                  f"must be 'local' or 'ssh', not {target.transport!r}")

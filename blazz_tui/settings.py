@@ -145,6 +145,10 @@ class TargetConfig:
     disk_path: str = "/"
     max_sessions_per_instance: int = 300
     supervisor: tuple[SupervisorEndpoint, ...] = (SupervisorEndpoint(),)
+    supervisor_required: bool | None = None
+    """Whether a supervisord that is not there (no socket) is CRITICAL. None: when the
+    configuration names supervisor endpoints; without supervisord the queue workers are found
+    in the process table."""
     instances: tuple[InstanceConfig, ...] = field(default_factory=default_instances)
     database: DatabaseConfig | None = DatabaseConfig()
     redis: RedisConfig | None = RedisConfig()

@@ -32,6 +32,11 @@ def supervisor_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
             return
     for endpoint in reading.endpoints:
         name = f"supervisor:{endpoint.name}"
+        if endpoint.absent:
+            yield Check(name, Status.OK, f"{endpoint.error}: queue workers are read from the "
+                        "process table (set supervisor_required = true if it must run)",
+                        "supervisor")
+            continue
         if endpoint.error is not None and reading.error is None:
             status = Status.UNKNOWN if "permission" in endpoint.error.lower() else Status.CRITICAL
             yield Check(name, status, f"supervisord unreachable: {endpoint.error}", "supervisor")

@@ -71,6 +71,13 @@ class EndpointReading(Reading):
     """supervisord's own state (RUNNING, RESTARTING, SHUTDOWN...)."""
     version: str = ""
     processes: tuple[ProcessInfo, ...] = ()
+    absent: bool = False
+    """No supervisord here (its socket does not exist) and the config names none: a note,
+    not a failure; the workers are then read from the process table."""
+
+
+PROCESS_TABLE = "process table"
+"""The name of the pseudo-endpoint listing workers found in the process table."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -200,11 +207,14 @@ class SupervisorSource:
 
     def __init__(self, endpoints: tuple[SupervisorEndpoint, ...], transport: Transport,
                  default_queue: str = "default", *, timeout: float = 3.0,
-                 workers: tuple[WorkerConfig, ...] = ()) -> None:
+                 workers: tuple[WorkerConfig, ...] = (), required: bool = True) -> None:
         self.endpoints = endpoints
         self.transport = transport
         self.default_queue = default_queue
         self.workers = workers
+        self.required = required
+        """False: a missing socket is a note (a laptop running ``artisan queue:work`` by
+        hand), and the workers are found in the process table."""
         self.timeout = timeout
         """Seconds for one whole XML-RPC exchange with one endpoint."""
         self._clients: dict[str, SupervisorClient] = {}
@@ -215,8 +225,11 @@ class SupervisorSource:
 
     async def read(self) -> SupervisorReading:
         attempted, clock = time.time(), time.perf_counter()
-        readings = await asyncio.gather(*(self._read_endpoint(ep) for ep in self.endpoints))
-        readings = await self._add_process_stats(list(readings))
+        readings = list(await asyncio.gather(*(self._read_endpoint(ep)
+                                               for ep in self.endpoints)))
+        if readings and all(r.absent for r in readings):
+            readings.append(await self._process_table())
+        readings = await self._add_process_stats(readings)
         latency = time.perf_counter() - clock
         failed = [r for r in readings if r.error is not None]
         if readings and len(failed) == len(readings):
@@ -287,7 +300,9 @@ class SupervisorSource:
             latency = time.perf_counter() - clock
             reading = self._build(ep.name, url, results, await self._commands_for(ep, results))
         except (TimeoutError, *RPC_ERRORS) as exc:
-            reading = EndpointReading(name=ep.name, url=url,
+            absent = not self.required and target.unix_path is not None \
+                and isinstance(_os_error(exc), FileNotFoundError)
+            reading = EndpointReading(name=ep.name, url=url, absent=absent,
                                       error=self._message(exc, url, target))
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
             reading = EndpointReading(name=ep.name, url=url, error=(
@@ -314,6 +329,28 @@ class SupervisorSource:
                     for c in configs if isinstance(c, dict)}
         self._commands[ep.name] = (seen, commands)
         return commands
+
+    async def _process_table(self) -> EndpointReading:
+        """The queue workers running without supervisord (``php artisan queue:work`` in a
+        terminal), from the target's process table."""
+        attempted = time.time()
+        try:
+            found = await self.transport.find_processes(("queue:work", "queue:listen",
+                                                         "horizon"))
+        except OSError as exc:
+            return EndpointReading(name=PROCESS_TABLE, url="ps", attempted_at=attempted,
+                                   error=f"cannot read the process table: {describe_error(exc)}")
+        processes = []
+        for proc in found:
+            command = shlex.join(proc.cmdline)
+            if parse_worker_command(command, self.default_queue) is None:
+                continue
+            processes.append(self._with_command(ProcessInfo(
+                endpoint=PROCESS_TABLE, group="ps", name=str(proc.pid), state="RUNNING",
+                pid=proc.pid, start=proc.started, uptime=max(0.0, attempted - proc.started)),
+                command))
+        return EndpointReading(name=PROCESS_TABLE, url="ps", processes=tuple(processes),
+                               fetched_at=time.time(), attempted_at=attempted)
 
     def _build(self, name: str, url: str, results: list[Any],
                commands: _Commands) -> EndpointReading:

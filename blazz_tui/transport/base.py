@@ -56,6 +56,15 @@ class ProcessStats:
     cmdline: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class FoundProcess:
+    pid: int
+    started: float
+    """Epoch seconds."""
+    cmdline: tuple[str, ...]
+    rss: int = 0
+
+
 class Transport(Protocol):
     """Where the target is. Every method is async and raises ``OSError`` on failure."""
 
@@ -94,6 +103,10 @@ class Transport(Protocol):
 
     async def process_stats(self, pids: list[int]) -> dict[int, ProcessStats]:
         """Stats of the pids that exist; missing pids are left out."""
+        ...
+
+    async def find_processes(self, words: tuple[str, ...]) -> list[FoundProcess]:
+        """The target's processes whose command line holds any of ``words``."""
         ...
 
     async def close(self) -> None:

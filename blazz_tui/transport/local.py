@@ -14,7 +14,13 @@ import time
 import psutil
 
 from blazz_tui import blocking
-from blazz_tui.transport.base import CommandResult, FileStat, HostStats, ProcessStats
+from blazz_tui.transport.base import (
+    CommandResult,
+    FileStat,
+    FoundProcess,
+    HostStats,
+    ProcessStats,
+)
 
 
 class LocalTransport:
@@ -107,8 +113,23 @@ class LocalTransport:
             del self._procs[gone]
         return result
 
+    async def find_processes(self, words: tuple[str, ...]) -> list[FoundProcess]:
+        return await blocking.call(_find_processes, words, timeout=None)
+
     async def close(self) -> None:
         self._procs.clear()
+
+
+def _find_processes(words: tuple[str, ...]) -> list[FoundProcess]:
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline", "create_time", "memory_info"]):
+        cmdline = proc.info.get("cmdline") or []
+        line = " ".join(cmdline)
+        if any(word in line for word in words):
+            memory = proc.info.get("memory_info")
+            found.append(FoundProcess(proc.info["pid"], proc.info.get("create_time") or 0.0,
+                                      tuple(cmdline), memory.rss if memory else 0))
+    return found
 
 
 def _host_stats(disk_path: str) -> HostStats:

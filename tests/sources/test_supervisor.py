@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -278,3 +279,28 @@ async def test_workers_are_known_by_the_config_then_their_command_then_their_nam
     found = {p.name: (p.worker, p.queues) for p in reading.processes}
     assert found == {"horizon": (True, ()), "wrapped": (True, ("messaging", "default")),
                      "laravel-queue-runner": (True, ()), "reverb": (False, ())}
+
+
+async def test_without_supervisord_workers_are_found_in_the_process_table(
+        tmp_path: Path) -> None:
+    artisan = fake_artisan(tmp_path)
+    worker = subprocess.Popen([sys.executable, str(artisan), "queue:work", "database",
+                               "--queue=messaging,default"])
+    try:
+        missing = SupervisorEndpoint(url=f"unix://{tmp_path}/supervisor.sock")
+        reading = await SupervisorSource((missing,), LocalTransport(), required=False).read()
+    finally:
+        worker.kill()
+        worker.wait()
+    assert reading.ok
+    absent, table = reading.endpoints
+    assert absent.absent and absent.error is not None and "socket not found" in absent.error
+    [found] = [p for p in table.processes if p.pid == worker.pid]
+    assert (found.state, found.worker, found.queues) == ("RUNNING", True,
+                                                         ("messaging", "default"))
+
+
+async def test_a_supervisord_the_config_names_is_required(tmp_path: Path) -> None:
+    missing = SupervisorEndpoint(url=f"unix://{tmp_path}/supervisor.sock")
+    reading = await SupervisorSource((missing,), LocalTransport()).read()
+    assert reading.error is not None and not reading.endpoints[0].absent

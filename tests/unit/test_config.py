@@ -197,3 +197,10 @@ def test_an_empty_config_file_is_an_error_not_the_defaults(tmp_path: Path) -> No
 def test_a_directory_given_as_config_says_it_is_a_directory(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="is a directory"):
         load_config(str(tmp_path))
+
+
+def test_a_supervisor_is_required_when_the_config_names_one(tmp_path: Path) -> None:
+    named = parse_config(MINIMAL + '[[targets.prod.supervisor]]\nurl = "unix:///run/s.sock"\n',
+                         "c.toml", {})
+    assert named.target().supervisor_required is True
+    assert parse_config(MINIMAL, "c.toml", {}).target().supervisor_required is False
