@@ -22,7 +22,8 @@ LEVELS = ("", "DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL", "ALERT"
 TONES = {"WARNING": "warn", "NOTICE": "", "ERROR": "crit", "CRITICAL": "crit", "ALERT": "crit",
          "EMERGENCY": "crit", "DEBUG": "muted"}
 MIN_LEVELS = ("", "INFO", "WARNING", "ERROR")
-KEEP = 5000
+KEEP = 2000
+"""Lines the panel keeps: as many entries as the logs source keeps."""
 BURST = 500
 """New lines written at most per refresh while following; older ones are skipped (said so)."""
 
