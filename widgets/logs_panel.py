@@ -14,6 +14,7 @@ from textual.geometry import Size
 from textual.reactive import Reactive, reactive
 from textual.widgets import RichLog
 
+from blazz_tui.fmt import visible
 from blazz_tui.frame import Frame
 from blazz_tui.sources.logs import LogEntry
 from blazz_tui.views.cells import MUTED, freshness
@@ -138,14 +139,14 @@ class LogsPanel(Vertical):
         if entry.level:
             tone = TONES.get(entry.level, "")
             line.append(f"{entry.level:<8} ", style=style(tone) if tone else "")
-        line.append(entry.message)
+        line.append(visible(entry.message.expandtabs(4)))  # log text may hold anything
         if self.filter_text:  # the filter is also a search: matches stand out
             line.highlight_words([self.filter_text], style="reverse", case_sensitive=False)
         if entry.detail and not self.show_traces:
             line.append(f"  [+{len(entry.detail)} lines, t]", style="dim")
         if not entry.detail or not self.show_traces:
             return [line]
-        return [line, *(Text("    " + detail, style="dim", no_wrap=True)
+        return [line, *(Text("    " + visible(detail.expandtabs(4)), style="dim", no_wrap=True)
                         for detail in entry.detail)]
 
     def _rerender(self) -> None:

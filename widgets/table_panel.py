@@ -24,6 +24,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
+from blazz_tui.fmt import visible
 from blazz_tui.frame import Frame
 from blazz_tui.selection import Selection
 from blazz_tui.views.cells import MUTED, Row, Table, freshness
@@ -208,7 +209,8 @@ class TablePanel(Vertical, can_focus=False):
 
     def _cell(self, cell: tuple[str, str], marked: bool) -> Text:
         text, tone = cell
-        rendered = Text(text, style=self.app.tone_style(tone) if tone else "")  # type: ignore[attr-defined]
+        rendered = Text(visible(text),  # names and errors come from the watched system
+                        style=self.app.tone_style(tone) if tone else "")  # type: ignore[attr-defined]
         return Text(self.MARK, style="bold") + rendered if marked else rendered
 
     def _selected_key(self) -> str | None:

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Static
 
+from blazz_tui.fmt import visible
 from blazz_tui.frame import Frame
 from blazz_tui.views.details import Details, Section
 
@@ -85,7 +86,8 @@ class DetailsScreen(Screen[None]):
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column()
         for fact in details.facts:
-            grid.add_row(fact.label, Text(fact.value, style=style(fact.tone) if fact.tone else ""))
+            grid.add_row(fact.label, Text(visible(fact.value),
+                                          style=style(fact.tone) if fact.tone else ""))
         self.query_one("#details-facts", Static).update(grid)
         loaded = {s.title: s for s in self.loaded}
         sections = tuple(loaded.get(s.title, s) for s in details.sections)
@@ -110,17 +112,18 @@ class DetailsScreen(Screen[None]):
             head.append(f"  {section.note}", style="dim")
         widgets: list[Widget] = [Static(head, classes="section-title")]
         if section.error:
-            widgets.append(Static(Text(section.error, style=style("crit")),
+            widgets.append(Static(Text(visible(section.error), style=style("crit")),
                                   classes="section-error"))
         if section.table is not None and section.table.rows:
             table: DataTable[Text] = DataTable(cursor_type="row", classes="section-table")
             table.add_columns(*section.table.columns)
             for row in section.table.rows:
-                table.add_row(*(Text(c.text, style=style(c.tone or row.tone)
+                table.add_row(*(Text(visible(c.text), style=style(c.tone or row.tone)
                                      if (c.tone or row.tone) else "") for c in row.cells),
                               key=row.key)
             widgets.append(table)
         if section.lines:
-            widgets.append(Static(Text("\n".join(section.lines), no_wrap=True),
+            widgets.append(Static(Text("\n".join(visible(line.expandtabs(4))
+                                                  for line in section.lines), no_wrap=True),
                                   classes="section-lines"))
         return widgets
