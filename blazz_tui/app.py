@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from pathlib import Path
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
@@ -23,6 +24,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Tab, Tabs
 
+from blazz_tui.crash import crash_line, write_crash_report
 from blazz_tui.events import Event
 from blazz_tui.frame import Frame
 from blazz_tui.palette import binding_commands
@@ -80,9 +82,14 @@ class BlazzApp(App[int]):
     paused: reactive[bool] = reactive(False, repaint=False)
 
     def __init__(self, target: TargetConfig, runtime: Runtime | None, *,
-                 read_only: bool = False, frame: Frame | None = None, notice: str = "") -> None:
+                 read_only: bool = False, frame: Frame | None = None, notice: str = "",
+                 crash_dir: Path | None = None) -> None:
         super().__init__()
         self.target = target
+        self.crash_dir = crash_dir
+        """Where a traceback of the dashboard's own failure is written (None: Textual prints
+        it, as under tests)."""
+        self.crash_report = ""
         self.notice = notice
         """Said in the header: what the operator must know about what is watched."""
         self.runtime = runtime
@@ -169,11 +176,16 @@ class BlazzApp(App[int]):
             return {"warn": "bold", "crit": "bold reverse", "muted": "dim"}.get(tone, "")
         theme = self.current_theme
         return {
-            "ok": theme.success or "green",
-            "warn": theme.warning or "yellow",
-            "crit": f"bold {theme.error or 'red'}",
+            "ok": rich_color(theme.success or "green"),
+            "warn": rich_color(theme.warning or "yellow"),
+            "crit": f"bold {rich_color(theme.error or 'red')}",
             "muted": "dim",
         }.get(tone, "")
+
+    @property
+    def accent_color(self) -> str:
+        """The theme's accent in a form Rich takes."""
+        return rich_color(self.current_theme.accent or "green")
 
     def _apply_accent(self) -> None:
         """The target's accent colour (config ``accent``) on the focused panel's border and the
@@ -364,10 +376,35 @@ class BlazzApp(App[int]):
         if self.runtime is not None:
             self.runtime.stop(timeout=1.0)
 
+    def _handle_exception(self, error: Exception) -> None:
+        """A failure of the dashboard itself: its traceback to a file, one line to say so
+        (overrides Textual's private hook; Textual is pinned to the version checked)."""
+        if self.crash_dir is not None and not self.crash_report:
+            self.crash_report = crash_line(error, write_crash_report(error, self.crash_dir))
+        super()._handle_exception(error)
+
+    def _print_error_renderables(self) -> None:
+        if not self.crash_report:
+            super()._print_error_renderables()
+            return
+        self._exit_renderables.clear()
+        self.error_console.print(self.crash_report, markup=False, highlight=False)
+
+
+def rich_color(color: str) -> str:
+    """A theme colour as Rich writes it: Textual names some ('ansi_magenta') that Rich does
+    not know, and the ANSI themes crashed the header with them."""
+    try:
+        return Color.parse(color).rich_color.name
+    except ColorParseError:
+        return "default"
+
 
 def make_app(target: TargetConfig, runtime: Runtime | None = None, *, read_only: bool = False,
-             frame: Frame | None = None, notice: str = "") -> BlazzApp:
+             frame: Frame | None = None, notice: str = "",
+             crash_dir: Path | None = None) -> BlazzApp:
     """The app factory tests use: hand it a runtime over a simulated stack or real servers;
     with ``frame`` (and no runtime) it shows that frame and never polls (headless snapshots,
     golden tests)."""
-    return BlazzApp(target, runtime, read_only=read_only, frame=frame, notice=notice)
+    return BlazzApp(target, runtime, read_only=read_only, frame=frame, notice=notice,
+                    crash_dir=crash_dir)

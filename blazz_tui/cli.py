@@ -171,9 +171,13 @@ def _dashboard(config: Config, args: argparse.Namespace) -> int:
     from blazz_tui.app import make_app  # Textual is loaded only here
 
     target = config.target(args.target)
+    from pathlib import Path
+
     notice = "BUILT-IN DEFAULTS (no config found)" if config.source == "built-in defaults" else ""
-    app = make_app(target, _runtime(config, target), read_only=args.read_only, notice=notice)
-    return app.run() or 0
+    app = make_app(target, _runtime(config, target), read_only=args.read_only, notice=notice,
+                   crash_dir=Path(config.state_dir))
+    result = app.run()
+    return app.return_code or result or 0
 
 
 def _runtime(config: Config, target: TargetConfig) -> Runtime:

@@ -42,7 +42,7 @@ class HeaderBar(Static):
     def refresh_line(self) -> None:
         style = self.app.tone_style  # type: ignore[attr-defined]
         line = Text(no_wrap=True, overflow="ellipsis")
-        accent = self.app.current_theme.accent or "green"
+        accent = self.app.accent_color  # type: ignore[attr-defined]
         badge = "reverse" if self.app.no_color else f"black on {accent}"
         line.append(f" {self._target} ", style=f"bold {badge}")
         line.append(f" via {self._transport}", style="dim")

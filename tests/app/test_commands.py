@@ -3,6 +3,8 @@ fixed data."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from blazz_tui.widgets.table_panel import TablePanel
 from rich.color import Color
@@ -128,3 +130,33 @@ async def test_out_of_focus_the_cursor_row_keeps_its_colours() -> None:
         [running] = [s for s in first_row if s.text.strip() == "RUNNING"]
         assert running.style is not None and running.style.color is not None
         assert running.style.color == Color.parse(app.tone_style("ok"))
+
+
+@pytest.mark.parametrize("theme", ["ansi-dark", "ansi-light", "textual-light", "nord"])
+async def test_every_theme_textual_offers_draws_the_dashboard(theme: str) -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.theme = theme
+        await pilot.pause()
+        app.show_frame(app.frame)  # type: ignore[arg-type]
+        await pilot.pause()
+        assert "production" in screen_text(app)  # the header, drawn in the theme's colours
+
+
+async def test_a_crash_of_the_dashboard_exits_non_zero_with_its_traceback_in_a_file(
+        tmp_path: Path) -> None:
+    app = fixed_app()
+    app.crash_dir = tmp_path
+
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.call_later(boom)
+            await pilot.pause()
+    assert app.return_code == 1
+    assert app.crash_report.startswith("blazz-tui stopped on an internal error (RuntimeError: "
+                                       "a bug); the traceback is in ")
+    [report] = tmp_path.glob("crash-*.txt")
+    assert "RuntimeError: a bug" in report.read_text()
