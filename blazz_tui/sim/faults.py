@@ -221,11 +221,12 @@ def apply(layout: Layout, name: str, args: list[str]) -> str:
 
 def _positive(text: str, what: str) -> int:
     try:
-        value = int(float(text))
-    except ValueError:
-        raise FaultError(f"{what} must be a number, not {text!r}") from None
-    if value <= 0:
-        raise FaultError(f"{what} must be positive, not {text!r}")
+        number = float(text)
+        value = int(number)
+    except (ValueError, OverflowError):
+        raise FaultError(f"{what} must be a positive, finite number, not {text!r}") from None
+    if value <= 0 or number != number:
+        raise FaultError(f"{what} must be a positive, finite number, not {text!r}")
     return value
 
 

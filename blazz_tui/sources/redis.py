@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from blazz_tui.fmt import visible
 from blazz_tui.settings import RedisConfig
 from blazz_tui.sources.base import Reading, describe_error
 from blazz_tui.transport.base import Transport
@@ -85,6 +86,9 @@ class RedisSource:
         started, clock = time.time(), time.perf_counter()
         try:
             reading = await self._read(started)
+        except _Garbage as exc:
+            return RedisReading.failed(f"Redis answered INFO with {exc}", started,
+                                       time.perf_counter() - clock)
         except (self._redis.RedisError, OSError) as exc:
             await self.close()
             message = _describe(exc)
@@ -110,18 +114,18 @@ class RedisSource:
         return {
             "version": str(info.get("redis_version", "")),
             "run_id": str(info.get("run_id", "")),
-            "uptime": float(info.get("uptime_in_seconds", 0)),
-            "keyspace_hits": int(info.get("keyspace_hits", 0)),
-            "keyspace_misses": int(info.get("keyspace_misses", 0)),
-            "total_commands": int(info.get("total_commands_processed", 0)),
-            "ops_per_sec": float(info.get("instantaneous_ops_per_sec", 0)),
-            "evicted_keys": int(info.get("evicted_keys", 0)),
-            "expired_keys": int(info.get("expired_keys", 0)),
-            "used_memory": int(info.get("used_memory", 0)),
-            "maxmemory": int(info.get("maxmemory", 0)),
+            "uptime": _number(info, "uptime_in_seconds", float),
+            "keyspace_hits": _number(info, "keyspace_hits", int),
+            "keyspace_misses": _number(info, "keyspace_misses", int),
+            "total_commands": _number(info, "total_commands_processed", int),
+            "ops_per_sec": _number(info, "instantaneous_ops_per_sec", float),
+            "evicted_keys": _number(info, "evicted_keys", int),
+            "expired_keys": _number(info, "expired_keys", int),
+            "used_memory": _number(info, "used_memory", int),
+            "maxmemory": _number(info, "maxmemory", int),
             "maxmemory_policy": str(info.get("maxmemory_policy", "")),
-            "connected_clients": int(info.get("connected_clients", 0)),
-            "blocked_clients": int(info.get("blocked_clients", 0)),
+            "connected_clients": _number(info, "connected_clients", int),
+            "blocked_clients": _number(info, "blocked_clients", int),
             "keys_per_db": keyspace,
             "instance_url_keys": keys,
             "instance_url_keys_capped": capped,
@@ -166,6 +170,18 @@ class RedisSource:
                 await client.aclose()
             except (self._redis.RedisError, OSError):
                 pass
+
+
+class _Garbage(ValueError):
+    """An answer that is not what Redis sends."""
+
+
+def _number(info: dict[str, Any], key: str, kind: type[int] | type[float]) -> Any:
+    value = info.get(key, 0)
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise _Garbage(f'{key} = "{visible(str(value))[:40]}", not a number') from None
 
 
 def _describe(exc: BaseException) -> str:

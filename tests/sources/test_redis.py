@@ -5,6 +5,7 @@ from __future__ import annotations
 from blazz_tui.settings import RedisConfig
 from blazz_tui.sources.redis import RedisSource
 from blazz_tui.transport.local import LocalTransport
+from tests.fixtures.hostile import fake_redis
 from tests.fixtures.redis_server import RedisServer
 
 
@@ -90,3 +91,11 @@ async def test_password_never_appears_in_an_error(
     reading = await RedisSource(wrong, LocalTransport()).read()
     assert reading.error is not None and "authentication failed" in reading.error
     assert "wrong-pw" not in reading.error and "s3cret-pw" not in reading.error
+
+
+async def test_an_info_answer_that_is_not_redis_is_an_error_naming_the_field() -> None:
+    with fake_redis("# Server\nredis_version:7.0.0\nuptime_in_seconds:abc\n") as port:
+        src = RedisSource(RedisConfig(url=f"redis://127.0.0.1:{port}/0"), LocalTransport())
+        reading = await src.read()
+        await src.close()
+    assert reading.error == 'Redis answered INFO with uptime_in_seconds = "abc", not a number'
