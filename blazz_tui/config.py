@@ -17,7 +17,7 @@ from typing import Any
 
 from blazz_tui.config_schema import ConfigError, build, locate
 from blazz_tui.laravel_env import find_laravel_project, target_from_env
-from blazz_tui.settings import Config
+from blazz_tui.settings import Config, FieldError
 
 USER_CONFIG = Path("~/.config/blazz-tui/config.toml")
 DEFAULTS_NOTICE = ("no configuration found (no -c, ./config.toml or "
@@ -64,6 +64,8 @@ def load_config(explicit: str | None = None, cwd: Path | None = None,
     if project is not None:
         try:
             target = target_from_env(project, environ)
+        except FieldError as exc:
+            raise ConfigError(f"{project / '.env'}: the {exc.key} it gives: {exc}") from exc
         except OSError as exc:
             raise ConfigError(f"{project} is a Laravel project without a readable .env "
                               f"({exc.strerror or exc}): copy .env.example to .env, or give a "

@@ -15,7 +15,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-from blazz_tui.settings import Config, TargetConfig
+from blazz_tui.settings import Config, FieldError, TargetConfig
 
 Path = tuple[str | int, ...]
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -113,6 +113,8 @@ class _Builder:
             raise self.error(path, f"missing required key {missing[0]!r}")
         try:
             return cls(**values)
+        except FieldError as exc:
+            raise self.error(path + (exc.key,), str(exc)) from exc
         except (TypeError, ValueError) as exc:
             raise self.error(path, str(exc)) from exc
 
@@ -163,7 +165,10 @@ class _Builder:
             return float(value)
         if hint is str:
             if not isinstance(value, str):
-                raise self.error(path, f"expected a string, got {_kind(value)}")
+                secret = path and path[-1] in ("password", "api_key")
+                got = "another kind of value (not shown: it is a secret)" if secret \
+                    else _kind(value)
+                raise self.error(path, f"expected a string, got {got}")
             return self.interpolate(value, path)
         raise self.error(path, f"unsupported setting type {hint!r}")  # pragma: no cover
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from blazz_tui.settings import InstanceConfig
+from blazz_tui.settings import InstanceConfig, redact_url
 from blazz_tui.sources.database import DatabaseReading
 from blazz_tui.sources.instances import InstanceReading, InstancesReading
 from blazz_tui.sources.redis import RedisReading
@@ -203,7 +203,7 @@ def sessions_view(instances_cfg: tuple[InstanceConfig, ...], instances: Instance
 
     per_instance = tuple(
         InstanceSessions(
-            name=cfg.name, url=cfg.url,
+            name=cfg.name, url=redact_url(cfg.url),
             up=bool(readings.get(cfg.name) and readings[cfg.name].up),
             hosted=(None if cfg.name in unreadable else len(readings[cfg.name].connected)),
             assigned=assigned.get(cfg.name, 0),

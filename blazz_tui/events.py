@@ -4,6 +4,7 @@ the timeline survives a restart of the dashboard."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import deque
 from dataclasses import asdict, dataclass
@@ -77,7 +78,9 @@ class Timeline:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as f:
+            # 0600, like the config: what the watched system said may be sensitive.
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as f:
                 for event in events:
                     f.write(json.dumps(asdict(event), ensure_ascii=False) + "\n")
         except OSError:

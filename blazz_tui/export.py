@@ -10,6 +10,7 @@ import dataclasses
 import json
 from enum import Enum
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 from blazz_tui.dbconn import DatabaseUrlError, parse_database_url
 from blazz_tui.rules import Check, Status
@@ -60,14 +61,13 @@ def secrets_of(target: TargetConfig) -> set[str]:
             password = parse_database_url(target.database.url).password
         except DatabaseUrlError:
             password = ""
-        if password:
-            found.add(password)
+        found |= {password, quote(password), target.database.password or ""}
     if target.redis is not None:
-        from urllib.parse import urlsplit
-
-        redis_password = urlsplit(target.redis.url).password
-        if redis_password:
-            found.add(redis_password)
+        redis_password = urlsplit(target.redis.url).password or ""
+        found |= {redis_password, unquote(redis_password), target.redis.password or ""}
+    for instance in target.instances:
+        secret = urlsplit(instance.url).password or ""
+        found |= {secret, unquote(secret)}
     return {s for s in found if len(s) >= 3}
 
 

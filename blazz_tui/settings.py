@@ -6,8 +6,49 @@ Laravel ``.env`` files into these; everything else only reads them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class FieldError(ValueError):
+    """A value the type accepts but the setting cannot use; ``key`` names the setting."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _positive(key: str, value: float) -> None:
+    if not (value > 0 and math.isfinite(value)):
+        raise FieldError(key, f"must be a positive number, not {value}")
+
+
+def _port(key: str, port: int) -> None:
+    if not 1 <= port <= 65535:
+        raise FieldError(key, f"port {port} is not between 1 and 65535")
+
+
+def _url(key: str, url: str, schemes: tuple[str, ...], *, host: bool = True) -> None:
+    """A URL that reads one way only. Never echoed: it may hold a password."""
+    if url.startswith("${"):
+        return
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in schemes:
+        raise FieldError(key, f"must start with {' or '.join(s + '://' for s in schemes)}")
+    try:
+        port = parts.port
+    except ValueError:
+        raise FieldError(key, "has a port that is not a number between 1 and 65535 (a "
+                              "password with : / ? # @ must be percent-encoded, or given "
+                              "on its own as password)") from None
+    if port is not None:
+        _port(key, port)
+    if parts.fragment or "@" in parts.path or (host and not parts.hostname):
+        raise FieldError(key, "cannot be read one way only: a password with / ? # @ must be "
+                              "percent-encoded (%2F %3F %23 %40), or given on its own as "
+                              "password")
 
 
 @dataclass(frozen=True)
@@ -23,7 +64,12 @@ class SupervisorEndpoint:
 class InstanceConfig:
     name: str
     url: str
+    """``http://host:port``; credentials in it (``user:password@``) are sent as basic auth
+    and never shown."""
     api_key: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        _url("url", self.url, ("http", "https"))
 
 
 def default_instances() -> tuple[InstanceConfig, ...]:
@@ -42,6 +88,14 @@ class DatabaseConfig:
     count_cap: int = 10_000
     """Queues are counted exactly up to this many jobs; a longer one shows its figures as
     lower bounds ("≥ 10,000")."""
+    password: str | None = field(default=None, repr=False)
+    """The password, when it is not in the URL (then it never needs percent-encoding)."""
+
+    def __post_init__(self) -> None:
+        _url("url", self.url, ("mysql", "mariadb", "mysql+pymysql", "sqlite"),
+             host=not self.url.startswith("sqlite"))
+        _positive("accounts_limit", self.accounts_limit)
+        _positive("count_cap", self.count_cap)
 
 
 @dataclass(frozen=True)
@@ -56,6 +110,17 @@ class RedisConfig:
     """CACHE_PREFIX: a cache key is key_prefix + cache_prefix + ':' + key."""
     scan_limit: int = 20_000
     """At most this many keys are visited when counting instance-URL cache keys."""
+    password: str | None = field(default=None, repr=False)
+    """The password, when it is not in the URL (then it never needs percent-encoding)."""
+
+    def __post_init__(self) -> None:
+        _url("url", self.url, ("redis", "rediss"))
+        db = urlsplit(self.url).path.strip("/")
+        if db and not db.isdigit() and not self.url.startswith("${"):
+            raise FieldError("url", "the database after the last / must be a number (0-15)")
+        if self.cache_db < 0:
+            raise FieldError("cache_db", f"must be 0 or more, not {self.cache_db}")
+        _positive("scan_limit", self.scan_limit)
 
 
 @dataclass(frozen=True)
@@ -88,12 +153,23 @@ class LogsConfig:
     timezone: str = "UTC"
     """Timezone of the timestamps Laravel writes (APP_TIMEZONE)."""
 
+    def __post_init__(self) -> None:
+        _positive("tail_bytes", self.tail_bytes)
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise FieldError("timezone", f"{self.timezone!r} is not a time zone (like "
+                                         "'UTC' or 'Asia/Jakarta')") from None
+
 
 @dataclass(frozen=True)
 class PortConfig:
     name: str
     port: int
     host: str = "127.0.0.1"
+
+    def __post_init__(self) -> None:
+        _port("port", self.port)
 
 
 def _default_ports() -> tuple[PortConfig, ...]:
@@ -110,11 +186,18 @@ class SshConfig:
     """Path of a known_hosts file; ``None`` uses ~/.ssh/known_hosts."""
     password: str | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        _port("port", self.port)
+
 
 @dataclass(frozen=True)
 class Poll:
     interval: float
     timeout: float
+
+    def __post_init__(self) -> None:
+        _positive("interval", self.interval)
+        _positive("timeout", self.timeout)
 
 
 @dataclass(frozen=True)

@@ -313,6 +313,8 @@ class DatabaseSource:
         self._url_error: str | None = None
         try:
             self._url = parse_database_url(config.url)
+            if config.password is not None:
+                self._url = replace(self._url, password=config.password)
         except DatabaseUrlError as exc:
             self._url_error = str(exc)
         if self._url is not None and self._url.engine == "mysql":

@@ -7,11 +7,11 @@ import json
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from blazz_tui.clients.http import httpx
 from blazz_tui.fmt import visible
-from blazz_tui.settings import InstanceConfig
+from blazz_tui.settings import InstanceConfig, redact_url
 from blazz_tui.sources.base import Reading, describe_error
 from blazz_tui.transport.base import Transport
 
@@ -142,7 +142,8 @@ class InstancesSource:
             round_.answered(cfg.name)
         if cfg.api_key:
             error = error.replace(cfg.api_key, "***")
-        return InstanceReading(name=cfg.name, url=cfg.url, error=error, failure=failure,
+        return InstanceReading(name=cfg.name, url=redact_url(cfg.url), error=error,
+                               failure=failure,
                                attempted_at=started)
 
     async def _fetch(self, cfg: InstanceConfig, started: float,
@@ -180,7 +181,7 @@ class InstancesSource:
         memory = health.get("memory")
         rss = _int(memory, "rss") if isinstance(memory, dict) else None
         return InstanceReading(
-            name=cfg.name, url=cfg.url, status=_str(health.get("status")),
+            name=cfg.name, url=redact_url(cfg.url), status=_str(health.get("status")),
             active_sessions=active, sessions=sessions, sessions_error=sessions_error,
             http_status=status_code, uptime=_float(health.get("uptime")), memory_rss=rss,
             fetched_at=started, attempted_at=started, latency=latency)
@@ -196,8 +197,12 @@ class InstancesSource:
     async def _get_json(self, url: str, headers: dict[str, str],
                         original: str) -> tuple[int, Any]:
         assert self._client is not None
-        host = urlsplit(original).netloc
-        async with self._client.stream("GET", url, headers={**headers, "Host": host}) as resp:
+        parts = urlsplit(original)
+        host = parts.netloc.rsplit("@", 1)[-1]  # never the credentials
+        auth = httpx.BasicAuth(unquote(parts.username or ""), unquote(parts.password or "")) \
+            if parts.username or parts.password else None
+        async with self._client.stream("GET", url, headers={**headers, "Host": host},
+                                       auth=auth) as resp:
             body = bytearray()
             async for chunk in resp.aiter_bytes():
                 body += chunk

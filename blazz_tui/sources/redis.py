@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from blazz_tui.fmt import visible
 from blazz_tui.settings import RedisConfig
@@ -63,7 +63,10 @@ class RedisSource:
         parts = urlsplit(config.url)
         self._host = parts.hostname or "127.0.0.1"
         self._port = parts.port or 6379
-        self._password = parts.password
+        # Laravel's .env password is percent-encoded into the URL: decoded here, or given as
+        # password on its own.
+        self._password = config.password or (unquote(parts.password) if parts.password
+                                              else None)
         self._db = int(parts.path.lstrip("/") or 0) if parts.path.lstrip("/").isdigit() else 0
         self._clients: dict[int, Any] = {}
         import redis.asyncio  # here, not above: only a target with Redis pays for it (~60 ms)

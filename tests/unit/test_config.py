@@ -204,3 +204,40 @@ def test_a_supervisor_is_required_when_the_config_names_one(tmp_path: Path) -> N
                          "c.toml", {})
     assert named.target().supervisor_required is True
     assert parse_config(MINIMAL, "c.toml", {}).target().supervisor_required is False
+
+
+@pytest.mark.parametrize(("body", "where", "message"), [
+    ('[[targets.prod.instances]]\nname = "x"\nurl = "http://127.0.0.1:99999"\n',
+     "targets.prod.instances[1].url", "port that is not a number between 1 and 65535"),
+    ('[targets.prod.redis]\nurl = "redis://:pa/ss@127.0.0.1:6379/0"\n',
+     "targets.prod.redis.url", "given on its own as password"),
+    ('[targets.prod.database]\nurl = "mysql://root:p#ss@127.0.0.1/blazz"\n',
+     "targets.prod.database.url", "percent-encoded"),
+    ("[targets.prod.logs]\ntail_bytes = -100\n", "targets.prod.logs.tail_bytes",
+     "must be a positive number"),
+    ('[targets.prod.logs]\ntimezone = "Mars/Olympus"\n', "targets.prod.logs.timezone",
+     "is not a time zone"),
+    ("[targets.prod.poll]\ninstances = { interval = 2, timeout = 0 }\n",
+     "targets.prod.poll.instances.timeout", "must be a positive number"),
+    ('[[targets.prod.ports]]\nname = "reverb"\nport = 0\n', "targets.prod.ports[0].port",
+     "not between 1 and 65535"),
+])
+def test_values_that_would_fail_later_are_refused_with_their_key(body: str, where: str,
+                                                                  message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config(MINIMAL + body, "c.toml", {})
+    assert f": {where}: " in str(raised.value) and message in str(raised.value)
+    assert "pa/ss" not in str(raised.value) and "p#ss" not in str(raised.value)
+
+
+def test_a_secret_written_as_a_number_is_not_echoed() -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config(MINIMAL + "[targets.prod.database]\npassword = 9817234\n", "c.toml", {})
+    assert "9817234" not in str(raised.value) and "it is a secret" in str(raised.value)
+
+
+def test_a_password_can_be_given_on_its_own_without_encoding() -> None:
+    config = parse_config(MINIMAL + '[targets.prod.redis]\nurl = "redis://127.0.0.1:6379/0"\n'
+                          'password = "p/a?s#s@w:o%r&d= +"\n', "c.toml", {})
+    assert config.target().redis is not None
+    assert config.target().redis.password == "p/a?s#s@w:o%r&d= +"
