@@ -9,6 +9,7 @@ on-demand reads.
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -137,6 +138,14 @@ class BlazzApp(App[int]):
             self.runtime.start()
 
     def on_mount(self) -> None:
+        # SIGTERM, or SIGHUP when the SSH session drops: leave the way q does, so the
+        # terminal is given back (no alternate screen, no mouse tracking) and --demo cleans up.
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(sig, self.exit, None, 128 + sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass  # not the main thread (tests): the default handling stays
         self._apply_accent()
         self.query_one(ProblemsBar).display = False
         self._apply_layout(self.size.width)

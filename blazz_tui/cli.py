@@ -132,7 +132,11 @@ def _demo(args: argparse.Namespace) -> int:
     if args.config:
         print("blazz-tui: --demo watches its own stack; it takes no -c", file=sys.stderr)
         return 2
+    import signal
+
     root = Path(tempfile.mkdtemp(prefix="blazz-demo-"))
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # until the dashboard takes them over
+        signal.signal(sig, _interrupt)
     try:
         if not (args.check or args.snapshot):
             print("starting the simulated Blazz stack…", file=sys.stderr)
@@ -141,6 +145,9 @@ def _demo(args: argparse.Namespace) -> int:
         except StackError as exc:
             print(f"blazz-tui: {exc}", file=sys.stderr)
             return UNKNOWN if args.check else 1
+        except Interrupted as exc:
+            print(f"blazz-tui: {exc} while the simulated stack started", file=sys.stderr)
+            return UNKNOWN if args.check else 128 + signal.SIGTERM
         args.config = str(layout.config_path)
         args.demo = False
         return main_with(args)

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 
 from blazz_tui.sim.layout import Layout
 
@@ -54,3 +55,48 @@ def test_stack_stops_itself_when_its_owner_is_killed(tmp_path: Path) -> None:
         time.sleep(0.2)
     assert sim_processes(str(tmp_path)) == []
     assert not (Layout.load(tmp_path).path / "ready").exists()
+
+
+def demo_dirs() -> set[str]:
+    import tempfile
+
+    return {p.name for p in Path(tempfile.gettempdir()).glob("blazz-demo-*")}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_to_the_dashboard_gives_the_terminal_back_and_removes_the_demo(
+        sig: signal.Signals) -> None:
+    import pty
+    import select
+
+    before = demo_dirs()
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "blazz_tui", "--demo"], stdin=slave,
+                            stdout=slave, stderr=slave, start_new_session=True,
+                            env={**os.environ, "TERM": "xterm-256color"})
+    os.close(slave)
+    seen = b""
+
+    def read_for(seconds: float, until: bytes | None = None) -> None:
+        nonlocal seen
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and not (until and until in seen):
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:
+                    return
+
+    read_for(90, until=b"checks")  # the first complete screen
+    assert b"checks" in seen, seen[-500:]
+    mark = len(seen)
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    read_for(2)
+    os.close(master)
+    after_signal = seen[mark:]
+    assert proc.returncode == 128 + sig
+    assert b"\x1b[?1049l" in after_signal  # out of the alternate screen
+    assert b"\x1b[?1000l" in after_signal  # mouse tracking off
+    assert demo_dirs() - before == set()
