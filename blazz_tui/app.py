@@ -26,7 +26,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Tab, Tabs
 
 from blazz_tui.crash import crash_line, write_crash_report
-from blazz_tui.events import Event
+from blazz_tui.events import Episode
 from blazz_tui.frame import Frame
 from blazz_tui.palette import binding_commands
 from blazz_tui.runtime import Runtime
@@ -79,7 +79,7 @@ class BlazzApp(App[int]):
     # Bound to the widgets (data_bind), which repaint themselves; repainting the whole
     # screen on each frame was most of the dashboard's CPU.
     frame: reactive[Frame | None] = reactive(None, always_update=True, repaint=False)
-    events: reactive[tuple[Event, ...]] = reactive((), always_update=True, repaint=False)
+    events: reactive[tuple[Episode, ...]] = reactive((), always_update=True, repaint=False)
     paused: reactive[bool] = reactive(False, repaint=False)
 
     def __init__(self, target: TargetConfig, runtime: Runtime | None, *,

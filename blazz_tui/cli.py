@@ -284,7 +284,8 @@ def _snapshot_text(path: str, result: CheckResult, config: Config,
     from blazz_tui.screen_export import render_dashboard  # Textual is loaded only here
 
     # The dashboard's timeline, read only: a snapshot adds nothing to it.
-    events = Timeline(Path(config.state_dir).expanduser() / f"events-{target.name}.jsonl").events
+    events = Timeline(Path(config.state_dir).expanduser() / f"events-{target.name}.jsonl",
+                      write=False).events
     frame = Frame(result.snapshot, result.checks, events=tuple(events))
     return asyncio.run(render_dashboard(target, frame, Path(path).suffix))
 

@@ -1,87 +1,150 @@
-"""The timeline of state changes: each check's status transitions, kept in a JSONL file so
-the timeline survives a restart of the dashboard."""
+"""The alert log: one *episode* per issue — a check that left OK: when it began, its worst
+status and what was said then, how often it flapped, and when it ended.
+
+A check that comes back OK and fails again within ``FOLD`` seconds is the same episode (a
+flap), not a new line. Episodes are kept in a JSONL file per target so the log survives a
+restart: a record per change, the newest record of an episode winning. At start the episodes
+still open are *standing*: the first frame that shows them failing adds nothing. One process
+writes a target's file at a time (a lock beside it); another dashboard on the same target
+shows the log without writing it.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
-from collections import deque
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import IO
 
 from blazz_tui.fmt import duration
 from blazz_tui.rules.model import Check, Status
 
 KEEP = 500
+FOLD = 120.0
+"""Seconds an issue must stay OK before its episode ends; a relapse meanwhile is a flap."""
 
 
 @dataclass(frozen=True)
-class Event:
-    at: float
+class Episode:
     check: str
+    started: float
     status: str
-    previous: str | None
+    """The worst status it reached."""
     summary: str
+    """What the check said when it was at its worst."""
+    ended: float | None = None
+    flaps: int = 0
+    """Times it came back OK and failed again within FOLD seconds."""
+    ok_since: float | None = None
+    """When it last came back OK, while the episode may still continue."""
 
-    def describe(self) -> str:
-        clock = time.strftime("%H:%M:%S", time.localtime(self.at))
-        if self.previous is None:
-            return f"{clock} {self.check} {self.status}: {self.summary}"
-        return f"{clock} {self.check} {self.previous} → {self.status}: {self.summary}"
+    def describe(self, now: float | None = None) -> str:
+        clock = time.strftime("%H:%M:%S", time.localtime(self.started))
+        now = time.time() if now is None else now
+        span = (f"lasted {duration(self.ended - self.started)}" if self.ended is not None
+                else f"ongoing {duration(now - self.started)}")
+        flaps = f", {self.flaps} flap{'s' if self.flaps != 1 else ''}" if self.flaps else ""
+        return f"{clock} {self.status:<8} {self.check} ({span}{flaps}): {self.summary}"
 
 
 class Timeline:
-    """Turns successive check lists into events; appends them to a JSONL file if given."""
+    """Turns successive check lists into episodes; keeps them in a JSONL file if given."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, write: bool = True) -> None:
         self.path = path
-        self.events: deque[Event] = deque(maxlen=KEEP)
-        self._status: dict[str, Status] = {}
-        self._failing_since: dict[str, float] = {}
+        self.episodes: dict[tuple[str, float], Episode] = {}
+        self._open: dict[str, Episode] = {}
+        self._lock: IO[str] | None = None
         if path is not None:
             self._load(path)
+            if write:
+                self._lock = _take_lock(path)
+        self.writing = self._lock is not None
 
-    def observe(self, checks: tuple[Check, ...] | list[Check], now: float) -> list[Event]:
-        new: list[Event] = []
+    @property
+    def events(self) -> tuple[Episode, ...]:
+        """The newest episodes, oldest first."""
+        return tuple(sorted(self.episodes.values(), key=lambda e: e.started)[-KEEP:])
+
+    def observe(self, checks: Iterable[Check], now: float) -> list[Episode]:
+        """Fold one frame's checks into the episodes; returns the episodes that changed."""
+        changed: list[Episode] = []
         for check in checks:
-            previous = self._status.get(check.name)
-            self._status[check.name] = check.status
-            if previous is check.status or (previous is None and check.status is Status.OK):
-                continue  # no change, or a check appearing healthy: not news
-            summary = check.summary
+            episode = self._open.get(check.name)
             if check.status is Status.OK:
-                since = self._failing_since.pop(check.name, None)
-                if since is not None:
-                    summary = f"back OK after {duration(now - since)}"
-            elif previous in (None, Status.OK):
-                self._failing_since[check.name] = now
-            new.append(Event(now, check.name, check.status.value,
-                             previous.value if previous else None, summary))
-        self.events.extend(new)
-        self._append(new)
-        return new
+                if episode is not None and episode.ok_since is None:
+                    changed.append(self._keep(replace(episode, ok_since=now)))
+                elif episode is not None and now - episode.ok_since >= FOLD:  # type: ignore[operator]
+                    changed.append(self._keep(replace(episode, ended=episode.ok_since)))
+                    del self._open[check.name]
+                continue
+            if episode is None:
+                changed.append(self._keep(Episode(check.name, now, check.status.value,
+                                                  check.summary)))
+                continue
+            update = episode
+            if episode.ok_since is not None:  # failing again within FOLD: a flap
+                update = replace(update, ok_since=None, flaps=update.flaps + 1)
+            if Status(check.status).rank > Status(episode.status).rank:
+                update = replace(update, status=check.status.value, summary=check.summary)
+            if update != episode:
+                changed.append(self._keep(update))
+        self._append(changed)
+        return changed
+
+    def _keep(self, episode: Episode) -> Episode:
+        self.episodes[(episode.check, episode.started)] = episode
+        if episode.ended is None:
+            self._open[episode.check] = episode
+        while len(self.episodes) > 2 * KEEP:
+            del self.episodes[min(self.episodes, key=lambda k: self.episodes[k].started)]
+        return episode
 
     def _load(self, path: Path) -> None:
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()[-KEEP:]
+            lines = path.read_text(encoding="utf-8").splitlines()
         except OSError:
             return
-        for line in lines:
+        for line in lines[-20 * KEEP:]:
             try:
-                self.events.append(Event(**json.loads(line)))
+                data = json.loads(line)
+                episode = Episode(**data)
             except (ValueError, TypeError):
-                continue  # a torn or foreign line: skip it
+                continue  # a torn line, or one of an older format: skip it
+            self.episodes[(episode.check, episode.started)] = episode
+        for episode in sorted(self.episodes.values(), key=lambda e: e.started):
+            if episode.ended is None:  # standing: still open when the last writer stopped
+                self._open[episode.check] = episode
+            else:
+                self._open.pop(episode.check, None)
 
-    def _append(self, events: list[Event]) -> None:
-        if self.path is None or not events:
+    def _append(self, episodes: list[Episode]) -> None:
+        if self.path is None or not episodes or self._lock is None:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # 0600, like the config: what the watched system said may be sensitive.
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             with os.fdopen(fd, "a", encoding="utf-8") as f:
-                for event in events:
-                    f.write(json.dumps(asdict(event), ensure_ascii=False) + "\n")
+                for episode in episodes:
+                    f.write(json.dumps(asdict(episode), ensure_ascii=False) + "\n")
         except OSError:
-            pass  # the timeline on screen still works; only persistence is lost
+            pass  # the log on screen still works; only persistence is lost
+
+
+def _take_lock(path: Path) -> IO[str] | None:
+    """Hold ``path``.lock for this process's life: the one writer of the target's log."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        handle = os.fdopen(fd, "r+")
+    except OSError:
+        return None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None  # another blazz-tui writes this target's log
+    return handle

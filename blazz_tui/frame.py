@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from blazz_tui.events import Event
+from blazz_tui.events import Episode
 from blazz_tui.rules import Check, Status, worst
 from blazz_tui.snapshot import Snapshot
 
@@ -28,8 +28,8 @@ class Frame:
     """Worst first."""
     waiting: tuple[str, ...] = ()
     """Sources that have not answered yet: the screen is not complete until this is empty."""
-    events: tuple[Event, ...] = ()
-    """The newest state changes, oldest first."""
+    events: tuple[Episode, ...] = ()
+    """The newest episodes of the alert log, oldest first."""
     monitor: MonitorStats | None = None
 
     @property

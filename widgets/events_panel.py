@@ -1,35 +1,44 @@
-"""The timeline of state changes, newest first."""
+"""The alert log: one line per episode, newest first."""
 
 from __future__ import annotations
+
+import time
 
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from blazz_tui.events import Event
+from blazz_tui.events import Episode
+from blazz_tui.fmt import visible
 
 TONES = {"OK": "ok", "WARNING": "warn", "CRITICAL": "crit", "UNKNOWN": "muted"}
 
 
 class EventsPanel(Static):
-    events: reactive[tuple[Event, ...]] = reactive((), repaint=False)
-    _shown: tuple[Event, ...] | None = None
+    events: reactive[tuple[Episode, ...]] = reactive((), repaint=False)
+    _shown: tuple[Episode, ...] | None = None
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id, classes="panel")
         self.border_title = "7 Events"
 
-    def watch_events(self, events: tuple[Event, ...]) -> None:
-        if events == self._shown:  # data_bind sets it on every frame
+    _drawn_at = 0.0
+
+    def watch_events(self, events: tuple[Episode, ...]) -> None:
+        # data_bind sets it on every frame: draw again when it changed, or every few seconds
+        # for the durations of the ongoing ones.
+        if events == self._shown and time.monotonic() - self._drawn_at < 5:
             return
-        self._shown = events
+        self._shown, self._drawn_at = events, time.monotonic()
+        now = self.app.clock()  # type: ignore[attr-defined]
         style = self.app.tone_style  # type: ignore[attr-defined]
         if not events:
-            self.update(Text("no state changes yet", style="dim"))
+            self.update(Text("no alerts yet", style="dim"))
             return
         text = Text()
         for i, event in enumerate(reversed(events[-200:])):
             if i:
                 text.append("\n")
-            text.append(event.describe(), style=style(TONES.get(event.status, "")))
+            tone = "muted" if event.ended is not None else TONES.get(event.status, "")
+            text.append(visible(event.describe(now)), style=style(tone))
         self.update(text)

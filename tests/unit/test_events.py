@@ -1,35 +1,52 @@
-"""The events timeline: transitions only, recovery durations, persistence."""
+"""The alert log: one episode per issue — flaps folded into it, its worst status kept, standing
+issues recognised after a restart, one writer per target."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from blazz_tui.events import Timeline
+from blazz_tui.events import FOLD, Timeline
 from blazz_tui.rules.model import Check, Status
 
 
-def checks(status: Status) -> list[Check]:
-    return [Check("instance:wa-3002", status, "down" if status is not Status.OK else "up")]
+def checks(status: Status, summary: str = "down: connection refused") -> list[Check]:
+    return [Check("instance:wa-3002", status, summary)]
 
 
-def test_healthy_checks_appearing_are_not_events() -> None:
+def test_a_check_appearing_healthy_opens_no_episode() -> None:
     assert Timeline().observe(checks(Status.OK), now=100.0) == []
 
 
-def test_a_failure_and_its_recovery_are_two_events_with_the_outage_length() -> None:
+def test_flaps_fold_into_one_episode_with_its_worst_status_and_its_end() -> None:
     timeline = Timeline()
-    timeline.observe(checks(Status.OK), now=100.0)
-    [down] = timeline.observe(checks(Status.CRITICAL), now=110.0)
-    assert timeline.observe(checks(Status.CRITICAL), now=120.0) == []
-    [up] = timeline.observe(checks(Status.OK), now=136.0)
-    assert (down.previous, down.status) == ("OK", "CRITICAL")
-    assert up.summary == "back OK after 26s"
-    assert up.describe().endswith("instance:wa-3002 CRITICAL → OK: back OK after 26s")
+    timeline.observe(checks(Status.WARNING, "slow"), now=100.0)
+    timeline.observe(checks(Status.OK), now=110.0)
+    timeline.observe(checks(Status.CRITICAL), now=120.0)  # back within FOLD: a flap
+    timeline.observe(checks(Status.OK), now=130.0)
+    timeline.observe(checks(Status.OK), now=130.0 + FOLD)
+    [episode] = timeline.events
+    assert (episode.started, episode.status, episode.flaps, episode.ended) == (
+        100.0, "CRITICAL", 1, 130.0)
+    assert episode.summary == "down: connection refused"
+    assert episode.describe(now=500.0).endswith(
+        "CRITICAL instance:wa-3002 (lasted 30s, 1 flap): down: connection refused")
 
 
-def test_the_timeline_survives_a_restart_through_its_file(tmp_path: Path) -> None:
+def test_an_issue_still_standing_after_a_restart_is_not_recorded_again(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
-    Timeline(path).observe(checks(Status.CRITICAL), now=100.0)
-    path.open("a").write("{torn line\n")
-    restored = Timeline(path)
-    assert [e.check for e in restored.events] == ["instance:wa-3002"]
+    first = Timeline(path)
+    first.observe(checks(Status.CRITICAL), now=100.0)
+    first._lock.close()  # noqa: SLF001 - the first dashboard quits
+    restarted = Timeline(path)
+    assert restarted.observe(checks(Status.CRITICAL), now=200.0) == []
+    [episode] = restarted.events
+    assert (episode.started, episode.ended) == (100.0, None)
+
+
+def test_two_dashboards_on_one_target_write_its_log_once(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    first, second = Timeline(path), Timeline(path)
+    assert first.writing and not second.writing
+    first.observe(checks(Status.CRITICAL), now=100.0)
+    second.observe(checks(Status.CRITICAL), now=100.0)
+    assert len(path.read_text().splitlines()) == 1
