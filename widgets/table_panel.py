@@ -149,6 +149,9 @@ class TablePanel(Vertical, can_focus=False):
             text, tone = freshness(reading, frame.snapshot.taken_at)
             set_subtitle(self, text)
             self.set_class(tone != MUTED, "-failed")
+            # Its source fails now: what the table still shows is its last good data.
+            self.set_class(reading is not None and reading.error is not None
+                           and reading.has_data, "-stale")
         self._table = self._view(frame)
         self._refresh_rows()
 
