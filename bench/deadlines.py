@@ -23,23 +23,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.fixtures.hostile import HostileServer, closed_ports, hostile  # noqa: E402
+from tests.fixtures.hostile import (  # noqa: E402
+    HostileServer,
+    closed_ports,
+    hostile,
+    one_source_config,
+)
 
 HTTP = b"HTTP/1.1 200 OK\r\n"
 RUNS = 5
 
 
 def config(root: Path, body: str) -> Path:
-    off = [line for line in ("supervisor = []", "instances = []", "database = false",
-                             "redis = false") if f"targets.t.{line.split()[0]}" not in body]
-    path = root / "config.toml"
-    path.write_text(f'default_target = "t"\nstate_dir = "{root / "state"}"\n[targets.t]\n'
-                    "ports = []\n" + "\n".join(off) + f"\n[targets.t.logs]\nfiles = []\n{body}"
-                    "[targets.t.poll]\nsupervisor = { interval = 2, timeout = 60 }\n"
-                    "instances = { interval = 2, timeout = 60 }\n"
-                    "database = { interval = 2, timeout = 60 }\n"
-                    "redis = { interval = 2, timeout = 60 }\n")
-    return path
+    return one_source_config(root, body + "[targets.t.poll]\n" + "".join(
+        f"{source} = {{ interval = 2, timeout = 60 }}\n"
+        for source in ("supervisor", "instances", "database", "redis")))
 
 
 def timed(argv: list[str]) -> tuple[float, int]:

@@ -17,22 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.hostile import closed_ports, hostile
+from tests.fixtures.hostile import closed_ports, hostile, silent_database
+from tests.fixtures.hostile import one_source_config as config
 
 HTTP_STARTED = b"HTTP/1.1 200 OK\r\n"
 SLOW = 60
 """The hostile source's own timeout: far beyond any deadline under test."""
-
-
-def config(tmp_path: Path, body: str) -> Path:
-    """A target with only the sources ``body`` configures (the host is always read)."""
-    off = [line for line in ("supervisor = []", "instances = []", "database = false",
-                             "redis = false") if f"targets.t.{line.split()[0]}" not in body]
-    path = tmp_path / "config.toml"
-    path.write_text(f'default_target = "t"\nstate_dir = "{tmp_path / "state"}"\n'
-                    f'[targets.t]\nports = []\n' + "\n".join(off) + "\n"
-                    f"[targets.t.logs]\nfiles = []\n{body}")
-    return path
 
 
 def check(path: Path, *args: str, limit: float = 20) -> subprocess.CompletedProcess[str]:
@@ -58,10 +48,7 @@ def test_a_trickling_supervisord_cannot_hold_a_check_past_its_deadline(tmp_path:
 def test_a_database_that_accepts_and_never_answers_is_cut_off_at_the_deadline(
         tmp_path: Path) -> None:
     with hostile("silent") as server:
-        path = config(tmp_path, f'[targets.t.database]\n'
-                                f'url = "mysql://root@127.0.0.1:{server.port}/blazz"\n'
-                                f"[targets.t.poll]\ndatabase = {{ interval = 5, "
-                                f"timeout = {SLOW} }}\n")
+        path = config(tmp_path, silent_database(server.port, SLOW))
         result = check(path, "-t", "1")
     assert result.returncode == 3
     assert result.stdout.startswith("BLAZZ UNKNOWN: check timed out after 1 s waiting for "
@@ -70,9 +57,7 @@ def test_a_database_that_accepts_and_never_answers_is_cut_off_at_the_deadline(
 
 def test_without_a_deadline_the_source_timeout_bounds_the_check(tmp_path: Path) -> None:
     with hostile("silent") as server:
-        path = config(tmp_path, f'[targets.t.database]\n'
-                                f'url = "mysql://root@127.0.0.1:{server.port}/blazz"\n'
-                                "[targets.t.poll]\ndatabase = { interval = 5, timeout = 1 }\n")
+        path = config(tmp_path, silent_database(server.port, 1))
         result = check(path)
     assert result.returncode == 2
     assert result.stdout.startswith("BLAZZ CRITICAL: database unreachable: the database did "
@@ -110,10 +95,7 @@ def test_a_thousand_instances_on_closed_ports_are_each_reported_down(tmp_path: P
 def test_a_signal_stops_a_stuck_check_at_once_with_unknown(tmp_path: Path,
                                                            sig: signal.Signals) -> None:
     with hostile("silent") as server:
-        path = config(tmp_path, f'[targets.t.database]\n'
-                                f'url = "mysql://root@127.0.0.1:{server.port}/blazz"\n'
-                                f"[targets.t.poll]\ndatabase = {{ interval = 5, "
-                                f"timeout = {SLOW} }}\n")
+        path = config(tmp_path, silent_database(server.port, SLOW))
         proc = subprocess.Popen([sys.executable, "-m", "blazz_tui", "-c", str(path), "--check",
                                  "--format", "nagios"], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
