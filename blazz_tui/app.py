@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.color import Color, ColorParseError
@@ -152,8 +152,8 @@ class BlazzApp(App[int]):
         if self._static_frame is not None:
             self.show_frame(self._static_frame)
 
-    def on_resize(self) -> None:
-        self._apply_layout(self.size.width)
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_layout(event.size.width)  # self.size may still be the previous size
 
     def _apply_layout(self, width: int) -> None:
         narrow = width < NARROW_WIDTH

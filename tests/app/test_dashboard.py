@@ -87,3 +87,16 @@ async def test_pause_stops_reading_the_sources_but_not_the_clock(stack: Layout) 
         assert app.frame.snapshot.taken_at > frozen.snapshot.taken_at  # ages stay true
         await pilot.press("p")
         await until(lambda: sum(app.runtime.reads.values()) > reads)
+
+
+async def test_each_resize_lays_out_for_the_new_size() -> None:
+    from tests.app.support import fixed_app
+
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for size, narrow in (((80, 24), True), ((200, 60), False), ((120, 40), False),
+                             ((100, 30), True)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            assert app.query_one("#dashboard").has_class("-narrow") is narrow, size
+            assert app.query_one("#panel-tabs").display is narrow, size
