@@ -29,7 +29,7 @@ DetailsView = Callable[[Frame], Details | None]
 
 class DetailsScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("escape,q", "app.pop_screen", "Back", key_display="esc"),
         Binding("r", "reload", "Reload"),
     ]
 

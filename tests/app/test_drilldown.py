@@ -84,3 +84,14 @@ async def test_enter_on_an_unserved_queue_lists_its_oldest_jobs(stack: Layout) -
         assert len(jobs) == 20 and all(r[4] in ("pending", "reserved") or
                                        r[4].startswith("delayed") for r in jobs)
         assert "NO RUNNING WORKER" in screen_text(app)
+
+
+async def test_q_in_details_goes_back_and_only_then_quits() -> None:
+    from tests.app.support import fixed_app
+
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3", "enter")
+        assert isinstance(app.screen, DetailsScreen)
+        await pilot.press("q")
+        assert not isinstance(app.screen, DetailsScreen) and app.is_running
