@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from textual import events, on
+from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.color import Color, ColorParseError
 from textual.containers import Container
+from textual.events import Resize
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -152,7 +153,7 @@ class BlazzApp(App[int]):
         if self._static_frame is not None:
             self.show_frame(self._static_frame)
 
-    def on_resize(self, event: events.Resize) -> None:
+    def on_resize(self, event: Resize) -> None:
         self._apply_layout(event.size.width)  # self.size may still be the previous size
 
     def _apply_layout(self, width: int) -> None:

@@ -134,13 +134,6 @@ class Collector:
             self._observe(reading)
         return reading
 
-    async def poll(self, name: str) -> Reading:
-        """Read one source and store the reading."""
-        return self.store(name, await self.read(name))
-
-    async def poll_all(self) -> None:
-        await asyncio.gather(*(self.poll(name) for name in self.sources))
-
     def freeze(self) -> None:
         """Stop taking readings: a one-shot check has taken its snapshot."""
         with self._lock:

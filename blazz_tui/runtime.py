@@ -171,10 +171,6 @@ class Runtime:
         self._started = False
         """Every source answered, and the sessions first found nowhere were read again."""
 
-    @property
-    def sources(self) -> list[str]:
-        return list(self.collector.sources)
-
     def interval(self, name: str) -> float:
         return self.collector.target.poll.for_source(name).interval
 
