@@ -40,8 +40,8 @@ from blazz_tui.views import details, panels
 from blazz_tui.widgets.events_panel import EventsPanel
 from blazz_tui.widgets.filter_bar import FilterBar
 from blazz_tui.widgets.header_bar import HeaderBar, ProblemsBar
-from blazz_tui.widgets.logs_panel import LogsPanel
-from blazz_tui.widgets.table_panel import TablePanel
+from blazz_tui.widgets.logs_panel import LogsPanel, TailLog
+from blazz_tui.widgets.table_panel import PanelTable, TablePanel
 
 PANELS = (("checks", "Checks"), ("services", "Services"), ("instances", "Instances"),
           ("queues", "Queues"), ("cache", "Cache"), ("logs", "Logs"), ("events", "Events"))
@@ -230,8 +230,10 @@ class BlazzApp(App[int]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen([
-            ("everywhere", self.BINDINGS), ("in a table", TablePanel.BINDINGS),
-            ("in the logs", LogsPanel.BINDINGS), ("in details", DetailsScreen.BINDINGS)]))
+            ("everywhere", self.BINDINGS),
+            ("in a table", [*TablePanel.BINDINGS, *PanelTable.BINDINGS]),
+            ("in the logs", [*LogsPanel.BINDINGS, *TailLog.BINDINGS]),
+            ("in details", DetailsScreen.BINDINGS)]))
 
     def action_toggle_pause(self) -> None:
         self.paused = not self.paused

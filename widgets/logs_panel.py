@@ -38,6 +38,15 @@ class TailLog(RichLog):
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
+    BINDINGS = [
+        Binding("j", "scroll_down", "Down", show=False),
+        Binding("k", "scroll_up", "Up", show=False),
+        Binding("g", "scroll_home", "Top", show=False),
+        Binding("G", "scroll_end", "Bottom", show=False),
+        Binding("ctrl+d", "page_down", "Page down", show=False),
+        Binding("ctrl+u", "page_up", "Page up", show=False),
+    ]
+
     def watch_virtual_size(self, size: Size) -> None:
         self._scroll_update(size)
         self.refresh()

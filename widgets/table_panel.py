@@ -54,6 +54,15 @@ class PanelTable(DataTable[Text]):
     CACHE_CELLS = 1024
     """A panel shows at most ~40 rows of ~10 cells."""
 
+    BINDINGS = [  # the keys of less, vim, k9s and htop users
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "scroll_top", "Top", show=False),
+        Binding("G", "scroll_bottom", "Bottom", show=False),
+        Binding("ctrl+d", "page_down", "Page down", show=False),
+        Binding("ctrl+u", "page_up", "Page up", show=False),
+    ]
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_foreground_priority="renderable", **kwargs)
         self._cells: LRUCache[tuple[object, ...], SegmentLines] = LRUCache(self.CACHE_CELLS)

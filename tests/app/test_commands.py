@@ -160,3 +160,18 @@ async def test_a_crash_of_the_dashboard_exits_non_zero_with_its_traceback_in_a_f
                                        "a bug); the traceback is in ")
     [report] = tmp_path.glob("crash-*.txt")
     assert "RuntimeError: a bug" in report.read_text()
+
+
+async def test_j_k_g_and_G_move_through_a_table() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")  # Services: a dozen programs
+        table = app.query_one("#services", TablePanel).data_table
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1
+        await pilot.press("G")
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("g")
+        assert table.cursor_row == 0
