@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from blazz_tui.dbconn import DatabaseUrl, connect, parse_database_url
+from blazz_tui.fmt import count
 from blazz_tui.settings import DatabaseConfig
 from blazz_tui.sim.schema import statements
 from blazz_tui.sources.database import DatabaseReading, DatabaseSource
@@ -222,9 +223,10 @@ def main() -> None:
     print("\nwhat the poll reports vs the exact figures (pending / reserved / delayed):")
     for q in reading.queues:
         p, r, d, oldest = exact.get(q.name, (0, 0, 0, None))
-        flag = "+" if q.capped else " "
+        figures = f"{count(q.pending, q.capped)} {count(q.reserved, q.capped)} " \
+                  f"{count(q.delayed, q.capped)}"
         age = "" if q.oldest_pending_at is None else f"oldest {q.oldest_pending_at:.0f}"
-        print(f"  {q.name:20} {q.pending:>7,}{flag} {q.reserved:>3} {q.delayed:>4}   "
+        print(f"  {q.name:20} {figures:>22}   "
               f"exact {p:>7,} {r:>3} {d:>4}   {age} (exact {oldest})")
     conn = connect(server_url(DATABASE))
     with conn.cursor() as cur:

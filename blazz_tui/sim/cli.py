@@ -40,13 +40,14 @@ def launch(root: Path, *, owner: int | None = None, database: str | None = None,
     with log:
         keeper = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                   start_new_session=True)
-    deadline = time.monotonic() + READY_TIMEOUT
+    limit = READY_TIMEOUT + accounts * 0.03  # seeding sessions takes ~15 ms each
+    deadline = time.monotonic() + limit
     while not (root / "ready").exists():
         if keeper.poll() is not None:
             raise StackError(f"the simulated stack failed to start:\n{_tail(root / 'keeper.log')}")
         if time.monotonic() > deadline:
             keeper.terminate()
-            raise StackError(f"the simulated stack was not ready after {READY_TIMEOUT:g} s")
+            raise StackError(f"the simulated stack was not ready after {limit:g} s")
         time.sleep(0.05)
     return Layout.load(root)
 
