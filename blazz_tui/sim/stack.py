@@ -106,10 +106,11 @@ def supervisor_for(layout: Layout) -> Supervisord:
     return Supervisord(layout.supervisor_dir, specs, groups)
 
 
-def _artisan(layout: Layout, *args: str) -> None:
+def _artisan(layout: Layout, *args: str, timeout: float = 120.0) -> None:
     env = dict(os.environ, BLAZZ_SIM_ENV=str(layout.env_path))
     subprocess.run([PY, "-m", "blazz_tui.sim.artisan", *args], cwd=layout.app_dir, env=env,
-                   check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, timeout=120)
+                   check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   timeout=timeout)
 
 
 def _wait_instances(layout: Layout, timeout: float = 20.0) -> None:
@@ -153,7 +154,8 @@ def start(layout: Layout) -> Supervisord:
     try:
         _artisan(layout, "sim:setup")
         _wait_instances(layout)
-        _artisan(layout, "sim:seed", f"--accounts={layout.accounts}")
+        _artisan(layout, "sim:seed", f"--accounts={layout.accounts}",
+                 timeout=120 + layout.accounts * 0.03)  # ~15 ms a session
         _artisan(layout, "whatsapp:sync-instance-urls")  # as cron would have, before we watch
         rpc = sv.rpc()
         rpc.supervisor.startProcessGroup("blazz", False)
