@@ -1,10 +1,12 @@
 """Blocking calls (PyMySQL, sqlite3, psutil, file reads) from async code, each with a *total*
 deadline of its own.
 
-A thread cannot be cancelled. So every blocking call gets a thread of its own, a daemon one:
-a call stuck past its deadline neither starves another source (there is no shared pool to fill)
-nor holds the process at exit. When the deadline passes, ``abort`` is called (it shuts the
+A thread cannot be cancelled. So a blocking call never waits for a thread: it runs on an idle
+worker thread if there is one, else on a new one — there is no pool to fill, so a call stuck
+past its deadline starves no other source. The workers are daemon threads: one stuck never
+holds the process at exit. When the deadline passes, ``abort`` is called (it shuts the
 call's socket down, which wakes the blocked thread at once) and ``TimeoutError`` is raised.
+Idle workers are kept a while and reused: a thread per call cost its creation every poll.
 
 ``DaemonExecutor`` gives an event loop the same discipline for what asyncio itself sends to a
 default executor (name resolution), and does not wait for its threads at shutdown.
@@ -14,21 +16,54 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import queue
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+IDLE = 30.0
+"""Seconds an idle worker thread waits for work before it ends."""
+
+_Job = Callable[[], None]
+_idle: list[queue.SimpleQueue[_Job]] = []
+_idle_lock = threading.Lock()
+
+
+def run_in_thread(job: _Job) -> None:
+    """Run ``job`` on an idle worker thread, or a new one: never wait for a thread."""
+    with _idle_lock:
+        inbox = _idle.pop() if _idle else None
+    if inbox is None:
+        inbox = queue.SimpleQueue()
+        threading.Thread(target=_work, args=(inbox,), daemon=True,
+                         name="blazz-tui blocking call").start()
+    inbox.put(job)
+
+
+def _work(inbox: queue.SimpleQueue[_Job]) -> None:
+    while True:
+        try:
+            job = inbox.get(timeout=IDLE)
+        except queue.Empty:
+            with _idle_lock:
+                if inbox in _idle:
+                    _idle.remove(inbox)
+                    return
+            continue  # handed a job just now: it is on its way
+        job()
+        with _idle_lock:
+            _idle.append(inbox)
 
 
 async def call(fn: Callable[..., T], *args: Any, timeout: float | None,
                abort: Callable[[], None] | None = None) -> T:
-    """``fn(*args)`` in a daemon thread; past ``timeout`` seconds, ``abort()`` and
+    """``fn(*args)`` on a worker thread; past ``timeout`` seconds, ``abort()`` and
     ``TimeoutError``. Cancelling the caller aborts the call too."""
     loop = asyncio.get_running_loop()
     done: asyncio.Future[T] = loop.create_future()
 
-    def work() -> None:
+    def job() -> None:
         try:
             result = fn(*args)
         except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
@@ -36,7 +71,7 @@ async def call(fn: Callable[..., T], *args: Any, timeout: float | None,
         else:
             _deliver(loop, done, result, None)
 
-    threading.Thread(target=work, daemon=True, name=f"blocking {_name(fn)}").start()
+    run_in_thread(job)
     try:
         return await asyncio.wait_for(asyncio.shield(done), timeout)
     except (TimeoutError, asyncio.CancelledError):
@@ -61,20 +96,16 @@ def _deliver(loop: asyncio.AbstractEventLoop, future: asyncio.Future[T], result:
         pass  # the loop closed while the call ran: the process is leaving
 
 
-def _name(fn: Callable[..., Any]) -> str:
-    return getattr(fn, "__qualname__", None) or type(fn).__name__
-
-
 class DaemonExecutor(concurrent.futures.ThreadPoolExecutor):
-    """One daemon thread per task; ``shutdown`` never waits (see the module docstring).
-    A ThreadPoolExecutor only because asyncio accepts nothing else as a default executor:
-    its pool is never used."""
+    """Tasks on the worker threads of ``run_in_thread``; ``shutdown`` never waits (see the
+    module docstring). A ThreadPoolExecutor only because asyncio accepts nothing else as a
+    default executor: its pool is never used."""
 
     def submit(self, fn: Callable[..., T], /, *args: Any,
                **kwargs: Any) -> concurrent.futures.Future[T]:
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
 
-        def work() -> None:
+        def job() -> None:
             if not future.set_running_or_notify_cancel():
                 return
             try:
@@ -82,7 +113,7 @@ class DaemonExecutor(concurrent.futures.ThreadPoolExecutor):
             except BaseException as exc:  # noqa: BLE001 - handed to the future's owner
                 future.set_exception(exc)
 
-        threading.Thread(target=work, daemon=True, name=f"executor {_name(fn)}").start()
+        run_in_thread(job)
         return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:

@@ -314,7 +314,8 @@ class Runtime:
             due = self._delivered_at + self.refresh - time.monotonic()
             try:
                 await asyncio.wait_for(self._dirty.wait(), max(0.0, due))
-                await asyncio.sleep(COALESCE)
+                if self._started:  # until the first complete screen, every answer shows
+                    await asyncio.sleep(COALESCE)
                 self._dirty.clear()
             except TimeoutError:
                 pass
