@@ -162,9 +162,9 @@ def monitor_text(monitor: MonitorStats | None) -> str:
     """What watching costs: blazz-tui's own CPU (of one core) and memory."""
     if monitor is None:
         return ""
-    cpu = "?" if monitor.cpu_percent is None else f"{monitor.cpu_percent:.1f}%"
+    cpu = "? %" if monitor.cpu_percent is None else f"{monitor.cpu_percent:.1f} %"
     rss = "?" if monitor.rss is None else size(monitor.rss)
-    return f"blazz-tui {cpu} cpu {rss}"
+    return f"blazz-tui: {cpu} CPU, {rss}"
 
 
 def host_line(snap: Snapshot) -> tuple[str, str]:
