@@ -155,3 +155,21 @@ def test_a_burst_of_log_lines_does_not_change_what_the_instances_show(
         logs = runtime.collector.readings["logs"]
     assert errors == []
     assert logs.ok
+
+
+def test_the_screen_is_not_complete_until_sessions_found_nowhere_were_read_again() -> None:
+    from blazz_tui.sources.database import Account, DatabaseReading
+    from blazz_tui.sources.instances import InstanceReading
+
+    instance = InstanceConfig("wa-1", "http://127.0.0.1:3001")
+    cfg = target((instance,), PollConfig())
+    collector = Collector(cfg, LocalTransport(), Thresholds(),
+                          sources={"instances": BrokenSource(), "database": BrokenSource()})
+    runtime = Runtime(collector, Judge(Thresholds(), History()))
+    now = time.time()
+    collector.store("instances", InstancesReading(fetched_at=now, instances=(
+        InstanceReading(name="wa-1", url=instance.url, fetched_at=now, sessions=()),)))
+    collector.store("database", DatabaseReading(fetched_at=now, accounts=(
+        Account("u1", "s1", "connected", instance.url),)))
+    frame = runtime.frame()
+    assert frame.waiting == ("a second read of 1 sessions found nowhere",)

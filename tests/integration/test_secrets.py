@@ -15,11 +15,11 @@ import pytest
 
 from tests.fixtures.hostile import closed_ports
 
-SECRETS = ["db# /?@:%&=+ pw", "rd/?#@:%&=+ x", "in st@nce:%/?#"]
+SECRETS = ["db# /?@:%&=+ pw", "rd/?#@:%&=+ x", "in st@nce:%/?#", "sv p@ss/?#:=+"]
 
 
 def write_config(tmp_path: Path) -> Path:
-    redis, instance = closed_ports(2)
+    redis, instance, supervisor = closed_ports(3)
     from urllib.parse import quote
 
     user_info = f"ops:{quote(SECRETS[2], safe='')}"
@@ -28,7 +28,10 @@ def write_config(tmp_path: Path) -> Path:
 state_dir = "{tmp_path / 'state'}"
 [targets.t]
 ports = []
-supervisor = []
+[[targets.t.supervisor]]
+url = "http://127.0.0.1:{supervisor}/RPC2"
+username = "ops"
+password = "{SECRETS[3]}"
 [[targets.t.instances]]
 name = "wa-1"
 url = "http://{user_info}@127.0.0.1:{instance}"

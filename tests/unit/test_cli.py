@@ -79,3 +79,11 @@ def test_a_usage_error_under_check_is_unknown_not_critical() -> None:
     assert run("--check", "--format", "xml").returncode == 3
     assert run("--check", "-t", "soon").returncode == 3
     assert run("--format", "xml").returncode == 2  # not a check: an ordinary usage error
+
+
+def test_a_sim_fault_delay_that_is_not_a_finite_number_is_refused() -> None:
+    from blazz_tui.sim.faults import FaultError, _positive
+
+    for text in ("inf", "nan", "-3", "soon"):
+        with pytest.raises(FaultError, match="must be a positive, finite number"):
+            _positive(text, "delay")
