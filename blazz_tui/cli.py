@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "nagios")
 
 UNKNOWN = 3
+ACTION_COMMANDS = ("restart", "start", "stop", "sync")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="blazz-tui",
         description="Watch a Blazz deployment (Laravel + Reverb + queue workers + WhatsApp "
                     "instances + MySQL + Redis), locally or over SSH.",
-        epilog="Exit codes with --check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
+        epilog="Exit codes with --check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Actions: "
+               "blazz-tui restart|start|stop NAME…|--queue Q, blazz-tui sync [--dry-run] "
+               "(each with --help).",
     )
     parser.add_argument("-c", "--config", metavar="CONFIG",
                         help="configuration file (default: ./config.toml, then "
@@ -82,6 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from blazz_tui.sim.cli import main as sim_main
 
         return sim_main(argv[1:])
+    if argv[:1] and argv[0] in ACTION_COMMANDS:
+        from blazz_tui.actions.cli import main as action_main
+
+        return action_main(argv[0], argv[1:])
     parser = build_parser()
     parser.checking = "--check" in argv  # type: ignore[attr-defined]
     args = parser.parse_args(argv)

@@ -164,7 +164,7 @@ def sessions_view(instances_cfg: tuple[InstanceConfig, ...], instances: Instance
     readings = {r.name: r for r in (instances.instances if instances else ())}
     hosted_at: dict[str, str] = {}
     unreadable = {cfg.name: why for cfg in instances_cfg
-                  if (why := _unreadable(readings.get(cfg.name))) is not None}
+                  if (why := unreadable_reason(readings.get(cfg.name))) is not None}
     for cfg in instances_cfg:
         if cfg.name not in unreadable:
             for session_id in readings[cfg.name].connected:
@@ -216,7 +216,7 @@ def sessions_view(instances_cfg: tuple[InstanceConfig, ...], instances: Instance
                         unassigned=unassigned, unknown_url=unknown, known=known)
 
 
-def _unreadable(reading: InstanceReading | None) -> str | None:
+def unreadable_reason(reading: InstanceReading | None) -> str | None:
     """Why an instance's session list is unknown; None when it was read."""
     if reading is None or (reading.error is None and not reading.has_data):
         return "not read yet"

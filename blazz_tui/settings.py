@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -241,6 +242,10 @@ class TargetConfig:
     logs: LogsConfig = LogsConfig()
     ports: tuple[PortConfig, ...] = field(default_factory=_default_ports)
     poll: PollConfig = PollConfig()
+    read_only: bool = False
+    """Every action on this target is refused, as with ``--read-only``."""
+    production: bool = False
+    """An action on this target asks for the target's name to be typed before it runs."""
 
 
 @dataclass(frozen=True)
@@ -308,9 +313,28 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class ActionsConfig:
-    audit_log: str = "~/.local/state/blazz-tui/audit.log"
+    audit_log: str = ""
+    """JSONL of every action; by default ``audit.jsonl`` in ``state_dir``, beside the events."""
     sync_command: str = "php artisan whatsapp:sync-instance-urls"
+    """Run in the target's app_dir by ``sync --mode artisan`` (``--dry-run`` first)."""
+    sync_mode: str = "native"
+    """``native``: blazz-tui compares the instances with the database and fixes the rows;
+    ``artisan``: it runs ``sync_command``."""
+    sync_batch: int = 50
+    """Rows updated per transaction by a native sync."""
+    settle_timeout: float = 15.0
+    """Seconds a restarted program is given to reach RUNNING (or fail) before it is reported."""
     confirm: bool = True
+
+    def __post_init__(self) -> None:
+        if self.sync_mode not in SYNC_MODES:
+            raise FieldError("sync_mode", f"must be {' or '.join(SYNC_MODES)}, not "
+                                          f"{self.sync_mode!r}")
+        _positive("sync_batch", self.sync_batch)
+        _positive("settle_timeout", self.settle_timeout)
+
+
+SYNC_MODES = ("native", "artisan")
 
 
 @dataclass(frozen=True)
@@ -323,6 +347,10 @@ class Config:
     source: str = "built-in defaults"
     """Where this configuration came from (a path, ``.env``, or built-in defaults)."""
     warnings: tuple[str, ...] = ()
+
+    @property
+    def audit_path(self) -> Path:
+        return Path(self.actions.audit_log or f"{self.state_dir}/audit.jsonl").expanduser()
 
     def target(self, name: str | None = None) -> TargetConfig:
         wanted = name or self.default_target

@@ -18,6 +18,7 @@ import httpx
 
 from blazz_tui.dbconn import connect, parse_database_url
 from blazz_tui.sim.layout import Layout
+from blazz_tui.sim.supervisord import STARTRETRIES
 
 
 class FaultError(Exception):
@@ -79,16 +80,25 @@ def stop_worker(layout: Layout, program: str) -> str:
     return f"stopped {', '.join(names)}"
 
 
-def break_worker(layout: Layout, program: str) -> str:
-    """Make a program exit at once on every start, so supervisord gives up: FATAL."""
+def break_worker(layout: Layout, program: str, how: str = "transient") -> str:
+    """Make a program exit at once on start until supervisord gives up: FATAL. The cause
+    passes then (``transient``, a restart brings it back), or never (``always``)."""
+    if how not in ("transient", "always"):
+        raise FaultError(f"break-worker: {how!r} is neither transient nor always")
     names = _processes(layout, program)
     flag = _broken_flag(layout, program)
     flag.parent.mkdir(parents=True, exist_ok=True)
-    flag.write_text("broken by blazz-tui sim fault\n")
+    # Each process boots once after the kill, then supervisord retries it startretries times.
+    flag.write_text("always" if how == "always" else str((STARTRETRIES + 1) * len(names)))
     proxy = rpc(layout)
     for name in names:
-        proxy.supervisor.signalProcess(name, "KILL")
-    return f"{program} broken: it will exit on start and go FATAL within a few seconds"
+        try:
+            proxy.supervisor.signalProcess(name, "KILL")
+        except xmlrpc.client.Fault as exc:
+            if "NOT_RUNNING" not in exc.faultString:
+                raise  # not running: it fails on its next start
+    return (f"{program} broken: it will exit on start and go FATAL within a few seconds"
+            + ("" if how == "always" else "; a restart then brings it back"))
 
 
 def flood_queue(layout: Layout, queue: str, count: str = "5000") -> str:
@@ -197,7 +207,8 @@ class Fault:
 FAULTS: dict[str, Fault] = {
     "kill-instance": Fault(kill_instance, "PORT", "kill an instance; it stays down"),
     "stop-worker": Fault(stop_worker, "PROGRAM", "stop a queue worker program"),
-    "break-worker": Fault(break_worker, "PROGRAM", "make a program exit on start: FATAL"),
+    "break-worker": Fault(break_worker, "PROGRAM [transient|always]",
+                          "make a program exit on start: FATAL (transient: until then)"),
     "flood-queue": Fault(flood_queue, "QUEUE [COUNT]", "add COUNT jobs (default 5000)"),
     "drift": Fault(drift, "[COUNT]", "scramble assigned_instance_url of COUNT accounts"),
     "lose-sessions": Fault(lose_sessions, "[COUNT]", "end COUNT sessions on their instances"),

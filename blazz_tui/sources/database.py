@@ -69,6 +69,10 @@ def _db_errors() -> tuple[type[BaseException], ...]:
     return (*_mysql_errors(), sqlite3.Error, OSError)
 
 
+class DatabaseError(Exception):
+    """An on-demand statement failed; the message says why, without the password."""
+
+
 @dataclass(frozen=True)
 class QueueDepth:
     name: str
@@ -369,36 +373,52 @@ class DatabaseSource:
     async def queue_jobs(self, queue: str, limit: int = 20) -> QueueJobs:
         """A queue's oldest jobs and recent failures, on a connection of their own (the
         poll's is not shared between threads); failures are in ``error``."""
-        if self._url is None:
-            return QueueJobs(queue, error=self._url_error or "bad database URL")
         try:
-            url, endpoint = await self._endpoint(self._url)
-        except OSError as exc:
-            return QueueJobs(queue, error=f"cannot reach the database: {describe_error(exc)}")
-        host, port = endpoint if endpoint else (None, None)
-        conn = connect(url, host=host, port=port, timeout=self._timeout, defer=True)
-        try:
-            return await blocking.call(self._read_queue_jobs, conn, url, queue, limit,
-                                       timeout=self._timeout, abort=lambda: abort(conn))
-        except TimeoutError:
-            return QueueJobs(queue, error=f"the database did not answer within "
-                                          f"{self._timeout:g} s")
+            return await self.with_connection(
+                lambda conn, engine: self._read_queue_jobs(conn, engine, queue, limit))
+        except DatabaseError as exc:
+            return QueueJobs(queue, error=str(exc))
 
-    def _read_queue_jobs(self, conn: Any, url: DatabaseUrl, queue: str,
-                         limit: int) -> QueueJobs:
+    async def with_connection(self, fn: Callable[[Any, str], T], *,
+                              autocommit: bool = True, timeout: float | None = None) -> T:
+        """``fn(connection, engine)`` in a worker thread, on a connection of its own that is
+        closed afterwards, within ``timeout`` (the source's by default; past it the connection
+        is aborted). Raises ``DatabaseError`` with a message an operator can act on."""
+        if self._url is None:
+            raise DatabaseError(self._url_error or "bad database URL")
+        url = self._url
         try:
-            if url.engine == "mysql":
-                conn.connect()
-            s = _Session(conn, MYSQL if url.engine == "mysql" else SQLITE)
-            jobs, jobs_error = self._guard(url, "jobs",
-                                           lambda: queue_jobs.read_jobs(s, queue, limit))
-            failed, failed_error = self._guard(
-                url, "failed_jobs", lambda: queue_jobs.read_failed(s, queue, limit, _epoch))
-            return QueueJobs(queue, jobs or (), failed or (), jobs_error, failed_error)
-        except _db_errors() as exc:
-            return QueueJobs(queue, error=_scrub(self._describe(url, exc), url))
-        finally:
-            _close_quietly(conn)
+            url, endpoint = await self._endpoint(url)
+        except OSError as exc:
+            raise DatabaseError(f"cannot reach the database: {describe_error(exc)}") from None
+        host, port = endpoint if endpoint else (None, None)
+        limit = self._timeout if timeout is None else timeout
+        conn = connect(url, host=host, port=port, timeout=limit, autocommit=autocommit,
+                       defer=True)
+
+        def run() -> T:
+            try:
+                if url.engine == "mysql":
+                    conn.connect()
+                return fn(conn, url.engine)
+            except _db_errors() as exc:
+                raise DatabaseError(_scrub(self._describe(url, exc), url)) from None
+            finally:
+                _close_quietly(conn)
+
+        try:
+            return await blocking.call(run, timeout=limit, abort=lambda: abort(conn))
+        except TimeoutError:
+            raise DatabaseError(f"the database did not answer within {limit:g} s") from None
+
+    def _read_queue_jobs(self, conn: Any, engine: str, queue: str, limit: int) -> QueueJobs:
+        assert self._url is not None
+        s = _Session(conn, MYSQL if engine == "mysql" else SQLITE)
+        jobs, jobs_error = self._guard(self._url, "jobs",
+                                       lambda: queue_jobs.read_jobs(s, queue, limit))
+        failed, failed_error = self._guard(
+            self._url, "failed_jobs", lambda: queue_jobs.read_failed(s, queue, limit, _epoch))
+        return QueueJobs(queue, jobs or (), failed or (), jobs_error, failed_error)
 
     async def _endpoint(self, url: DatabaseUrl) -> tuple[DatabaseUrl, tuple[str, int] | None]:
         """The URL to open (its socket path may be a forward) and a TCP (host, port) or None."""

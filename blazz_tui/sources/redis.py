@@ -94,10 +94,7 @@ class RedisSource:
                                        time.perf_counter() - clock)
         except (self._redis.RedisError, OSError) as exc:
             await self.close()
-            message = _describe(exc)
-            if self._password:
-                message = message.replace(self._password, "***")
-            return RedisReading.failed(message, started, time.perf_counter() - clock)
+            return RedisReading.failed(self._message(exc), started, time.perf_counter() - clock)
         return RedisReading(**reading, fetched_at=started, attempted_at=started,
                             latency=time.perf_counter() - clock)
 
@@ -165,6 +162,30 @@ class RedisSource:
 
     def failed(self, error: str, attempted_at: float, latency: float) -> RedisReading:
         return RedisReading.failed(error, attempted_at, latency)
+
+    def cache_keys(self, key: str) -> tuple[str, ...]:
+        """The names Laravel's Redis cache store may keep ``key`` under: REDIS_PREFIX, then
+        CACHE_PREFIX with or without the ':' older Laravel versions put after it."""
+        head = f"{self._config.key_prefix}{self._config.cache_prefix}"
+        return (f"{head}{key}", f"{head}:{key}") if head and not head.endswith(":") \
+            else (f"{head}{key}",)
+
+    async def delete_cache_keys(self, keys: list[str]) -> int:
+        """Delete these keys from the cache database; how many existed. Raises ``OSError``
+        with the reason when Redis cannot be reached."""
+        try:
+            cache = await self._client(self._config.cache_db)
+            deleted = 0
+            for start in range(0, len(keys), 500):
+                deleted += int(await cache.delete(*keys[start:start + 500]))
+            return deleted
+        except (self._redis.RedisError, OSError) as exc:
+            await self.close()
+            raise OSError(self._message(exc)) from None
+
+    def _message(self, exc: BaseException) -> str:
+        message = _describe(exc)
+        return message.replace(self._password, "***") if self._password else message
 
     async def close(self) -> None:
         clients, self._clients = self._clients, {}

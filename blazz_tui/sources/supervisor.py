@@ -280,7 +280,7 @@ class SupervisorSource:
                 return LogTail(error=f"{full_name} has no stdout log (stdout_logfile = NONE?)")
             return LogTail(error=f"supervisord refused: {exc.faultString}")
         except (TimeoutError, *RPC_ERRORS) as exc:
-            return LogTail(error=self._message(exc, redact_url(ep.url), _parse_endpoint(ep)))
+            return LogTail(error=self.describe_failure(exc, ep))
         return LogTail(str(text), truncated=bool(overflow))
 
     # -- one endpoint ------------------------------------------------------------------------
@@ -303,7 +303,7 @@ class SupervisorSource:
             absent = not self.required and target.unix_path is not None \
                 and isinstance(_os_error(exc), FileNotFoundError)
             reading = EndpointReading(name=ep.name, url=url, absent=absent,
-                                      error=self._message(exc, url, target))
+                                      error=self.describe_failure(exc, ep))
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
             reading = EndpointReading(name=ep.name, url=url, error=(
                 f"{url} did not answer like supervisord (unexpected answer: "
@@ -394,7 +394,9 @@ class SupervisorSource:
 
     # -- errors an operator can act on -------------------------------------------------------
 
-    def _message(self, exc: BaseException, url: str, target: _Target) -> str:
+    def describe_failure(self, exc: BaseException, ep: SupervisorEndpoint) -> str:
+        """What an operator can act on, for a call to ``ep`` that raised ``exc``."""
+        url, target = redact_url(ep.url), _parse_endpoint(ep)
         if isinstance(exc, TimeoutError | httpx.TimeoutException):
             return f"supervisord at {url} did not answer within {self.timeout:g} s"
         exc = _os_error(exc) or exc

@@ -1,0 +1,173 @@
+"""``blazz-tui restart|start|stop NAME…|--queue Q`` and ``blazz-tui sync``: the plan is
+printed, confirmed at a terminal prompt (or by ``--yes``), carried out and audited.
+
+Exit codes: 0 done, 1 partly done, 2 failed, 3 refused or unknown (not confirmed too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+
+from blazz_tui.actions import programs, sync
+from blazz_tui.actions.model import Outcome, Plan, Progress, Result
+from blazz_tui.actions.run import ActionEnv, AuditLog, Execute, carry_out, refusal
+from blazz_tui.config import ConfigError, load_config
+from blazz_tui.settings import Config, TargetConfig
+from blazz_tui.snapshot import Snapshot
+
+COMMANDS = (*programs.VERBS, "sync")
+REFUSED = Outcome.REFUSED.code
+
+
+def build_parser(command: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"blazz-tui {command}",
+        description=("Instance-URL sync: point each account at the instance that hosts its "
+                     "session." if command == "sync" else
+                     f"{command.capitalize()} supervisord programs."),
+        epilog="Exit codes: 0 done, 1 partly done, 2 failed, 3 refused or not confirmed.")
+    if command == "sync":
+        parser.add_argument("--mode", choices=sync_modes(),
+                            help="native (compare and fix the rows) or artisan (run the app's "
+                                 "sync_command); default: actions.sync_mode of the config")
+    else:
+        parser.add_argument("names", nargs="*", metavar="NAME",
+                            help="group:program, group:*, a group, or a program alone when "
+                                 "unambiguous (as supervisorctl takes them)")
+        parser.add_argument("--queue", metavar="Q", help="every worker serving queue Q")
+    parser.add_argument("-c", "--config", metavar="CONFIG", help="configuration file")
+    parser.add_argument("--target", metavar="NAME", help="target table to act on")
+    parser.add_argument("--read-only", action="store_true", help="refuse (nothing changes)")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan and stop")
+    parser.add_argument("--yes", action="store_true",
+                        help="carry out the plan without asking (for scripts)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="how the plan and the result are printed (default: text)")
+    return parser
+
+
+def sync_modes() -> tuple[str, ...]:
+    from blazz_tui.settings import SYNC_MODES
+
+    return SYNC_MODES
+
+
+def main(command: str, argv: Sequence[str]) -> int:
+    parser = build_parser(command)
+    args = parser.parse_args(argv)
+    if command != "sync" and not args.names and not args.queue:
+        parser.error("name the programs (group:program, group:*) or give --queue Q")
+    try:
+        config = load_config(args.config)
+        target = config.target(args.target)
+    except (ConfigError, KeyError) as exc:
+        print(f"blazz-tui: {exc.args[0] if isinstance(exc, KeyError) else exc}",
+              file=sys.stderr)
+        return REFUSED
+    for warning in config.warnings:
+        print(f"blazz-tui: {warning}", file=sys.stderr)
+    try:
+        return asyncio.run(_run(command, args, config, target))
+    except KeyboardInterrupt:
+        print("blazz-tui: interrupted", file=sys.stderr)
+        return REFUSED
+
+
+async def _run(command: str, args: argparse.Namespace, config: Config,
+               target: TargetConfig) -> int:
+    from blazz_tui.transport import TransportError, make_transport
+
+    try:
+        transport = make_transport(target)
+    except TransportError as exc:
+        print(f"blazz-tui: {exc}", file=sys.stderr)
+        return REFUSED
+    env = ActionEnv(target, transport, config.actions, args.read_only,
+                    AuditLog(config.audit_path))
+    try:
+        plan, execute = await _plan(command, args, env, config)
+        if args.dry_run and not plan.refused:
+            _show_plan(plan, args.format)
+            return 0
+        if not plan.refused:
+            # JSON readers get one document, the result: the plan to confirm goes to stderr.
+            print(plan.describe(limit=50), file=sys.stderr if args.format == "json"
+                  else sys.stdout)
+            if not args.yes and not _confirmed(plan, target):
+                print("blazz-tui: not confirmed; nothing changed", file=sys.stderr)
+                return REFUSED
+        result = await carry_out(plan, env, execute, _progress(args.format))
+    finally:
+        await transport.close()
+    _show_result(result, args.format)
+    return result.outcome.code
+
+
+async def _plan(command: str, args: argparse.Namespace, env: ActionEnv,
+                config: Config) -> tuple[Plan, Execute]:
+    """The plan, refused before anything connects when the target is read-only."""
+    why = refusal(env)
+    if why:
+        return Plan(command, env.target.name, f"{command} on {env.target.name}",
+                    refused=why), programs.execute
+    if command == "sync" and (args.mode or config.actions.sync_mode) == "artisan":
+        return await sync.plan_artisan(env), sync.execute_artisan
+    snapshot = await read_snapshot(env, config, ("instances", "database") if command == "sync"
+                                   else ("supervisor",))
+    if command == "sync":
+        return sync.plan_native(snapshot, env.target), sync.execute_native
+    return programs.plan(command, snapshot, args.names, args.queue), programs.execute
+
+
+async def read_snapshot(env: ActionEnv, config: Config, needed: tuple[str, ...]) -> Snapshot:
+    """The sources an action plans on, read once (each within its timeout)."""
+    from blazz_tui.collect import Collector, build_sources
+
+    sources = {k: v for k, v in build_sources(env.target, env.transport).items()
+               if k in needed}
+    collector = Collector(env.target, env.transport, config.thresholds, sources=sources)
+    try:
+        readings = await asyncio.gather(*(collector.read(name) for name in sources))
+        for name, reading in zip(sources, readings, strict=True):
+            collector.store(name, reading)
+        return collector.snapshot()
+    finally:
+        await asyncio.gather(*(source.close() for source in sources.values()))
+
+
+def _show_plan(plan: Plan, fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps({"plan": plan.as_dict(), "result": None}, indent=2,
+                         ensure_ascii=False))
+    else:
+        print(plan.describe(limit=50))
+
+
+def _confirmed(plan: Plan, target: TargetConfig) -> bool:
+    if not sys.stdin.isatty():
+        print("blazz-tui: no terminal to confirm on: pass --yes to carry out the plan",
+              file=sys.stderr)
+        return False
+    if target.production:
+        answer = input(f"Production target. Type its name ({target.name}) to go on: ")
+        return answer.strip() == target.name
+    return input("Go on? [y/N] ").strip().lower() in ("y", "yes")
+
+
+def _progress(fmt: str) -> Progress:
+    def say(line: str) -> None:
+        print(f"  … {line}", file=sys.stderr if fmt == "json" else sys.stdout, flush=True)
+    return say
+
+
+def _show_result(result: Result, fmt: str) -> None:
+    """The result (a json one holds the plan too: printed once, with it)."""
+    if fmt == "json":
+        print(json.dumps({"plan": result.plan.as_dict(), "result": result.as_dict()},
+                         indent=2, ensure_ascii=False))
+    else:
+        print(result.describe())

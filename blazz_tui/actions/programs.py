@@ -1,0 +1,187 @@
+"""Start, stop or restart supervisord programs: named as ``supervisorctl`` takes them
+(``group:program``, ``group:*``, a group, a program alone when unambiguous), or every worker
+of a queue. A restart waits until each program settles; one that goes FATAL or BACKOFF is
+reported with the end of its stderr."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+import xmlrpc.client
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+
+from blazz_tui.actions.model import Change, Plan, Progress, Result
+from blazz_tui.actions.run import ActionEnv
+from blazz_tui.clients.supervisor_rpc import RPC_ERRORS, SupervisorClient
+from blazz_tui.snapshot import Snapshot
+from blazz_tui.sources.supervisor import PROCESS_TABLE, ProcessInfo, SupervisorSource
+
+VERBS = ("restart", "start", "stop")
+SETTLED = {"RUNNING", "FATAL", "BACKOFF", "EXITED", "STOPPED"}
+FAILED_STATES = {"FATAL", "BACKOFF", "EXITED"}
+STDERR_TAIL = 1600
+"""Bytes of a failed program's stderr read for its result…"""
+STDERR_LINES = 4
+"""…and how many of its last distinct lines are shown."""
+
+
+@dataclass(frozen=True)
+class ProgramRef:
+    endpoint: str
+    full_name: str
+    state: str
+
+
+def plan(verb: str, snapshot: Snapshot, names: Sequence[str] = (),
+         queue: str | None = None) -> Plan:
+    """Which programs ``verb`` would act on; refused for names that match nothing or more
+    than one program, and when supervisord could not be read just now."""
+    title = f"{verb.capitalize()} "
+    supervisor = snapshot.supervisor
+    if supervisor is None:
+        return Plan(verb, snapshot.target, title + "programs",
+                    refused="no supervisord is configured for this target")
+    if not supervisor.ok:
+        return Plan(verb, snapshot.target, title + "programs",
+                    refused=f"supervisord could not be read: {supervisor.error}")
+    processes = [p for e in supervisor.endpoints if e.error is None and e.name != PROCESS_TABLE
+                 for p in e.processes]
+    chosen: dict[tuple[str, str], ProcessInfo] = {}
+    for name in names:
+        found, why = _match(name, processes)
+        if why:
+            return Plan(verb, snapshot.target, title + name, refused=why)
+        chosen.update({(p.endpoint, p.full_name): p for p in found})
+    if queue is not None:
+        workers = [p for p in processes if queue in p.queues]
+        if not workers:
+            return Plan(verb, snapshot.target, f"{title}the workers of queue {queue}",
+                        refused=f"no supervisord program serves queue {queue!r}"
+                                + _table_hint(supervisor.endpoints))
+        chosen.update({(p.endpoint, p.full_name): p for p in workers})
+    if not chosen:
+        return Plan(verb, snapshot.target, title + "programs", refused="no program named")
+    changes = tuple(Change(p.full_name, _what(verb, p),
+                           ProgramRef(p.endpoint, p.full_name, p.state))
+                    for p in chosen.values())
+    what = (f"the {len(changes)} workers of queue {queue}" if queue and not names
+            else changes[0].subject if len(changes) == 1 else f"{len(changes)} programs")
+    endpoints = {p.endpoint for p in chosen.values()}
+    notes = (f"on supervisord {', '.join(sorted(endpoints))}",) if len(
+        [e for e in supervisor.endpoints if e.name != PROCESS_TABLE]) > 1 else ()
+    return Plan(verb, snapshot.target, title + what, changes, notes)
+
+
+def _match(name: str, processes: list[ProcessInfo]) -> tuple[list[ProcessInfo], str | None]:
+    group, colon, proc = name.partition(":")
+    if colon:
+        found = [p for p in processes if p.group == group and proc in ("*", p.name)]
+    else:
+        numbered = re.compile(rf"{re.escape(name)}_\d+")  # numprocs' process_name
+        found = [p for p in processes if p.group == name] or [
+            p for p in processes if p.name == name] or [
+            p for p in processes if numbered.fullmatch(p.name)]
+    if not found:
+        known = sorted({p.group for p in processes})
+        return [], (f"no program {name!r} (groups: {', '.join(known) or 'none'})")
+    if not colon and len({p.group for p in found}) > 1:
+        return [], (f"{name!r} is ambiguous: {', '.join(sorted(p.full_name for p in found))}"
+                    " — name it as group:program")
+    if len({p.endpoint for p in found}) > 1:
+        return [], (f"{name!r} is on more than one supervisord "
+                    f"({', '.join(sorted({p.endpoint for p in found}))}): restart each there")
+    return found, None
+
+
+def _table_hint(endpoints: Sequence[object]) -> str:
+    if any(getattr(e, "name", "") == PROCESS_TABLE for e in endpoints):
+        return " (the workers found in the process table are not supervisord's to restart)"
+    return ""
+
+
+def _what(verb: str, p: ProcessInfo) -> str:
+    pid = f", pid {p.pid}" if p.pid else ""
+    return f"{verb} ({p.state}{pid})"
+
+
+async def execute(plan: Plan, env: ActionEnv, progress: Progress) -> Result:
+    source = SupervisorSource(env.target.supervisor, env.transport,
+                              timeout=env.target.poll.supervisor.timeout)
+    try:
+        outcomes = [await _one(plan.action, c.data, source, env.actions.settle_timeout,
+                               progress) for c in plan.changes]
+    finally:
+        await source.close()
+    done = tuple(line for ok, line in outcomes if ok)
+    failed = tuple(line for ok, line in outcomes if not ok)
+    return Result(plan, done=done, failed=failed)
+
+
+async def _one(verb: str, ref: ProgramRef, source: SupervisorSource, settle: float,
+               progress: Progress) -> tuple[bool, str]:
+    ep = next(e for e in source.endpoints if e.name == ref.endpoint)
+    progress(f"{verb} {ref.full_name}…")
+    try:
+        client = await source.client(ep)
+        if verb in ("stop", "restart"):
+            await _ignoring(client.call("supervisor.stopProcess", ref.full_name, True),
+                            "NOT_RUNNING")
+        if verb == "stop":
+            return True, f"{ref.full_name}: STOPPED"
+        await _ignoring(client.call("supervisor.startProcess", ref.full_name, False),
+                        "ALREADY_STARTED")
+        state = await _settle(client, ref.full_name, settle)
+        if state in FAILED_STATES:
+            tail = await _stderr(client, ref.full_name)
+            return False, f"{ref.full_name}: {state} after {verb}" + (f"\n{tail}" if tail else "")
+        if state not in SETTLED:
+            return False, f"{ref.full_name}: still {state} after {settle:g} s"
+        return True, f"{ref.full_name}: {state}"
+    except xmlrpc.client.Fault as exc:
+        return False, f"{ref.full_name}: supervisord refused: {exc.faultString}"
+    except (TimeoutError, ValueError, *RPC_ERRORS) as exc:
+        return False, f"{ref.full_name}: {source.describe_failure(exc, ep)}"
+
+
+async def _ignoring(call: Awaitable[object], fault: str) -> None:
+    try:
+        await call
+    except xmlrpc.client.Fault as exc:
+        if fault not in exc.faultString:
+            raise
+
+
+async def _settle(client: SupervisorClient, full_name: str, settle: float) -> str:
+    """The program's state once it is RUNNING (past its startsecs) or has failed, or what it
+    is when ``settle`` seconds have passed."""
+    deadline = time.monotonic() + settle
+    while True:
+        info = await client.call("supervisor.getProcessInfo", full_name)
+        state = str(info.get("statename", "UNKNOWN"))
+        if state in SETTLED or time.monotonic() >= deadline:
+            return state
+        await asyncio.sleep(0.25)
+
+
+async def _stderr(client: SupervisorClient, full_name: str) -> str:
+    """The end of its stderr log, or of stdout when stderr goes there (redirect_stderr)."""
+    text = ""
+    for method in ("supervisor.tailProcessStderrLog", "supervisor.tailProcessStdoutLog"):
+        try:
+            text, _offset, _overflow = await client.call(method, full_name, 0, STDERR_TAIL)
+        except xmlrpc.client.Fault:
+            continue  # NO_FILE: no such log
+        except (TimeoutError, *RPC_ERRORS):
+            return ""
+        if str(text).strip():
+            break
+    lines: list[list[object]] = []  # [line, times] with repeats folded
+    for line in str(text).strip().splitlines()[1:]:  # the first may be cut in the middle
+        if lines and lines[-1][0] == line:
+            lines[-1][1] = int(str(lines[-1][1])) + 1
+        else:
+            lines.append([line, 1])
+    return "\n".join(f"    {line}" + (f"  (×{times})" if times != 1 else "")
+                     for line, times in lines[-STDERR_LINES:])

@@ -1,0 +1,248 @@
+"""The instance-URL sync: ``whatsapp_accounts.assigned_instance_url`` set to the instance
+that really hosts each session.
+
+``native``: the plan compares the instances' session lists with the accounts; execute updates
+each row guarded by its old value (a row changed meanwhile is skipped and reported), a few
+rows per transaction, and deletes the account's cached URL so the app sees it at once.
+Sessions hosted by no instance are lost: reported, never pointed anywhere. An instance whose
+session list could not be read makes the sync refuse (its sessions would look lost).
+
+``artisan``: the app's own ``php artisan whatsapp:sync-instance-urls``, run in the app
+directory through the transport — ``--dry-run`` as the preview, then the real run.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shlex
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from blazz_tui.actions.model import Change, Plan, Progress, Result
+from blazz_tui.actions.run import ActionEnv
+from blazz_tui.correlation import InstanceMatcher, unreadable_reason
+from blazz_tui.settings import InstanceConfig, TargetConfig
+from blazz_tui.snapshot import Snapshot
+from blazz_tui.sources.database import DatabaseError, DatabaseSource
+from blazz_tui.sources.redis import RedisSource
+
+ARTISAN_TIMEOUT = 300.0
+"""Seconds the app's sync command may run."""
+
+
+@dataclass(frozen=True)
+class UrlFix:
+    uuid: str
+    old_url: str | None
+    new_url: str
+
+
+def plan_native(snapshot: Snapshot, target: TargetConfig) -> Plan:
+    title = "Sync instance URLs"
+    db, instances = snapshot.database, snapshot.instances
+    refused = _cannot_plan(snapshot, target)
+    if refused or db is None or instances is None:
+        return Plan("sync", snapshot.target, title, refused=refused)
+    readings = {r.name: r for r in instances.instances}
+    connected: dict[str, list[str]] = {}
+    listed: set[str] = set()
+    for cfg in target.instances:
+        for session in readings[cfg.name].sessions or ():
+            listed.add(session.session_id)
+            if session.status == "CONNECTED":
+                connected.setdefault(session.session_id, []).append(cfg.name)
+    matcher = InstanceMatcher(target.instances)
+    spelling = _app_spelling(db.accounts, matcher, target.instances)
+    changes: list[Change] = []
+    right = lost = starting = twice = 0
+    for account in db.accounts:
+        if not account.session_id:
+            continue
+        hosts = connected.get(account.session_id, [])
+        owner = matcher.name_for(account.assigned_instance_url)
+        if len(hosts) > 1:
+            twice += 1
+        elif not hosts:
+            if account.session_id in listed:
+                starting += 1
+            else:
+                lost += 1
+        elif hosts[0] == owner:
+            right += 1
+        else:
+            was = owner or account.assigned_instance_url or "none"
+            changes.append(Change(account.session_id, f"{was} → {hosts[0]}",
+                                  UrlFix(account.uuid, account.assigned_instance_url,
+                                         spelling[hosts[0]])))
+    notes = [f"{right} already right"]
+    if lost:
+        notes.append(f"{lost} hosted by no instance: left alone, they need a QR rescan")
+    if starting:
+        notes.append(f"{starting} listed by an instance but not CONNECTED yet: left alone")
+    if twice:
+        notes.append(f"{twice} CONNECTED on more than one instance: left alone")
+    if db.accounts_truncated:
+        notes.append(f"only the first {len(db.accounts):,} connected accounts were read "
+                     "(database.accounts_limit)")
+    what = f"{len(changes)} account{'s' if len(changes) != 1 else ''} to point at their instance"
+    return Plan("sync", snapshot.target, f"{title}: {what}", tuple(changes), tuple(notes))
+
+
+def _cannot_plan(snapshot: Snapshot, target: TargetConfig) -> str | None:
+    db, instances = snapshot.database, snapshot.instances
+    if db is None or target.database is None:
+        return "no database is configured for this target"
+    if instances is None or not target.instances:
+        return "no WhatsApp instances are configured for this target"
+    if not db.ok or db.accounts_error:
+        return f"the accounts could not be read just now: {db.accounts_error or db.error}"
+    if not instances.ok:
+        return f"the instances could not be read just now: {instances.error}"
+    readings = {r.name: r for r in instances.instances}
+    unreadable = [f"{cfg.name} ({why})" for cfg in target.instances
+                  if (why := unreadable_reason(readings.get(cfg.name)))]
+    if unreadable:
+        return (f"the session list of {', '.join(unreadable)} could not be read: its "
+                "sessions would look lost")
+    return None
+
+
+def _app_spelling(accounts: Any, matcher: InstanceMatcher,
+                  instances: tuple[InstanceConfig, ...]) -> dict[str, str]:
+    """Per instance, the URL as the app writes it (the commonest among its accounts), else
+    the configured one without credentials."""
+    seen: dict[str, Counter[str]] = {}
+    for account in accounts:
+        url = account.assigned_instance_url
+        name = matcher.name_for(url)
+        if name is not None and url:
+            seen.setdefault(name, Counter())[url] += 1
+    return {cfg.name: seen[cfg.name].most_common(1)[0][0] if cfg.name in seen
+            else _without_credentials(cfg.url) for cfg in instances}
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1])).rstrip("/")
+
+
+async def execute_native(plan: Plan, env: ActionEnv, progress: Progress) -> Result:
+    target = env.target
+    assert target.database is not None
+    database = DatabaseSource(target.database, env.transport,
+                              timeout=target.poll.database.timeout)
+    fixes = plan.changes
+    batch = env.actions.sync_batch
+    done: list[str] = []
+    updated: list[str] = []
+    skipped: list[str] = []
+    error = None
+    for start in range(0, len(fixes), batch):
+        chunk = fixes[start:start + batch]
+        try:
+            counts = await database.with_connection(
+                functools.partial(_update, fixes=[c.data for c in chunk]), autocommit=False)
+        except DatabaseError as exc:
+            error = f"{exc} — {len(fixes) - start} accounts left unchanged"
+            break
+        for change, count in zip(chunk, counts, strict=True):
+            if count:
+                done.append(f"{change.subject}: {change.detail}")
+                updated.append(change.data.uuid)
+            else:
+                skipped.append(f"{change.subject}: changed in the database since the plan, "
+                               "left as it is")
+        progress(f"updated {len(done)} of {len(fixes)} accounts")
+    cache_done, cache_failed = await _forget_cached(env, updated)
+    return Result(plan, done=(*done, *cache_done), skipped=tuple(skipped),
+                  failed=cache_failed, error=error)
+
+
+def _update(conn: Any, engine: str, *, fixes: list[UrlFix]) -> list[int]:
+    """One transaction: each row updated only if its URL is still the one planned on."""
+    mark = "%s" if engine == "mysql" else "?"
+    same = "<=>" if engine == "mysql" else "IS"
+    sql = (f"UPDATE whatsapp_accounts SET assigned_instance_url = {mark} "
+           f"WHERE uuid = {mark} AND assigned_instance_url {same} {mark}")
+    cur = conn.cursor()
+    counts = []
+    try:
+        for fix in fixes:
+            cur.execute(sql, (fix.new_url, fix.uuid, fix.old_url))
+            counts.append(cur.rowcount)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        cur.close()
+    return counts
+
+
+async def _forget_cached(env: ActionEnv,
+                         uuids: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Delete the updated accounts' cached URLs: (done lines, failed lines)."""
+    if not uuids:
+        return (), ()
+    if env.target.redis is None:
+        return (f"no Redis configured: cached URLs of {len(uuids)} accounts expire by "
+                "themselves within 300 s",), ()
+    redis = RedisSource(env.target.redis, env.transport, timeout=env.target.poll.redis.timeout)
+    keys = [k for uuid in uuids for k in redis.cache_keys(f"whatsapp_instance_url_{uuid}")]
+    try:
+        deleted = await redis.delete_cache_keys(keys)
+    except OSError as exc:
+        return (), (f"cached URLs not deleted ({exc}): the app keeps the old ones for up to "
+                    "300 s",)
+    finally:
+        await redis.close()
+    return (f"cache: {deleted} cached instance URL{'s' if deleted != 1 else ''} deleted",), ()
+
+
+# -- artisan mode ---------------------------------------------------------------------------
+
+_FIXED = re.compile(r"Fixed:\s*(\S+)\s*\((.*?)\)")
+
+
+async def plan_artisan(env: ActionEnv) -> Plan:
+    """The app's own sync with ``--dry-run``: its output is the plan."""
+    command = shlex.split(env.actions.sync_command)
+    title = f"Run {env.actions.sync_command}"
+    try:
+        code, output = await _artisan(env, [*command, "--dry-run"])
+    except (OSError, TimeoutError) as exc:
+        return Plan("sync", env.target.name, title, refused=f"the dry run failed: {exc}")
+    if code != 0:
+        return Plan("sync", env.target.name, title,
+                    refused=f"the dry run exited {code}: {_last(output)}")
+    changes = tuple(Change(m.group(1), m.group(2).replace("->", "→"))
+                    for m in _FIXED.finditer(output))
+    notes = tuple(line.strip() for line in output.splitlines()
+                  if line.strip().startswith(("Summary", "⚠", "!")))
+    return Plan("sync", env.target.name, f"{title}: {len(changes)} to fix", changes, notes)
+
+
+async def execute_artisan(plan: Plan, env: ActionEnv, progress: Progress) -> Result:
+    code, output = await _artisan(env, shlex.split(env.actions.sync_command))
+    lines = tuple(line.strip().removeprefix("✓").strip() for line in output.splitlines()
+                  if line.strip())
+    for line in lines:
+        progress(line)
+    if code != 0:
+        return Result(plan, failed=lines[-5:], error=f"exited {code}")
+    return Result(plan, done=lines)
+
+
+async def _artisan(env: ActionEnv, argv: list[str]) -> tuple[int, str]:
+    app_dir = env.target.app_dir
+    result = await env.transport.run(
+        ["sh", "-c", f"cd {shlex.quote(app_dir)} && exec {shlex.join(argv)}"], ARTISAN_TIMEOUT)
+    return result.exit_code, (result.stdout + result.stderr).strip()
+
+
+def _last(output: str) -> str:
+    lines = [line for line in output.splitlines() if line.strip()]
+    return lines[-1][:200] if lines else "no output"
