@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,16 +26,20 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Tab, Tabs
 
+from blazz_tui.actions import menu
+from blazz_tui.actions.model import Progress, Result
+from blazz_tui.actions.run import ActionEnv, carry_out
 from blazz_tui.crash import crash_line, write_crash_report
 from blazz_tui.events import Episode
 from blazz_tui.frame import Frame
 from blazz_tui.palette import binding_commands
 from blazz_tui.runtime import Runtime
-from blazz_tui.screens.confirm import ConfirmScreen
+from blazz_tui.screens.action import ActionMenu, ActionScreen
 from blazz_tui.screens.details import DetailsScreen, DetailsView
 from blazz_tui.screens.help import HelpScreen
 from blazz_tui.selection import Selection
 from blazz_tui.settings import TargetConfig
+from blazz_tui.snapshot import Snapshot
 from blazz_tui.views import details, panels
 from blazz_tui.widgets.events_panel import EventsPanel
 from blazz_tui.widgets.filter_bar import FilterBar
@@ -71,6 +75,11 @@ class BlazzApp(App[int]):
         Binding("r", "refresh", "Refresh", tooltip="poll every source now"),
         Binding("slash", "filter", "Filter", key_display="/",
                 tooltip="filter the focused table or log"),
+        Binding("x", "actions_menu", "Actions",
+                tooltip="what can be done to the selected or marked rows"),
+        Binding("R", "restart", "Restart",
+                tooltip="restart the selected programs, or the workers of the selected queue"),
+        Binding("S", "sync", "Sync", tooltip="point drifted accounts at their instance"),
         Binding("escape", "clear_filter", "Clear filter and marks", show=False),
         *(Binding(str(n), f"show_panel('{pid}')", f"{title}", show=False,
                   tooltip=f"jump to the {title.lower()} panel")
@@ -85,9 +94,11 @@ class BlazzApp(App[int]):
 
     def __init__(self, target: TargetConfig, runtime: Runtime | None, *,
                  read_only: bool = False, frame: Frame | None = None, notice: str = "",
-                 crash_dir: Path | None = None) -> None:
+                 crash_dir: Path | None = None, actions: ActionEnv | None = None) -> None:
         super().__init__()
         self.target = target
+        self.actions = actions
+        """Where and how actions run (None: this dashboard has none, as a headless one)."""
         self.crash_dir = crash_dir
         """Where a traceback of the dashboard's own failure is written (None: Textual prints
         it, as under tests)."""
@@ -347,15 +358,51 @@ class BlazzApp(App[int]):
             return selection
         return Selection(self.current_panel)
 
-    def confirm(self, question: str, on_yes: Callable[[], object], detail: str = "",
-                verb: str = "Yes") -> None:
-        """Ask before changing the watched system; ``on_yes`` runs only on an explicit yes."""
-        def answered(yes: bool | None) -> None:
-            if yes:
-                on_yes()
+    # -- actions (x, R, S): planned on the latest frame, carried out by the runtime ---------
 
-        self.push_screen(ConfirmScreen(question, detail, target=self.target.name,
-                                       verb=verb), answered)
+    def action_actions_menu(self) -> None:
+        if self.frame is None:
+            return
+        selection = self.selection()
+        offers = menu.offers(selection, self.frame.snapshot)
+        title = f"Actions on {menu.subject(selection.keys)}" if selection.keys else "Actions"
+        self.push_screen(ActionMenu(offers, title), self._offer_chosen)
+
+    def action_restart(self) -> None:
+        if self.frame is not None:
+            self._offer_chosen(menu.restart_offer(self.selection(), self.frame.snapshot))
+
+    def action_sync(self) -> None:
+        self._offer_chosen(menu.SYNC)
+
+    def _offer_chosen(self, offer: menu.Offer | None) -> None:
+        if offer is None:
+            return
+        if offer.why_not:
+            self.notify(f"{offer.label}: {offer.why_not}", severity="warning", timeout=4)
+        elif self.actions is None or self.runtime is None or self.frame is None:
+            self.notify("no actions in a dashboard that is not watching a target",
+                        severity="warning", timeout=4)
+        else:
+            self.run_worker(self._open_action(offer, self.runtime, self.actions, self.frame),
+                            group="action", exclusive=True, exit_on_error=False)
+
+    async def _open_action(self, offer: menu.Offer, runtime: Runtime, env: ActionEnv,
+                           frame: Frame) -> None:
+        async def read(_needed: tuple[str, ...]) -> Snapshot:
+            return frame.snapshot
+
+        plan, execute = await asyncio.wrap_future(runtime.ask(menu.plan_for, offer, env, read))
+
+        async def run(progress: Progress) -> Result:
+            result = await asyncio.wrap_future(runtime.ask(carry_out, plan, env, execute,
+                                                            progress))
+            runtime.poll_now()  # show what it changed
+            return result
+
+        self.push_screen(ActionScreen(plan, run, target=self.target.name,
+                                      production=self.target.production,
+                                      ask=env.actions.confirm))
 
     # -- command palette ---------------------------------------------------------------------
 
@@ -414,9 +461,9 @@ def rich_color(color: str) -> str:
 
 def make_app(target: TargetConfig, runtime: Runtime | None = None, *, read_only: bool = False,
              frame: Frame | None = None, notice: str = "",
-             crash_dir: Path | None = None) -> BlazzApp:
+             crash_dir: Path | None = None, actions: ActionEnv | None = None) -> BlazzApp:
     """The app factory tests use: hand it a runtime over a simulated stack or real servers;
     with ``frame`` (and no runtime) it shows that frame and never polls (headless snapshots,
     golden tests)."""
     return BlazzApp(target, runtime, read_only=read_only, frame=frame, notice=notice,
-                    crash_dir=crash_dir)
+                    crash_dir=crash_dir, actions=actions)

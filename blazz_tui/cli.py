@@ -187,9 +187,14 @@ def _dashboard(config: Config, args: argparse.Namespace) -> int:
     target = config.target(args.target)
     from pathlib import Path
 
+    from blazz_tui.actions.run import ActionEnv, AuditLog
+
     notice = "BUILT-IN DEFAULTS (no config found)" if config.source == "built-in defaults" else ""
-    app = make_app(target, _runtime(config, target), read_only=args.read_only, notice=notice,
-                   crash_dir=Path(config.state_dir))
+    runtime = _runtime(config, target)
+    actions = ActionEnv(target, runtime.collector.transport, config.actions, args.read_only,
+                        AuditLog(config.audit_path))
+    app = make_app(target, runtime, read_only=args.read_only, notice=notice,
+                   crash_dir=Path(config.state_dir), actions=actions)
     result = app.run()
     return app.return_code or result or 0
 

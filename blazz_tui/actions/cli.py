@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
 
-from blazz_tui.actions import programs, sync
+from blazz_tui.actions import menu, programs
 from blazz_tui.actions.model import Outcome, Plan, Progress, Result
-from blazz_tui.actions.run import ActionEnv, AuditLog, Execute, carry_out, refusal
+from blazz_tui.actions.run import ActionEnv, AuditLog, Execute, carry_out
 from blazz_tui.config import ConfigError, load_config
 from blazz_tui.settings import Config, TargetConfig
 from blazz_tui.snapshot import Snapshot
@@ -86,8 +87,10 @@ async def _run(command: str, args: argparse.Namespace, config: Config,
     except TransportError as exc:
         print(f"blazz-tui: {exc}", file=sys.stderr)
         return REFUSED
-    env = ActionEnv(target, transport, config.actions, args.read_only,
-                    AuditLog(config.audit_path))
+    actions = config.actions
+    if command == "sync" and args.mode:
+        actions = dataclasses.replace(actions, sync_mode=args.mode)
+    env = ActionEnv(target, transport, actions, args.read_only, AuditLog(config.audit_path))
     try:
         plan, execute = await _plan(command, args, env, config)
         if args.dry_run and not plan.refused:
@@ -107,20 +110,17 @@ async def _run(command: str, args: argparse.Namespace, config: Config,
     return result.outcome.code
 
 
-async def _plan(command: str, args: argparse.Namespace, env: ActionEnv,
-                config: Config) -> tuple[Plan, Execute]:
-    """The plan, refused before anything connects when the target is read-only."""
-    why = refusal(env)
-    if why:
-        return Plan(command, env.target.name, f"{command} on {env.target.name}",
-                    refused=why), programs.execute
-    if command == "sync" and (args.mode or config.actions.sync_mode) == "artisan":
-        return await sync.plan_artisan(env), sync.execute_artisan
-    snapshot = await read_snapshot(env, config, ("instances", "database") if command == "sync"
-                                   else ("supervisor",))
+async def _plan(command: str, args: argparse.Namespace,
+                env: ActionEnv, config: Config) -> tuple[Plan, Execute]:
     if command == "sync":
-        return sync.plan_native(snapshot, env.target), sync.execute_native
-    return programs.plan(command, snapshot, args.names, args.queue), programs.execute
+        offer = menu.SYNC
+    else:
+        offer = menu.Offer(command, command, tuple(args.names), args.queue)
+
+    async def read(needed: tuple[str, ...]) -> Snapshot:
+        return await read_snapshot(env, config, needed)
+
+    return await menu.plan_for(offer, env, read)
 
 
 async def read_snapshot(env: ActionEnv, config: Config, needed: tuple[str, ...]) -> Snapshot:

@@ -75,6 +75,10 @@ def plan(verb: str, snapshot: Snapshot, names: Sequence[str] = (),
 
 
 def _match(name: str, processes: list[ProcessInfo]) -> tuple[list[ProcessInfo], str | None]:
+    endpoint, slash, rest = name.partition("/")
+    if slash:  # endpoint/group:name, as the dashboard's rows are keyed
+        processes = [p for p in processes if p.endpoint == endpoint]
+        name = rest
     group, colon, proc = name.partition(":")
     if colon:
         found = [p for p in processes if p.group == group and proc in ("*", p.name)]

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
 import signal
 import sys
@@ -42,7 +41,7 @@ def queue_work(app: laravel.App, queues: list[str], sleep: float, tries: int,
                max_time: float) -> int:
     program = os.environ.get("SUPERVISOR_PROCESS_NAME", "").rsplit("_", 1)[0]
     fault_dir = os.environ.get("BLAZZ_SIM_FAULT_DIR")
-    if program and fault_dir and _fails_boot(Path(fault_dir) / f"{program}.broken"):
+    if program and fault_dir and (Path(fault_dir) / f"{program}.broken").exists():
         print(f"   ERROR  Worker cannot boot: {program} is broken (simulated fault).",
               flush=True)
         return 1
@@ -56,26 +55,6 @@ def queue_work(app: laravel.App, queues: list[str], sleep: float, tries: int,
         _run_job(app, conn, job, tries)
     conn.close()
     return 0
-
-
-def _fails_boot(flag: Path) -> bool:
-    """Whether this boot fails: the flag counts the failing boots left (a cause that passes
-    once supervisord has given up, as a deploy's half-written vendor/ does); "always" never
-    runs out."""
-    try:
-        with open(flag, "r+", encoding="ascii") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            left = f.read().strip()
-            if not left.isdigit():
-                return True
-            f.seek(0)
-            f.truncate()
-            f.write(str(int(left) - 1))
-        if int(left) <= 1:
-            flag.unlink(missing_ok=True)
-        return int(left) > 0
-    except FileNotFoundError:
-        return False
 
 
 def _run_job(app: laravel.App, conn: Any, job: laravel.Job, tries: int) -> None:

@@ -18,7 +18,6 @@ import httpx
 
 from blazz_tui.dbconn import connect, parse_database_url
 from blazz_tui.sim.layout import Layout
-from blazz_tui.sim.supervisord import STARTRETRIES
 
 
 class FaultError(Exception):
@@ -81,15 +80,15 @@ def stop_worker(layout: Layout, program: str) -> str:
 
 
 def break_worker(layout: Layout, program: str, how: str = "transient") -> str:
-    """Make a program exit at once on start until supervisord gives up: FATAL. The cause
-    passes then (``transient``, a restart brings it back), or never (``always``)."""
+    """Make a program exit at once on start until supervisord gives up: FATAL. Then the cause
+    passes (``transient``: the fault waits for FATAL and lifts it, so a restart brings the
+    program back, as after a deploy's half-written vendor/) or stays (``always``)."""
     if how not in ("transient", "always"):
         raise FaultError(f"break-worker: {how!r} is neither transient nor always")
     names = _processes(layout, program)
     flag = _broken_flag(layout, program)
     flag.parent.mkdir(parents=True, exist_ok=True)
-    # Each process boots once after the kill, then supervisord retries it startretries times.
-    flag.write_text("always" if how == "always" else str((STARTRETRIES + 1) * len(names)))
+    flag.write_text("broken by blazz-tui sim fault\n")
     proxy = rpc(layout)
     for name in names:
         try:
@@ -97,8 +96,21 @@ def break_worker(layout: Layout, program: str, how: str = "transient") -> str:
         except xmlrpc.client.Fault as exc:
             if "NOT_RUNNING" not in exc.faultString:
                 raise  # not running: it fails on its next start
-    return (f"{program} broken: it will exit on start and go FATAL within a few seconds"
-            + ("" if how == "always" else "; a restart then brings it back"))
+    if how == "always":
+        return f"{program} broken: it will exit on start and go FATAL within a few seconds"
+    deadline = time.monotonic() + FATAL_WAIT
+    while time.monotonic() < deadline:
+        states = {i["statename"] for i in proxy.supervisor.getAllProcessInfo()
+                  if f"{i['group']}:{i['name']}" in names}
+        if states == {"FATAL"}:
+            flag.unlink(missing_ok=True)
+            return f"{program} is FATAL; the cause has passed: a restart brings it back"
+        time.sleep(0.2)
+    return f"{program} broken, not FATAL after {FATAL_WAIT:g} s: it stays broken until `sim heal`"
+
+
+FATAL_WAIT = 60.0
+"""Seconds break-worker waits for supervisord to give up on the program."""
 
 
 def flood_queue(layout: Layout, queue: str, count: str = "5000") -> str:

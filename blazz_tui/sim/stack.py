@@ -203,7 +203,7 @@ def _random_fault(layout: Layout) -> str:
     name = random.choice(CHAOS_FAULTS)
     port = str(random.choice(layout.instance_ports))
     args = {"kill-instance": [port], "slow-instance": [port, "3"], "garbage-instance": [port],
-            "break-worker": [random.choice(WORKERS)[0]],
+            "break-worker": [random.choice(WORKERS)[0], "always"],  # chaos heals it
             "stop-worker": [random.choice(WORKERS)[0]],
             "flood-queue": ["whatsapp-high", "3000"], "drift": ["8"]}.get(name, [])
     message = faults.apply(layout, name, args)

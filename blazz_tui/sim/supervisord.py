@@ -69,10 +69,6 @@ def rpc_proxy(path: str, username: str | None, password: str | None, timeout: fl
     return xmlrpc.client.ServerProxy("http://127.0.0.1/RPC2", transport=transport)
 
 
-STARTRETRIES = 3
-"""How often supervisord retries a program that exits too quickly before it is FATAL."""
-
-
 @dataclass(frozen=True)
 class ProgramSpec:
     """One ``[program:name]`` section."""
@@ -87,7 +83,7 @@ class ProgramSpec:
     autorestart: bool | str = True
     """True, False or ``"unexpected"``."""
     startsecs: int = 1
-    startretries: int = STARTRETRIES
+    startretries: int = 3
     environment: Mapping[str, str] = field(default_factory=dict, hash=False)
     directory: str | None = None
     stdout_logfile: str | None = None

@@ -10,6 +10,7 @@ from dataclasses import replace
 from blazz_tui.widgets.table_panel import TablePanel
 from textual.widgets import DataTable
 
+from blazz_tui.actions.run import ActionEnv, AuditLog
 from blazz_tui.app import BlazzApp, make_app
 from blazz_tui.collect import Collector
 from blazz_tui.config import load_config
@@ -32,9 +33,12 @@ def runtime_for(layout: Layout) -> Runtime:
 
 
 def app_for(layout: Layout) -> BlazzApp:
-    """The dashboard polling a simulated stack."""
+    """The dashboard polling a simulated stack, its actions audited in the stack's state."""
+    config = load_config(str(layout.config_path))
     runtime = runtime_for(layout)
-    return make_app(runtime.collector.target, runtime)
+    actions = ActionEnv(runtime.collector.target, runtime.collector.transport,
+                        config.actions, audit=AuditLog(config.audit_path))
+    return make_app(runtime.collector.target, runtime, actions=actions)
 
 
 def fixed_app(scenario: Scenario = DEGRADED, accent: str | None = None) -> BlazzApp:
@@ -43,10 +47,12 @@ def fixed_app(scenario: Scenario = DEGRADED, accent: str | None = None) -> Blazz
     return make_app(cfg, frame=frame(scenario))
 
 
-async def until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+async def until(condition: Callable[[], bool], timeout: float = 15.0,
+                seen: Callable[[], object] = lambda: "") -> None:
+    """Wait for ``condition``; past ``timeout`` fail, saying what ``seen`` shows then."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        assert asyncio.get_running_loop().time() < deadline, f"condition not met in time {seen()}"
         await asyncio.sleep(0.1)
 
 

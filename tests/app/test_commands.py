@@ -9,8 +9,10 @@ import pytest
 from blazz_tui.widgets.table_panel import TablePanel
 from rich.color import Color
 from textual.command import CommandPalette
+from textual.widgets import Input
 
-from blazz_tui.screens.confirm import ConfirmScreen
+from blazz_tui.actions.model import Change, Plan, Progress, Result
+from blazz_tui.screens.action import ActionMenu, ActionScreen
 from blazz_tui.screens.help import HelpScreen
 from blazz_tui.sim.synthetic import Scenario, frame
 from tests.app.support import fixed_app, screen_text
@@ -47,23 +49,82 @@ async def test_marks_survive_a_refresh() -> None:
         assert app.selection().keys == ("campaign-conflict",) and app.selection().marked
 
 
+PLAN = Plan("restart", "production", "Restart 2 programs", (
+    Change("blazz:blazz-queue-default_00", "restart (FATAL)"),
+    Change("blazz:blazz-queue-default_01", "restart (FATAL)")))
+
+
+def action_screen(plan: Plan, runs: list[Plan], production: bool = False) -> ActionScreen:
+    async def run(progress: Progress) -> Result:  # what the runtime would carry out
+        runs.append(plan)
+        progress("restart blazz:blazz-queue-default_00…")
+        return Result(plan, done=("blazz:blazz-queue-default_00: RUNNING",))
+
+    return ActionScreen(plan, run, target="production", production=production)
+
+
 @pytest.mark.parametrize(("keys", "confirmed"), [
     (("y",), True), (("n",), False), (("escape",), False),
     (("enter",), False),  # No has the focus: a stray Enter changes nothing
 ])
-async def test_confirmation_runs_the_action_only_on_yes(keys: tuple[str, ...],
-                                                        confirmed: bool) -> None:
+async def test_an_action_runs_only_on_yes(keys: tuple[str, ...], confirmed: bool) -> None:
     app = fixed_app()
-    done: list[bool] = []
+    runs: list[Plan] = []
     async with app.run_test(size=(80, 24)) as pilot:
-        app.confirm("Restart 2 programs?", lambda: done.append(True), "blazz-queue-default_00")
+        app.push_screen(action_screen(PLAN, runs))
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
-        assert "production" in screen_text(app)  # the target is named in the question
+        text = screen_text(app)
+        assert "on target production" in text and "blazz:blazz-queue-default_01: restart" in text
         await pilot.press(*keys)
         await pilot.pause()
-        assert not isinstance(app.screen, ConfirmScreen)
-    assert done == ([True] if confirmed else [])
+        assert isinstance(app.screen, ActionScreen) == confirmed  # the result stays on screen
+        if confirmed:
+            assert "✓ blazz:blazz-queue-default_00: RUNNING" in screen_text(app)
+    assert runs == ([PLAN] if confirmed else [])
+
+
+async def test_a_production_target_runs_only_once_its_name_is_typed() -> None:
+    app = fixed_app()
+    runs: list[Plan] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(action_screen(PLAN, runs, production=True))
+        await pilot.pause()
+        await pilot.press(*"prod", "enter")
+        await pilot.pause()
+        assert runs == [] and "'prod' is not 'production'" in screen_text(app)
+        app.screen.query_one(Input).value = ""
+        await pilot.press(*"production", "enter")
+        await pilot.pause()
+        assert runs == [PLAN]
+
+
+async def test_a_refused_plan_says_why_and_cannot_be_carried_out() -> None:
+    app = fixed_app()
+    runs: list[Plan] = []
+    refused = Plan("sync", "production", "Sync instance URLs",
+                   refused="blazz-tui runs with --read-only: it changes nothing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(action_screen(refused, runs))
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert "refused: blazz-tui runs with --read-only" in screen_text(app)
+        assert runs == []
+
+
+async def test_x_lists_the_actions_of_the_selected_row_and_those_that_do_not_apply() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2", "down", "x")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionMenu)
+        text = screen_text(app)
+        assert "Restart blazz:blazz-whatsapp-3001" in text
+        assert "Sync instance URLs" in text
+        await pilot.press("escape")
+        await pilot.press("4", "x")
+        await pilot.pause()
+        assert "Restart the workers of queue" in screen_text(app)
 
 
 async def test_command_palette_lists_panels_and_runs_the_chosen_one() -> None:
@@ -89,7 +150,7 @@ async def test_command_palette_holds_every_binding() -> None:
 
 async def test_help_lists_the_keys_of_panels_and_details() -> None:
     app = fixed_app()
-    async with app.run_test(size=(120, 50)) as pilot:
+    async with app.run_test(size=(120, 60)) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)

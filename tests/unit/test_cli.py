@@ -87,3 +87,12 @@ def test_a_sim_fault_delay_that_is_not_a_finite_number_is_refused() -> None:
     for text in ("inf", "nan", "-3", "soon"):
         with pytest.raises(FaultError, match="must be a positive, finite number"):
             _positive(text, "delay")
+
+
+def test_the_action_subcommands_are_the_ones_the_actions_provide() -> None:
+    from blazz_tui.actions.cli import COMMANDS
+    from blazz_tui.cli import ACTION_COMMANDS
+
+    assert ACTION_COMMANDS == COMMANDS
+    assert run("restart").returncode == 2  # nothing named: a usage error
+    assert "--queue" in run("restart", "--help").stdout

@@ -11,7 +11,8 @@ CORE = ["blazz_tui.cli", "blazz_tui.check", "blazz_tui.collect", "blazz_tui.runt
         "blazz_tui.export",
         "blazz_tui.rules", "blazz_tui.config", "blazz_tui.sources.supervisor",
         "blazz_tui.sources.instances", "blazz_tui.sources.database", "blazz_tui.sources.redis",
-        "blazz_tui.sources.logs", "blazz_tui.transport"]
+        "blazz_tui.sources.logs", "blazz_tui.transport", "blazz_tui.actions.cli",
+        "blazz_tui.actions.menu"]
 
 
 def test_importing_the_core_does_not_import_textual() -> None:

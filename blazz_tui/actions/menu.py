@@ -1,0 +1,98 @@
+"""Which actions apply to what the operator selected, and the plan of the one chosen: the
+same for the ``x`` menu, the direct keys and the palette."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from blazz_tui.actions import programs, sync
+from blazz_tui.actions.model import Plan
+from blazz_tui.actions.run import ActionEnv, Execute, refusal
+from blazz_tui.selection import Selection
+from blazz_tui.snapshot import Snapshot
+from blazz_tui.sources.supervisor import PROCESS_TABLE
+
+
+@dataclass(frozen=True)
+class Offer:
+    label: str
+    verb: str
+    """``restart``, ``start``, ``stop`` or ``sync``."""
+    names: tuple[str, ...] = ()
+    queue: str | None = None
+    why_not: str | None = None
+    """Why it cannot be chosen here (listed, disabled)."""
+
+
+
+SYNC = Offer("Sync instance URLs (point drifted accounts at their instance)", "sync")
+
+Reader = Callable[[tuple[str, ...]], Awaitable[Snapshot]]
+"""Gives a snapshot holding (at least) the named sources' readings."""
+
+
+async def plan_for(offer: Offer, env: ActionEnv, read: Reader) -> tuple[Plan, Execute]:
+    """The plan of ``offer`` and how to carry it out; refused before anything is read when
+    the target is read-only."""
+    why = refusal(env)
+    if why:
+        return Plan(offer.verb, env.target.name, offer.label, refused=why), programs.execute
+    if offer.verb == "sync":
+        if env.actions.sync_mode == "artisan":
+            return await sync.plan_artisan(env), sync.execute_artisan
+        snapshot = await read(("instances", "database"))
+        return sync.plan_native(snapshot, env.target), sync.execute_native
+    snapshot = await read(("supervisor",))
+    return programs.plan(offer.verb, snapshot, offer.names, offer.queue), programs.execute
+
+
+def offers(selection: Selection, snapshot: Snapshot) -> tuple[Offer, ...]:
+    """The actions for the selected rows, the ones that do not apply listed with why."""
+    found: list[Offer] = []
+    if selection.panel == "services":
+        found += _program_offers(selection.keys, snapshot)
+    elif selection.panel == "queues" and selection.keys:
+        found += _queue_offers(selection.keys[0])
+    elif selection.panel == "checks" and selection.keys:
+        name = selection.keys[0]
+        if name.startswith("program:"):
+            found += _program_offers((name.removeprefix("program:"),), snapshot)
+        elif name.startswith("queue:"):
+            found += _queue_offers(name.removeprefix("queue:"))
+    found.append(SYNC)
+    return tuple(found)
+
+
+def restart_offer(selection: Selection, snapshot: Snapshot) -> Offer:
+    """What ``R`` restarts: the selected programs, or the workers of the selected queue."""
+    for offer in offers(selection, snapshot):
+        if offer.verb == "restart":
+            return offer
+    return Offer("Restart", "restart", why_not="select programs (Services) or a queue (Queues) "
+                                               "to restart")
+
+
+def _program_offers(keys: tuple[str, ...], snapshot: Snapshot) -> list[Offer]:
+    programs_ = tuple(k for k in keys if not k.startswith(("port/", f"{PROCESS_TABLE}/")))
+    why = None
+    if not programs_:
+        why = ("a port is not a program" if any(k.startswith("port/") for k in keys) else
+               "workers found in the process table are not supervisord's to restart"
+               if keys else "no program selected")
+    what = subject(programs_, "program")
+    return [Offer(f"{verb.capitalize()} {what}", verb, names=programs_, why_not=why)
+            for verb in programs.VERBS]
+
+
+def _queue_offers(queue: str) -> list[Offer]:
+    return [Offer(f"{verb.capitalize()} the workers of queue {queue}", verb, queue=queue)
+            for verb in ("restart", "start")]
+
+
+def subject(keys: tuple[str, ...], noun: str = "row") -> str:
+    """The selected rows as the operator names them (no endpoint prefix)."""
+    names = [k.partition("/")[2] or k for k in keys]
+    if len(names) == 1:
+        return names[0]
+    return f"{len(names)} {noun}s" if names else f"{noun}s"

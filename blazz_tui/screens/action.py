@@ -1,0 +1,185 @@
+"""The actions on screen: a menu of what applies to the selection, then one screen per action
+that shows its plan, asks (``No`` has the focus; a production target wants its name typed),
+and follows it to its result.
+
+The screen runs nothing itself: it is handed ``run``, which carries the plan out elsewhere
+(the runtime's loop) and reports progress lines through ``ActionScreen.Progress``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from blazz_tui.actions.menu import Offer
+from blazz_tui.actions.model import Outcome, Plan, Progress, Result
+from blazz_tui.fmt import visible
+
+Run = Callable[[Progress], Awaitable[Result]]
+SHOWN_CHANGES = 200
+KEPT_LINES = 200
+
+
+class ActionMenu(ModalScreen[Offer | None]):
+    """The actions for the selected rows; those that do not apply are listed, disabled, with
+    why."""
+
+    BINDINGS = [Binding("escape,q,x", "dismiss(None)", "Close")]
+
+    def __init__(self, offers: tuple[Offer, ...], heading: str) -> None:
+        super().__init__()
+        self.offers, self.heading = offers, heading
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="action-menu"):
+            yield Static(self.heading, id="action-menu-title", markup=False)
+            yield OptionList(*(Option(Text(o.label if not o.why_not else
+                                           f"{o.label} — {o.why_not}"),
+                                      id=str(i), disabled=o.why_not is not None)
+                               for i, o in enumerate(self.offers)))
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.offers[int(event.option.id or 0)])
+
+
+class ActionScreen(ModalScreen[Result | None]):
+    BINDINGS = [
+        Binding("y", "confirm", "Yes", show=False),
+        Binding("n,escape", "close", "No / close", show=False),
+    ]
+
+    class Progress(Message):
+        def __init__(self, line: str) -> None:
+            super().__init__()
+            self.line = line
+
+    def __init__(self, plan: Plan, run: Run, *, target: str, production: bool = False,
+                 ask: bool = True) -> None:
+        super().__init__()
+        self.plan, self.run, self.target = plan, run, target
+        self.production = production
+        self.ask = ask or production
+        self.state = "asking"
+        """``asking``, ``running`` or ``done``."""
+        self.result: Result | None = None
+        self._lines: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        plan = self.plan
+        with Vertical(id="action"):
+            yield Static(Text.assemble("on target ", (self.target, "bold"),
+                                       ("  PRODUCTION" if self.production else "", "bold")),
+                         id="action-target")
+            yield Static(plan.title, id="action-title", markup=False)
+            with VerticalScroll(id="action-plan"):
+                yield Static(_safe(_plan_lines(plan)), markup=False)
+            yield Static("", id="action-status", markup=False)
+            if self.production and self._actionable:
+                yield Input(placeholder=f"type {self.target} to go on", id="action-name")
+            with Horizontal(id="action-buttons"):
+                if self._actionable:
+                    yield Button(f"{plan.action.capitalize()} (y)", id="yes", variant="error")
+                yield Button("No (n)" if self._actionable else "Close (esc)", id="no",
+                             variant="primary")
+
+    @property
+    def _actionable(self) -> bool:
+        return self.plan.refused is None and bool(self.plan.changes)
+
+    def on_mount(self) -> None:
+        status = self.query_one("#action-status", Static)
+        if self.plan.refused:
+            status.update(f"refused: {self.plan.refused} — nothing will change")
+            status.add_class("-refused")
+        elif not self.plan.changes:
+            status.update("nothing to do")
+        elif self.production:
+            status.update(f"production target: type its name ({self.target}) and press enter")
+            self.query_one("#action-name", Input).focus()
+            return
+        elif not self.ask:
+            self.action_confirm()
+            return
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "yes":
+            self.action_confirm()
+        else:
+            self.action_close()
+
+    @on(Input.Submitted, "#action-name")
+    def _typed(self, event: Input.Submitted) -> None:
+        if event.value.strip() == self.target:
+            self._start()
+        else:
+            self.query_one("#action-status", Static).update(
+                f"{event.value.strip()!r} is not {self.target!r}: nothing done")
+
+    def action_confirm(self) -> None:
+        if self.state != "asking" or not self._actionable:
+            return
+        if self.production:
+            name = self.query_one("#action-name", Input).value.strip()
+            if name != self.target:
+                self.query_one("#action-status", Static).update(
+                    f"type the target's name ({self.target}) first")
+                return
+        self._start()
+
+    def action_close(self) -> None:
+        if self.state == "running":
+            self.notify("the action is running; it ends by itself", timeout=3)
+            return
+        self.dismiss(self.result)
+
+    def _start(self) -> None:
+        self.state = "running"
+        for widget in self.query("#yes, #action-name"):
+            widget.display = False
+        self.query_one("#no", Button).label = "Close (esc)"
+        self.query_one("#action-status", Static).update("running…")
+        self._carry_out()
+
+    @work(exclusive=True, exit_on_error=False)
+    async def _carry_out(self) -> None:
+        def progress(line: str) -> None:  # on the runtime's thread: by message
+            self.post_message(ActionScreen.Progress(line))
+
+        result = await self.run(progress)
+        self.result = result
+        self.state = "done"
+        status = self.query_one("#action-status", Static)
+        status.update(_safe(result.describe()))
+        status.set_class(result.outcome is not Outcome.DONE, "-refused")
+        self.query_one("#no", Button).focus()
+
+    def on_action_screen_progress(self, message: ActionScreen.Progress) -> None:
+        if self.state != "running":
+            return
+        self._lines = [*self._lines[-KEPT_LINES:], visible(message.line)]
+        self.query_one("#action-status", Static).update("\n".join(self._lines[-6:]))
+
+
+def _safe(text: str) -> str:
+    """Lines kept, control characters in them shown escaped."""
+    return "\n".join(visible(line) for line in text.splitlines())
+
+
+def _plan_lines(plan: Plan) -> str:
+    lines = [f"{c.subject}: {c.detail}" for c in plan.changes[:SHOWN_CHANGES]]
+    if len(plan.changes) > SHOWN_CHANGES:
+        lines.append(f"… and {len(plan.changes) - SHOWN_CHANGES} more")
+    lines += [f"({note})" for note in plan.notes]
+    return "\n".join(lines) or "(no change)"
