@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import replace
@@ -80,6 +81,8 @@ class BlazzApp(App[int]):
         Binding("R", "restart", "Restart",
                 tooltip="restart the selected programs, or the workers of the selected queue"),
         Binding("S", "sync", "Sync", tooltip="point drifted accounts at their instance"),
+        Binding("B", "rebalance", "Balance", show=False,
+                tooltip="move sessions from the most loaded instances, none logged out"),
         Binding("escape", "clear_filter", "Clear filter and marks", show=False),
         *(Binding(str(n), f"show_panel('{pid}')", f"{title}", show=False,
                   tooltip=f"jump to the {title.lower()} panel")
@@ -375,6 +378,9 @@ class BlazzApp(App[int]):
     def action_sync(self) -> None:
         self._offer_chosen(menu.SYNC)
 
+    def action_rebalance(self) -> None:
+        self._offer_chosen(menu.REBALANCE)
+
     def _offer_chosen(self, offer: menu.Offer | None) -> None:
         if offer is None:
             return
@@ -392,6 +398,8 @@ class BlazzApp(App[int]):
         async def read(_needed: tuple[str, ...]) -> Snapshot:
             return frame.snapshot
 
+        cancel = threading.Event()
+        env = replace(env, cancel=cancel)
         plan, execute = await asyncio.wrap_future(runtime.ask(menu.plan_for, offer, env, read))
 
         async def run(progress: Progress) -> Result:
@@ -402,7 +410,8 @@ class BlazzApp(App[int]):
 
         self.push_screen(ActionScreen(plan, run, target=self.target.name,
                                       production=self.target.production,
-                                      ask=env.actions.confirm))
+                                      ask=env.actions.confirm,
+                                      cancel=cancel.set if plan.action == "rebalance" else None))
 
     # -- command palette ---------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "nagios")
 
 UNKNOWN = 3
-ACTION_COMMANDS = ("restart", "start", "stop", "sync")
+ACTION_COMMANDS = ("restart", "start", "stop", "sync", "rebalance")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Watch a Blazz deployment (Laravel + Reverb + queue workers + WhatsApp "
                     "instances + MySQL + Redis), locally or over SSH.",
         epilog="Exit codes with --check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Actions: "
-               "blazz-tui restart|start|stop NAME…|--queue Q, blazz-tui sync [--dry-run] "
+               "blazz-tui restart|start|stop NAME…|--queue Q, blazz-tui sync [--dry-run], "
+               "blazz-tui rebalance [--dry-run] [--max-moves N] "
                "(each with --help).",
     )
     parser.add_argument("-c", "--config", metavar="CONFIG",
@@ -187,12 +188,14 @@ def _dashboard(config: Config, args: argparse.Namespace) -> int:
     target = config.target(args.target)
     from pathlib import Path
 
+    from blazz_tui.actions.cli import config_args
     from blazz_tui.actions.run import ActionEnv, AuditLog
 
     notice = "BUILT-IN DEFAULTS (no config found)" if config.source == "built-in defaults" else ""
     runtime = _runtime(config, target)
     actions = ActionEnv(target, runtime.collector.transport, config.actions, args.read_only,
-                        AuditLog(config.audit_path))
+                        AuditLog(config.audit_path), config.thresholds,
+                        config_args=config_args(config))
     app = make_app(target, runtime, read_only=args.read_only, notice=notice,
                    crash_dir=Path(config.state_dir), actions=actions)
     result = app.run()

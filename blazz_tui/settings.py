@@ -217,6 +217,37 @@ class PollConfig:
 
 
 @dataclass(frozen=True)
+class RebalanceConfig:
+    """How a session moves between instances without being logged out. The seeds' ``DELETE
+    /api/sessions/{id}`` may log a session out (whatsapp-web.js ``logout()``): a move stops it
+    with a route that keeps its stored auth (``destroy()``; RemoteAuth keeps the auth in
+    Redis) and starts it on the other instance, which restores it."""
+
+    stop_route: str = "POST /api/sessions/{id}/stop"
+    """Ends the session on its instance and keeps its auth. An instance answering 404/405
+    here cannot: the rebalance is refused, nothing changed."""
+    start_route: str = "POST /api/sessions"
+    """Starts (restores) a session; JSON body ``{"sessionId", "accountUuid"}``."""
+    connect_timeout: float = 30.0
+    """Seconds the new instance has to report the session CONNECTED before it is moved back."""
+    batch: int = 5
+    """Sessions moved at once…"""
+    pause: float = 1.0
+    """…and seconds between batches."""
+
+    def __post_init__(self) -> None:
+        for key in ("stop_route", "start_route"):
+            method, _, path = getattr(self, key).partition(" ")
+            if method not in ("POST", "DELETE", "PUT") or not path.startswith("/"):
+                raise FieldError(key, "must be a method and a path, like "
+                                      "'POST /api/sessions/{id}/stop'")
+        _positive("connect_timeout", self.connect_timeout)
+        _positive("batch", self.batch)
+        if not (self.pause >= 0 and math.isfinite(self.pause)):
+            raise FieldError("pause", f"must be 0 or more seconds, not {self.pause}")
+
+
+@dataclass(frozen=True)
 class TargetConfig:
     name: str = "local"
     transport: str = "local"
@@ -246,6 +277,7 @@ class TargetConfig:
     """Every action on this target is refused, as with ``--read-only``."""
     production: bool = False
     """An action on this target asks for the target's name to be typed before it runs."""
+    rebalance: RebalanceConfig = RebalanceConfig()
 
 
 @dataclass(frozen=True)

@@ -20,21 +20,22 @@ from blazz_tui.config import ConfigError, load_config
 from blazz_tui.settings import Config, TargetConfig
 from blazz_tui.snapshot import Snapshot
 
-COMMANDS = (*programs.VERBS, "sync")
+COMMANDS = (*programs.VERBS, "sync", "rebalance")
 REFUSED = Outcome.REFUSED.code
 
 
 def build_parser(command: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"blazz-tui {command}",
-        description=("Instance-URL sync: point each account at the instance that hosts its "
-                     "session." if command == "sync" else
-                     f"{command.capitalize()} supervisord programs."),
+        description=DESCRIPTIONS.get(command, f"{command.capitalize()} supervisord programs."),
         epilog="Exit codes: 0 done, 1 partly done, 2 failed, 3 refused or not confirmed.")
     if command == "sync":
         parser.add_argument("--mode", choices=sync_modes(),
                             help="native (compare and fix the rows) or artisan (run the app's "
                                  "sync_command); default: actions.sync_mode of the config")
+    elif command == "rebalance":
+        parser.add_argument("--max-moves", type=_count, metavar="N",
+                            help="move at most N sessions")
     else:
         parser.add_argument("names", nargs="*", metavar="NAME",
                             help="group:program, group:*, a group, or a program alone when "
@@ -51,6 +52,23 @@ def build_parser(command: str) -> argparse.ArgumentParser:
     return parser
 
 
+DESCRIPTIONS = {
+    "sync": "Instance-URL sync: point each account at the instance that hosts its session.",
+    "rebalance": "Move sessions from the most loaded instances to the least loaded, none "
+                 "logged out, until every instance is within the balance band.",
+}
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def sync_modes() -> tuple[str, ...]:
     from blazz_tui.settings import SYNC_MODES
 
@@ -60,7 +78,7 @@ def sync_modes() -> tuple[str, ...]:
 def main(command: str, argv: Sequence[str]) -> int:
     parser = build_parser(command)
     args = parser.parse_args(argv)
-    if command != "sync" and not args.names and not args.queue:
+    if command in programs.VERBS and not args.names and not args.queue:
         parser.error("name the programs (group:program, group:*) or give --queue Q")
     try:
         config = load_config(args.config)
@@ -90,7 +108,8 @@ async def _run(command: str, args: argparse.Namespace, config: Config,
     actions = config.actions
     if command == "sync" and args.mode:
         actions = dataclasses.replace(actions, sync_mode=args.mode)
-    env = ActionEnv(target, transport, actions, args.read_only, AuditLog(config.audit_path))
+    env = ActionEnv(target, transport, actions, args.read_only, AuditLog(config.audit_path),
+                    config.thresholds, config_args=config_args(config))
     try:
         plan, execute = await _plan(command, args, env, config)
         if args.dry_run and not plan.refused:
@@ -114,6 +133,8 @@ async def _plan(command: str, args: argparse.Namespace,
                 env: ActionEnv, config: Config) -> tuple[Plan, Execute]:
     if command == "sync":
         offer = menu.SYNC
+    elif command == "rebalance":
+        offer = dataclasses.replace(menu.REBALANCE, max_moves=args.max_moves)
     else:
         offer = menu.Offer(command, command, tuple(args.names), args.queue)
 
@@ -137,6 +158,16 @@ async def read_snapshot(env: ActionEnv, config: Config, needed: tuple[str, ...])
         return collector.snapshot()
     finally:
         await asyncio.gather(*(source.close() for source in sources.values()))
+
+
+def config_args(config: Config) -> tuple[str, ...]:
+    """How a child process (a rebalance's moves) loads this configuration."""
+    from pathlib import Path
+
+    source = Path(config.source)
+    if source.is_file() and source.name != ".env":
+        return ("-c", str(source.resolve()))
+    return ()  # discovered (a Laravel .env, the defaults): the child, in the same cwd, too
 
 
 def _show_plan(plan: Plan, fmt: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from blazz_tui.actions import programs, sync
+from blazz_tui.actions import programs, rebalance, sync
 from blazz_tui.actions.model import Plan
 from blazz_tui.actions.run import ActionEnv, Execute, refusal
 from blazz_tui.selection import Selection
@@ -18,15 +18,17 @@ from blazz_tui.sources.supervisor import PROCESS_TABLE
 class Offer:
     label: str
     verb: str
-    """``restart``, ``start``, ``stop`` or ``sync``."""
+    """``restart``, ``start``, ``stop``, ``sync`` or ``rebalance``."""
     names: tuple[str, ...] = ()
     queue: str | None = None
+    max_moves: int | None = None
     why_not: str | None = None
     """Why it cannot be chosen here (listed, disabled)."""
 
 
 
 SYNC = Offer("Sync instance URLs (point drifted accounts at their instance)", "sync")
+REBALANCE = Offer("Rebalance sessions over the instances (none logged out)", "rebalance")
 
 Reader = Callable[[tuple[str, ...]], Awaitable[Snapshot]]
 """Gives a snapshot holding (at least) the named sources' readings."""
@@ -38,6 +40,10 @@ async def plan_for(offer: Offer, env: ActionEnv, read: Reader) -> tuple[Plan, Ex
     why = refusal(env)
     if why:
         return Plan(offer.verb, env.target.name, offer.label, refused=why), programs.execute
+    if offer.verb == "rebalance":
+        snapshot = await read(("instances", "database"))
+        return (rebalance.plan(snapshot, env.target, env.thresholds, offer.max_moves),
+                rebalance.execute)
     if offer.verb == "sync":
         if env.actions.sync_mode == "artisan":
             return await sync.plan_artisan(env), sync.execute_artisan
@@ -60,7 +66,7 @@ def offers(selection: Selection, snapshot: Snapshot) -> tuple[Offer, ...]:
             found += _program_offers((name.removeprefix("program:"),), snapshot)
         elif name.startswith("queue:"):
             found += _queue_offers(name.removeprefix("queue:"))
-    found.append(SYNC)
+    found += [SYNC, REBALANCE]
     return tuple(found)
 
 

@@ -6,6 +6,7 @@ import fcntl
 import getpass
 import json
 import os
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from blazz_tui.actions.model import Plan, Progress, Result
-from blazz_tui.settings import ActionsConfig, TargetConfig
+from blazz_tui.settings import ActionsConfig, TargetConfig, Thresholds
 from blazz_tui.sources.base import describe_error
 from blazz_tui.transport.base import Transport
 
@@ -28,6 +29,13 @@ class ActionEnv:
     read_only: bool = False
     """``--read-only`` was given."""
     audit: AuditLog | None = None
+    thresholds: Thresholds = Thresholds()
+    """The balance band and capacity a rebalance aims for."""
+    cancel: threading.Event | None = None
+    """Set to stop a long action (a rebalance) after the work in flight."""
+    config_args: tuple[str, ...] | None = None
+    """How a child process finds the same configuration (``("-c", path)``, or ``()`` to
+    discover it as this process did); None: work that would go to a child runs here."""
 
 
 def refusal(env: ActionEnv) -> str | None:

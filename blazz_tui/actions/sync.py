@@ -43,7 +43,7 @@ class UrlFix:
 def plan_native(snapshot: Snapshot, target: TargetConfig) -> Plan:
     title = "Sync instance URLs"
     db, instances = snapshot.database, snapshot.instances
-    refused = _cannot_plan(snapshot, target)
+    refused = cannot_plan(snapshot, target)
     if refused or db is None or instances is None:
         return Plan("sync", snapshot.target, title, refused=refused)
     readings = {r.name: r for r in instances.instances}
@@ -55,7 +55,7 @@ def plan_native(snapshot: Snapshot, target: TargetConfig) -> Plan:
             if session.status == "CONNECTED":
                 connected.setdefault(session.session_id, []).append(cfg.name)
     matcher = InstanceMatcher(target.instances)
-    spelling = _app_spelling(db.accounts, matcher, target.instances)
+    spelling = app_spelling(db.accounts, matcher, target.instances)
     changes: list[Change] = []
     right = lost = starting = twice = 0
     for account in db.accounts:
@@ -91,7 +91,7 @@ def plan_native(snapshot: Snapshot, target: TargetConfig) -> Plan:
     return Plan("sync", snapshot.target, f"{title}: {what}", tuple(changes), tuple(notes))
 
 
-def _cannot_plan(snapshot: Snapshot, target: TargetConfig) -> str | None:
+def cannot_plan(snapshot: Snapshot, target: TargetConfig) -> str | None:
     db, instances = snapshot.database, snapshot.instances
     if db is None or target.database is None:
         return "no database is configured for this target"
@@ -110,7 +110,7 @@ def _cannot_plan(snapshot: Snapshot, target: TargetConfig) -> str | None:
     return None
 
 
-def _app_spelling(accounts: Any, matcher: InstanceMatcher,
+def app_spelling(accounts: Any, matcher: InstanceMatcher,
                   instances: tuple[InstanceConfig, ...]) -> dict[str, str]:
     """Per instance, the URL as the app writes it (the commonest among its accounts), else
     the configured one without credentials."""

@@ -64,9 +64,11 @@ class ActionScreen(ModalScreen[Result | None]):
             self.line = line
 
     def __init__(self, plan: Plan, run: Run, *, target: str, production: bool = False,
-                 ask: bool = True) -> None:
+                 ask: bool = True, cancel: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.plan, self.run, self.target = plan, run, target
+        self.cancel = cancel
+        """Stops the action after what is in flight (None: it cannot be stopped)."""
         self.production = production
         self.ask = ask or production
         self.state = "asking"
@@ -140,7 +142,11 @@ class ActionScreen(ModalScreen[Result | None]):
 
     def action_close(self) -> None:
         if self.state == "running":
-            self.notify("the action is running; it ends by itself", timeout=3)
+            if self.cancel is None:
+                self.notify("the action is running; it ends by itself", timeout=3)
+            else:
+                self.cancel()
+                self.notify("cancelling: the moves in flight finish first", timeout=4)
             return
         self.dismiss(self.result)
 

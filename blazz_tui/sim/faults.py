@@ -167,6 +167,35 @@ def lose_sessions(layout: Layout, count: str = "3") -> str:
     return f"{lost} sessions ended on their instances; the database still says connected"
 
 
+def skew(layout: Layout, count: str = "30", which: str = "1") -> str:
+    """Move COUNT sessions from the other instances onto one (keeping their auth, and the
+    database in step): a distribution a rebalance must even out."""
+    n = _positive(count, "count")
+    port = _instance_port(layout, which)
+    target = layout.instance_url(port)
+    moved = 0
+    with httpx.Client(timeout=5.0, headers={"X-Api-Key": layout.api_key}) as client, \
+            _db(layout) as (conn, mark):
+        cur = conn.cursor()
+        others = [p for p in layout.instance_ports if p != port]
+        while moved < n and others:
+            source = others[moved % len(others)]
+            hosted = [s for s in client.get(f"{layout.instance_url(source)}/health/sessions")
+                      .json().get("sessions", []) if s.get("status") == "CONNECTED"]
+            if not hosted:
+                others.remove(source)
+                continue
+            session = hosted[0]
+            sid = session["sessionId"]
+            client.post(f"{layout.instance_url(source)}/api/sessions/{sid}/stop")
+            client.post(f"{target}/api/sessions",
+                        json={"sessionId": sid, "accountUuid": session.get("accountUuid")})
+            cur.execute(f"UPDATE whatsapp_accounts SET assigned_instance_url = {mark} "
+                        f"WHERE session_id = {mark}", (f"http://localhost:{port}", sid))
+            moved += 1
+    return f"{moved} sessions moved onto instance {port}"
+
+
 def redis_down(layout: Layout) -> str:
     if layout.redis_port is None:
         raise FaultError("this stack runs without Redis (no redis-server installed)")
@@ -224,6 +253,7 @@ FAULTS: dict[str, Fault] = {
     "flood-queue": Fault(flood_queue, "QUEUE [COUNT]", "add COUNT jobs (default 5000)"),
     "drift": Fault(drift, "[COUNT]", "scramble assigned_instance_url of COUNT accounts"),
     "lose-sessions": Fault(lose_sessions, "[COUNT]", "end COUNT sessions on their instances"),
+    "skew": Fault(skew, "[COUNT] [PORT]", "move COUNT sessions (30) onto one instance"),
     "redis-down": Fault(redis_down, "", "stop Redis"),
     "slow-instance": Fault(slow_instance, "PORT [SECONDS]", "answer after SECONDS (5)"),
     "garbage-instance": Fault(garbage_instance, "PORT", "answer with garbage"),

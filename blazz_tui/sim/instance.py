@@ -3,7 +3,8 @@
 ``python -m blazz_tui.sim.instance --port 3001 --name wa-3001 --state-dir DIR [--api-key K]``
 
 - ``GET /health`` (open), ``GET /health/sessions``, ``GET /session/{id}/status``,
-  ``POST /api/sessions``, ``DELETE /api/sessions/{id}``, ``GET /api/sessions/status``,
+  ``POST /api/sessions``, ``DELETE /api/sessions/{id}`` (a logout: the auth is removed),
+  ``POST /api/sessions/{id}/stop`` (ends it here, keeps the auth), ``GET /api/sessions/status``,
   ``GET /metrics``, ``POST /api/messages/send``; every route but ``/health`` wants
   ``X-Api-Key`` when a key is set.
 - Hosted sessions are kept in ``DIR/<name>.json`` and their auth in the shared
@@ -29,6 +30,7 @@ from typing import Any
 
 _SESSION_STATUS = re.compile(r"^/session/([^/]+)/status$")
 _SESSION = re.compile(r"^/api/sessions/([^/]+)$")
+_SESSION_STOP = re.compile(r"^/api/sessions/([^/]+)/stop$")
 
 
 class InstanceState:
@@ -95,6 +97,15 @@ class InstanceState:
             auth = _read_json(self._auth_path)
             auth.pop(sid, None)  # a deleted session is logged out: it needs a new QR scan
             _write_json(self._auth_path, auth)
+            self._save()
+            return True
+
+    def stop(self, sid: str) -> bool:
+        """End the session here and keep its stored auth (RemoteAuth's ``destroy()``): it
+        restores on whichever instance starts it next, without a QR scan."""
+        with self._lock:
+            if self._hosted.pop(sid, None) is None:
+                return False
             self._save()
             return True
 
@@ -173,6 +184,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self._json(422, {"error": "sessionId is required"})
             code, answer = self.state.create(str(sid), body.get("accountUuid"))
             return self._json(code, answer)
+        match = _SESSION_STOP.match(path)
+        if method == "POST" and match:
+            stopped = self.state.stop(match.group(1))
+            return self._json(200 if stopped else 404, {"stopped": stopped, "authKept": True})
         match = _SESSION.match(path)
         if method == "DELETE" and match:
             deleted = self.state.delete(match.group(1))

@@ -109,12 +109,7 @@ class InstancesSource:
 
     async def read(self) -> InstancesReading:
         started, clock = time.time(), time.perf_counter()
-        if self._client is None:
-            # Certificates are loaded only for https instances: building the TLS context
-            # costs ~40 ms, a third of the first poll on a local stack.
-            tls = any(i.url.lower().startswith("https:") for i in self._instances)
-            self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False,
-                                             verify=tls, trust_env=False)
+        self._open()
         deadline = time.monotonic() + self._timeout
         gate = asyncio.Semaphore(self.CONCURRENCY)
         round_ = _Round(len(self._instances))
@@ -194,21 +189,40 @@ class InstancesSource:
         return urlunsplit((parts.scheme or "http", f"{real_host}:{real_port}",
                            parts.path.rstrip("/"), "", ""))
 
-    async def _get_json(self, url: str, headers: dict[str, str],
-                        original: str) -> tuple[int, Any]:
+    async def call(self, cfg: InstanceConfig, method: str, path: str,
+                   body: dict[str, Any] | None = None) -> tuple[int, Any]:
+        """One request of the instance's API (the actions'): (HTTP status, its JSON or None).
+        Raises ``httpx.HTTPError``/``InstanceError``/``OSError`` when it does not answer."""
+        self._open()
+        headers = {"X-Api-Key": cfg.api_key} if cfg.api_key else {}
+        base = await self._base_url(cfg.url)
+        return await asyncio.wait_for(
+            self._get_json(f"{base}{path}", headers, cfg.url, method, body), self._timeout)
+
+    def _open(self) -> None:
+        if self._client is None:
+            # Certificates are loaded only for https instances: building the TLS context
+            # costs ~40 ms, a third of the first poll on a local stack.
+            tls = any(i.url.lower().startswith("https:") for i in self._instances)
+            self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False,
+                                             verify=tls, trust_env=False)
+
+    async def _get_json(self, url: str, headers: dict[str, str], original: str,
+                        method: str = "GET",
+                        payload: dict[str, Any] | None = None) -> tuple[int, Any]:
         assert self._client is not None
         parts = urlsplit(original)
         host = parts.netloc.rsplit("@", 1)[-1]  # never the credentials
         auth = httpx.BasicAuth(unquote(parts.username or ""), unquote(parts.password or "")) \
             if parts.username or parts.password else None
-        async with self._client.stream("GET", url, headers={**headers, "Host": host},
-                                       auth=auth) as resp:
+        async with self._client.stream(method, url, headers={**headers, "Host": host},
+                                       auth=auth, json=payload) as resp:
             body = bytearray()
             async for chunk in resp.aiter_bytes():
                 body += chunk
                 if len(body) > MAX_BODY:
                     raise InstanceError(f"answer larger than {MAX_BODY // (1024 * 1024)} MiB")
-            if resp.status_code != 200:
+            if not 200 <= resp.status_code < 300:
                 return resp.status_code, None
             try:
                 return resp.status_code, json.loads(body)
