@@ -30,10 +30,11 @@ from blazz_tui.sim.layout import Layout
 
 
 @contextmanager
-def demo_stack(accounts: int = 120, database: str | None = None) -> Iterator[Layout]:
+def demo_stack(accounts: int = 120, database: str | None = None,
+               sync_every: float = 10.0) -> Iterator[Layout]:
     root = Path(tempfile.mkdtemp(prefix="blazz-bench-"))
     try:
-        yield launch(root, accounts=accounts, database=database)
+        yield launch(root, accounts=accounts, database=database, sync_every=sync_every)
     finally:
         stop(root)
         shutil.rmtree(root, ignore_errors=True)
@@ -43,7 +44,8 @@ MYSQL = "mysql://root@127.0.0.1:3306"
 
 
 @contextmanager
-def scale_stack(accounts: int, jobs: int = 1_000_000) -> Iterator[Layout]:
+def scale_stack(accounts: int, jobs: int = 1_000_000,
+                sync_every: float = 10.0) -> Iterator[Layout]:
     """The demo stack on the machine's MariaDB with ``accounts`` WhatsApp accounts and a
     ``jobs`` table of ``jobs`` extra rows: delayed by a day on a queue of their own, so the
     workers leave them and the table stays that size for the whole run."""
@@ -53,8 +55,9 @@ def scale_stack(accounts: int, jobs: int = 1_000_000) -> Iterator[Layout]:
     admin = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
     admin.cursor().execute(f"CREATE DATABASE {name}")
     try:
-        with demo_stack(accounts, f"{MYSQL}/{name}") as layout:
-            _fill_jobs(name, jobs)
+        with demo_stack(accounts, f"{MYSQL}/{name}", sync_every) as layout:
+            if jobs:
+                _fill_jobs(name, jobs)
             yield layout
     finally:
         admin.cursor().execute(f"DROP DATABASE IF EXISTS {name}")

@@ -26,7 +26,6 @@ class Offer:
     """Why it cannot be chosen here (listed, disabled)."""
 
 
-
 SYNC = Offer("Sync instance URLs (point drifted accounts at their instance)", "sync")
 REBALANCE = Offer("Rebalance sessions over the instances (none logged out)", "rebalance")
 
@@ -86,9 +85,25 @@ def _program_offers(keys: tuple[str, ...], snapshot: Snapshot) -> list[Offer]:
         why = ("a port is not a program" if any(k.startswith("port/") for k in keys) else
                "workers found in the process table are not supervisord's to restart"
                if keys else "no program selected")
-    what = subject(programs_, "program")
-    return [Offer(f"{verb.capitalize()} {what}", verb, names=programs_, why_not=why)
-            for verb in programs.VERBS]
+    states = _states(programs_, snapshot)
+    pointless = {"start": ("already running", {"RUNNING", "STARTING"}),
+                 "stop": ("not running", {"STOPPED", "EXITED", "FATAL"})}
+    offers_ = []
+    for verb in programs.VERBS:
+        reason, useless = pointless.get(verb, ("", set()))
+        idle = bool(states) and states <= useless
+        offers_.append(Offer(f"{verb.capitalize()} {subject(programs_, 'program')}", verb,
+                             names=programs_, why_not=why or (reason if idle else None)))
+    return offers_
+
+
+def _states(keys: tuple[str, ...], snapshot: Snapshot) -> set[str]:
+    """The states of the selected programs (keys as the Services rows: endpoint/group:name)."""
+    wanted = set(keys)
+    supervisor = snapshot.supervisor
+    return {p.state for p in supervisor.processes
+            if f"{p.endpoint}/{p.full_name}" in wanted or p.full_name in wanted} \
+        if supervisor else set()
 
 
 def _queue_offers(queue: str) -> list[Offer]:

@@ -10,14 +10,15 @@ old URL → its cached URL deleted. A failure after the stop starts it back wher
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
 
 from blazz_tui.actions.run import ActionEnv
+from blazz_tui.actions.sync import UrlFix, guarded_update
 from blazz_tui.settings import InstanceConfig
 from blazz_tui.sources.base import describe_error
 from blazz_tui.sources.database import DatabaseError, DatabaseSource
@@ -125,15 +126,15 @@ class _Mover:
         notes = ""
         if self.db is not None:
             try:
-                count = await self.db.with_connection(
-                    lambda conn, engine: _update(conn, engine, m))
+                [count] = await self.db.with_connection(functools.partial(
+                    guarded_update, fixes=[UrlFix(m.uuid, m.old_url, m.new_url)]),
+                    autocommit=False)
                 notes += "" if count else "; its row had changed: left as it is (a sync fixes it)"
             except DatabaseError as exc:
                 notes += f"; the database was not updated ({exc}): a sync fixes it"
         if self.redis is not None:
             try:
-                await self.redis.delete_cache_keys(
-                    list(self.redis.cache_keys(f"whatsapp_instance_url_{m.uuid}")))
+                await self.redis.forget_instance_urls([m.uuid])
             except OSError:
                 notes += "; its cached URL stays up to 300 s"
         return notes
@@ -149,19 +150,6 @@ class _Mover:
     def _route(route: str, sid: str) -> tuple[str, str]:
         method, _, path = route.partition(" ")
         return method, path.replace("{id}", sid)
-
-
-def _update(conn: Any, engine: str, m: Move) -> int:
-    mark = "%s" if engine == "mysql" else "?"
-    same = "<=>" if engine == "mysql" else "IS"
-    cur = conn.cursor()
-    try:
-        cur.execute(f"UPDATE whatsapp_accounts SET assigned_instance_url = {mark} "
-                    f"WHERE uuid = {mark} AND assigned_instance_url {same} {mark}",
-                    (m.new_url, m.uuid, m.old_url))
-        return int(cur.rowcount)
-    finally:
-        cur.close()
 
 
 async def run_batch(env: ActionEnv, batch: Sequence[Move]) -> list[Outcome]:

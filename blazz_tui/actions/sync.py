@@ -144,7 +144,8 @@ async def execute_native(plan: Plan, env: ActionEnv, progress: Progress) -> Resu
         chunk = fixes[start:start + batch]
         try:
             counts = await database.with_connection(
-                functools.partial(_update, fixes=[c.data for c in chunk]), autocommit=False)
+                functools.partial(guarded_update, fixes=[c.data for c in chunk]),
+                autocommit=False)
         except DatabaseError as exc:
             error = f"{exc} — {len(fixes) - start} accounts left unchanged"
             break
@@ -161,8 +162,9 @@ async def execute_native(plan: Plan, env: ActionEnv, progress: Progress) -> Resu
                   failed=cache_failed, error=error)
 
 
-def _update(conn: Any, engine: str, *, fixes: list[UrlFix]) -> list[int]:
-    """One transaction: each row updated only if its URL is still the one planned on."""
+def guarded_update(conn: Any, engine: str, *, fixes: list[UrlFix]) -> list[int]:
+    """One transaction: each row updated only if its URL is still the one planned on; the
+    rows updated (0 or 1) for each."""
     mark = "%s" if engine == "mysql" else "?"
     same = "<=>" if engine == "mysql" else "IS"
     sql = (f"UPDATE whatsapp_accounts SET assigned_instance_url = {mark} "
@@ -191,9 +193,8 @@ async def _forget_cached(env: ActionEnv,
         return (f"no Redis configured: cached URLs of {len(uuids)} accounts expire by "
                 "themselves within 300 s",), ()
     redis = RedisSource(env.target.redis, env.transport, timeout=env.target.poll.redis.timeout)
-    keys = [k for uuid in uuids for k in redis.cache_keys(f"whatsapp_instance_url_{uuid}")]
     try:
-        deleted = await redis.delete_cache_keys(keys)
+        deleted = await redis.forget_instance_urls(uuids)
     except OSError as exc:
         return (), (f"cached URLs not deleted ({exc}): the app keeps the old ones for up to "
                     "300 s",)

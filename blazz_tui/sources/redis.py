@@ -163,16 +163,18 @@ class RedisSource:
     def failed(self, error: str, attempted_at: float, latency: float) -> RedisReading:
         return RedisReading.failed(error, attempted_at, latency)
 
-    def cache_keys(self, key: str) -> tuple[str, ...]:
+    def _cache_keys(self, key: str) -> tuple[str, ...]:
         """The names Laravel's Redis cache store may keep ``key`` under: REDIS_PREFIX, then
         CACHE_PREFIX with or without the ':' older Laravel versions put after it."""
         head = f"{self._config.key_prefix}{self._config.cache_prefix}"
         return (f"{head}{key}", f"{head}:{key}") if head and not head.endswith(":") \
             else (f"{head}{key}",)
 
-    async def delete_cache_keys(self, keys: list[str]) -> int:
-        """Delete these keys from the cache database; how many existed. Raises ``OSError``
-        with the reason when Redis cannot be reached."""
+    async def forget_instance_urls(self, uuids: list[str]) -> int:
+        """Delete the cached instance URLs (``whatsapp_instance_url_{uuid}``) of these
+        accounts, so the app reads the database again; how many there were. Raises
+        ``OSError`` with the reason when Redis cannot be reached."""
+        keys = [k for uuid in uuids for k in self._cache_keys(f"whatsapp_instance_url_{uuid}")]
         try:
             cache = await self._client(self._config.cache_db)
             deleted = 0

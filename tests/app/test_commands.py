@@ -120,6 +120,7 @@ async def test_x_lists_the_actions_of_the_selected_row_and_those_that_do_not_app
         assert isinstance(app.screen, ActionMenu)
         text = screen_text(app)
         assert "Restart blazz:blazz-whatsapp-3001" in text
+        assert "Start blazz:blazz-whatsapp-3001 — already running" in text  # listed, disabled
         assert "Sync instance URLs" in text
         await pilot.press("escape")
         await pilot.press("4", "x")
