@@ -131,7 +131,7 @@ class TablePanel(Vertical, can_focus=False):
 
     def __init__(self, title: str, view: ViewFn, source: str | None, *, id: str) -> None:
         super().__init__(id=id, classes="panel")
-        self.border_title = title
+        self.border_title = self._title = title
         self._view = view
         self._source = source
         self._sort_column: int | None = None
@@ -257,10 +257,18 @@ class TablePanel(Vertical, can_focus=False):
         self._refresh_rows()
         self.data_table.move_cursor(row=min(row + 1, self.data_table.row_count - 1),
                                     animate=False)
+        self._title_marks()
 
     def clear_marks(self) -> None:
         self.marked.clear()
         self._refresh_rows()
+        self._title_marks()
+
+    def _title_marks(self) -> None:
+        """The title says how many rows are marked: what an action would act on."""
+        selection = self.selection
+        count = len(selection.keys) if selection.marked else 0
+        self.border_title = f"{self._title} · {count} marked" if count else self._title
 
     def action_cycle_sort(self) -> None:
         if self._table is None:

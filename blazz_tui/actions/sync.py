@@ -227,21 +227,28 @@ async def plan_artisan(env: ActionEnv) -> Plan:
 
 
 async def execute_artisan(plan: Plan, env: ActionEnv, progress: Progress) -> Result:
-    code, output = await _artisan(env, shlex.split(env.actions.sync_command))
-    lines = tuple(line.strip().removeprefix("✓").strip() for line in output.splitlines()
-                  if line.strip())
-    for line in lines:
-        progress(line)
+    """The real run, its output handed on line by line as it comes."""
+    lines: list[str] = []
+
+    def seen(line: str) -> None:
+        if line.strip():
+            lines.append(line.strip().removeprefix("✓").strip())
+            progress(line)
+
+    code = await env.transport.stream(_in_app_dir(env, shlex.split(env.actions.sync_command)),
+                                      ARTISAN_TIMEOUT, seen)
     if code != 0:
-        return Result(plan, failed=lines[-5:], error=f"exited {code}")
-    return Result(plan, done=lines)
+        return Result(plan, failed=tuple(lines[-5:]), error=f"exited {code}")
+    return Result(plan, done=tuple(lines))
 
 
 async def _artisan(env: ActionEnv, argv: list[str]) -> tuple[int, str]:
-    app_dir = env.target.app_dir
-    result = await env.transport.run(
-        ["sh", "-c", f"cd {shlex.quote(app_dir)} && exec {shlex.join(argv)}"], ARTISAN_TIMEOUT)
+    result = await env.transport.run(_in_app_dir(env, argv), ARTISAN_TIMEOUT)
     return result.exit_code, (result.stdout + result.stderr).strip()
+
+
+def _in_app_dir(env: ActionEnv, argv: list[str]) -> list[str]:
+    return ["sh", "-c", f"cd {shlex.quote(env.target.app_dir)} && exec {shlex.join(argv)}"]
 
 
 def _last(output: str) -> str:

@@ -8,6 +8,7 @@ or host and process statistics. A local transport answers directly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -96,6 +97,12 @@ class Transport(Protocol):
         ...
 
     async def run(self, argv: list[str], timeout: float) -> CommandResult:
+        ...
+
+    async def stream(self, argv: list[str], timeout: float,
+                     line: Callable[[str], None]) -> int:
+        """Run ``argv``, handing each line of its output (stdout and stderr) to ``line`` as
+        it comes; its exit code. Killed at ``timeout`` (``TimeoutError``)."""
         ...
 
     async def host_stats(self, disk_path: str) -> HostStats:

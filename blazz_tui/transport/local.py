@@ -10,6 +10,7 @@ import asyncio
 import glob as globmod
 import os
 import time
+from collections.abc import Callable
 
 import psutil
 
@@ -84,6 +85,26 @@ class LocalTransport:
             stdout=out.decode("utf-8", "replace"),
             stderr=err.decode("utf-8", "replace"),
         )
+
+    async def stream(self, argv: list[str], timeout: float,
+                     line: Callable[[str], None]) -> int:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT)
+        assert proc.stdout is not None
+
+        async def read() -> int:
+            assert proc.stdout is not None
+            async for raw in proc.stdout:
+                line(raw.decode("utf-8", "replace").rstrip("\n"))
+            return await proc.wait()
+
+        try:
+            return await asyncio.wait_for(read(), timeout)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+            raise
 
     async def host_stats(self, disk_path: str) -> HostStats:
         return await blocking.call(_host_stats, disk_path, timeout=None)
