@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from blazz_tui.actions.run import ActionEnv
-from blazz_tui.actions.sync import UrlFix, guarded_update
+from blazz_tui.actions.sync import CHANGED, UrlFix, guarded_update
 from blazz_tui.settings import InstanceConfig
 from blazz_tui.sources.base import describe_error
 from blazz_tui.sources.database import DatabaseError, DatabaseSource
@@ -126,10 +126,11 @@ class _Mover:
         notes = ""
         if self.db is not None:
             try:
-                [count] = await self.db.with_connection(functools.partial(
+                [outcome] = await self.db.with_connection(functools.partial(
                     guarded_update, fixes=[UrlFix(m.uuid, m.old_url, m.new_url)]),
                     autocommit=False)
-                notes += "" if count else "; its row had changed: left as it is (a sync fixes it)"
+                if outcome == CHANGED:
+                    notes += "; its row had changed to another URL: left as it is (a sync fixes it)"
             except DatabaseError as exc:
                 notes += f"; the database was not updated ({exc}): a sync fixes it"
         if self.redis is not None:

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from blazz_tui.actions.model import Change, Plan, Progress, Result
 from blazz_tui.actions.run import ActionEnv
-from blazz_tui.correlation import InstanceMatcher, unreadable_reason
+from blazz_tui.correlation import InstanceMatcher, normalize_url, unreadable_reason
 from blazz_tui.settings import InstanceConfig, TargetConfig
 from blazz_tui.snapshot import Snapshot
 from blazz_tui.sources.database import DatabaseError, DatabaseSource
@@ -143,15 +143,16 @@ async def execute_native(plan: Plan, env: ActionEnv, progress: Progress) -> Resu
     for start in range(0, len(fixes), batch):
         chunk = fixes[start:start + batch]
         try:
-            counts = await database.with_connection(
+            outcomes = await database.with_connection(
                 functools.partial(guarded_update, fixes=[c.data for c in chunk]),
                 autocommit=False)
         except DatabaseError as exc:
             error = f"{exc} — {len(fixes) - start} accounts left unchanged"
             break
-        for change, count in zip(chunk, counts, strict=True):
-            if count:
-                done.append(f"{change.subject}: {change.detail}")
+        for change, outcome in zip(chunk, outcomes, strict=True):
+            if outcome != CHANGED:
+                done.append(f"{change.subject}: {change.detail}"
+                            + (" (already set meanwhile)" if outcome == ALREADY else ""))
                 updated.append(change.data.uuid)
             else:
                 skipped.append(f"{change.subject}: changed in the database since the plan, "
@@ -162,26 +163,38 @@ async def execute_native(plan: Plan, env: ActionEnv, progress: Progress) -> Resu
                   failed=cache_failed, error=error)
 
 
-def guarded_update(conn: Any, engine: str, *, fixes: list[UrlFix]) -> list[int]:
-    """One transaction: each row updated only if its URL is still the one planned on; the
-    rows updated (0 or 1) for each."""
+UPDATED, ALREADY, CHANGED = "updated", "already", "changed"
+
+
+def guarded_update(conn: Any, engine: str, *, fixes: list[UrlFix]) -> list[str]:
+    """One transaction: each row updated only if its URL is still the one planned on. Per
+    fix: UPDATED; ALREADY (someone — the app's own sync, a webhook — set it meanwhile to the
+    same instance); or CHANGED (to something else: left as it is)."""
     mark = "%s" if engine == "mysql" else "?"
     same = "<=>" if engine == "mysql" else "IS"
-    sql = (f"UPDATE whatsapp_accounts SET assigned_instance_url = {mark} "
-           f"WHERE uuid = {mark} AND assigned_instance_url {same} {mark}")
+    update = (f"UPDATE whatsapp_accounts SET assigned_instance_url = {mark} "
+              f"WHERE uuid = {mark} AND assigned_instance_url {same} {mark}")
+    current = f"SELECT assigned_instance_url FROM whatsapp_accounts WHERE uuid = {mark}"
     cur = conn.cursor()
-    counts = []
+    outcomes = []
     try:
         for fix in fixes:
-            cur.execute(sql, (fix.new_url, fix.uuid, fix.old_url))
-            counts.append(cur.rowcount)
+            cur.execute(update, (fix.new_url, fix.uuid, fix.old_url))
+            if cur.rowcount:
+                outcomes.append(UPDATED)
+                continue
+            cur.execute(current, (fix.uuid,))
+            row = cur.fetchone()
+            now = row[0] if row else None
+            outcomes.append(ALREADY if now and normalize_url(now) == normalize_url(fix.new_url)
+                            else CHANGED)
         conn.commit()
     except BaseException:
         conn.rollback()
         raise
     finally:
         cur.close()
-    return counts
+    return outcomes
 
 
 async def _forget_cached(env: ActionEnv,

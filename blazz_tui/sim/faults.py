@@ -180,8 +180,11 @@ def skew(layout: Layout, count: str = "30", which: str = "1") -> str:
         others = [p for p in layout.instance_ports if p != port]
         while moved < n and others:
             source = others[moved % len(others)]
-            hosted = [s for s in client.get(f"{layout.instance_url(source)}/health/sessions")
-                      .json().get("sessions", []) if s.get("status") == "CONNECTED"]
+            try:
+                listed = client.get(f"{layout.instance_url(source)}/health/sessions").json()
+            except (httpx.HTTPError, ValueError):
+                listed = {}  # down or broken: it gives nothing
+            hosted = [s for s in listed.get("sessions", []) if s.get("status") == "CONNECTED"]
             if not hosted:
                 others.remove(source)
                 continue
@@ -268,7 +271,7 @@ def apply(layout: Layout, name: str, args: list[str]) -> str:
         return fault.run(layout, *args)
     except TypeError:
         raise FaultError(f"usage: sim fault {name} {fault.usage}".rstrip()) from None
-    except (OSError, xmlrpc.client.Error) as exc:
+    except (OSError, xmlrpc.client.Error, httpx.HTTPError) as exc:
         raise FaultError(f"{name}: the stack did not answer: {exc}") from exc
 
 

@@ -126,20 +126,26 @@ def test_a_row_changed_between_plan_and_execute_is_skipped(blazz_db: TestDatabas
     with blazz_db.connection() as conn:
         moved = insert_account(conn, session_id="s1", instance_url="http://127.0.0.1:3001")
         changed = insert_account(conn, session_id="s2", instance_url="http://127.0.0.1:3001")
-    snap = snapshot(instances=sessions(("wa-2", "s1", "CONNECTED"), ("wa-2", "s2", "CONNECTED")),
+        fixed = insert_account(conn, session_id="s3", instance_url="http://127.0.0.1:3001")
+    snap = snapshot(instances=sessions(("wa-2", "s1", "CONNECTED"), ("wa-2", "s2", "CONNECTED"),
+                                       ("wa-2", "s3", "CONNECTED")),
                     database=accounts((moved, "s1", "http://127.0.0.1:3001"),
-                                      (changed, "s2", "http://127.0.0.1:3001")))
+                                      (changed, "s2", "http://127.0.0.1:3001"),
+                                      (fixed, "s3", "http://127.0.0.1:3001")))
     target = TargetConfig(instances=INSTANCES, database=DatabaseConfig(url=blazz_db.url),
                           redis=None)
     plan = sync.plan_native(snap, target)
     blazz_db.execute("UPDATE whatsapp_accounts SET assigned_instance_url = ? WHERE uuid = ?",
                      ("http://127.0.0.1:3009", changed))  # the app moved it meanwhile
+    blazz_db.execute("UPDATE whatsapp_accounts SET assigned_instance_url = ? WHERE uuid = ?",
+                     ("http://localhost:3002", fixed))  # the app's own sync got there first
 
     result = asyncio.run(sync.execute_native(plan, ActionEnv(target, LocalTransport()),
                                              lambda line: None))
 
     rows = dict(blazz_db.execute("SELECT uuid, assigned_instance_url FROM whatsapp_accounts"))
-    assert rows == {moved: "http://127.0.0.1:3002", changed: "http://127.0.0.1:3009"}
+    assert rows == {moved: "http://127.0.0.1:3002", changed: "http://127.0.0.1:3009",
+                    fixed: "http://localhost:3002"}
     assert result.skipped == ("s2: changed in the database since the plan, left as it is",)
-    assert result.done[0] == "s1: wa-1 → wa-2"
-    assert "no Redis configured" in result.done[1]
+    assert result.done[:2] == ("s1: wa-1 → wa-2", "s3: wa-1 → wa-2 (already set meanwhile)")
+    assert "no Redis configured" in result.done[2]
