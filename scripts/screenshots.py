@@ -3,8 +3,8 @@
 Starts the demo stack, lets traffic, workers and the scheduled sync run for a few seconds,
 and renders the dashboard headless (the same code as ``--snapshot PATH.svg``, after a few
 polls as the live dashboard has them): healthy at 120×40 and 80×24, then with instance 2
-killed and a worker program broken, and the details (Enter) of that instance and of the
-flooded queue.
+killed and a worker program broken, the details (Enter) of that instance and of the
+flooded queue, and the actions menu (x) on two marked queues.
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ async def main() -> None:
                     keys=("3", "down", "enter"))
         await shoot(layout.config_path, "details-queue-120x40.svg", (120, 40),
                     keys=("4", "enter"))
+        await shoot(layout.config_path, "actions-menu-120x40.svg", (120, 40),
+                    keys=("4", "space", "down", "space", "x"))
     finally:
         stop(root)
         shutil.rmtree(root, ignore_errors=True)

@@ -40,7 +40,8 @@ def build_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("names", nargs="*", metavar="NAME",
                             help="group:program, group:*, a group, or a program alone when "
                                  "unambiguous (as supervisorctl takes them)")
-        parser.add_argument("--queue", metavar="Q", help="every worker serving queue Q")
+        parser.add_argument("--queue", metavar="Q", action="append", default=[],
+                            help="every worker serving queue Q (may be repeated)")
     parser.add_argument("-c", "--config", metavar="CONFIG", help="configuration file")
     parser.add_argument("--target", metavar="NAME", help="target table to act on")
     parser.add_argument("--read-only", action="store_true", help="refuse (nothing changes)")
@@ -136,7 +137,7 @@ async def _plan(command: str, args: argparse.Namespace,
     elif command == "rebalance":
         offer = dataclasses.replace(menu.REBALANCE, max_moves=args.max_moves)
     else:
-        offer = menu.Offer(command, command, tuple(args.names), args.queue)
+        offer = menu.Offer(command, command, tuple(args.names), tuple(args.queue))
 
     async def read(needed: tuple[str, ...]) -> Snapshot:
         return await read_snapshot(env, config, needed)

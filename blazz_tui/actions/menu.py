@@ -20,7 +20,7 @@ class Offer:
     verb: str
     """``restart``, ``start``, ``stop``, ``sync`` or ``rebalance``."""
     names: tuple[str, ...] = ()
-    queue: str | None = None
+    queues: tuple[str, ...] = ()
     max_moves: int | None = None
     why_not: str | None = None
     """Why it cannot be chosen here (listed, disabled)."""
@@ -49,7 +49,7 @@ async def plan_for(offer: Offer, env: ActionEnv, read: Reader) -> tuple[Plan, Ex
         snapshot = await read(("instances", "database"))
         return sync.plan_native(snapshot, env.target), sync.execute_native
     snapshot = await read(("supervisor",))
-    return programs.plan(offer.verb, snapshot, offer.names, offer.queue), programs.execute
+    return programs.plan(offer.verb, snapshot, offer.names, offer.queues), programs.execute
 
 
 def offers(selection: Selection, snapshot: Snapshot) -> tuple[Offer, ...]:
@@ -58,13 +58,13 @@ def offers(selection: Selection, snapshot: Snapshot) -> tuple[Offer, ...]:
     if selection.panel == "services":
         found += _program_offers(selection.keys, snapshot)
     elif selection.panel == "queues" and selection.keys:
-        found += _queue_offers(selection.keys[0])
+        found += _queue_offers(selection.keys)
     elif selection.panel == "checks" and selection.keys:
         name = selection.keys[0]
         if name.startswith("program:"):
             found += _program_offers((name.removeprefix("program:"),), snapshot)
         elif name.startswith("queue:"):
-            found += _queue_offers(name.removeprefix("queue:"))
+            found += _queue_offers((name.removeprefix("queue:"),))
     found += [SYNC, REBALANCE]
     return tuple(found)
 
@@ -106,8 +106,9 @@ def _states(keys: tuple[str, ...], snapshot: Snapshot) -> set[str]:
         if supervisor else set()
 
 
-def _queue_offers(queue: str) -> list[Offer]:
-    return [Offer(f"{verb.capitalize()} the workers of queue {queue}", verb, queue=queue)
+def _queue_offers(queues: tuple[str, ...]) -> list[Offer]:
+    what = f"queue {queues[0]}" if len(queues) == 1 else f"{len(queues)} queues"
+    return [Offer(f"{verb.capitalize()} the workers of {what}", verb, queues=queues)
             for verb in ("restart", "start")]
 
 

@@ -35,7 +35,7 @@ class ProgramRef:
 
 
 def plan(verb: str, snapshot: Snapshot, names: Sequence[str] = (),
-         queue: str | None = None) -> Plan:
+         queues: Sequence[str] = ()) -> Plan:
     """Which programs ``verb`` would act on; refused for names that match nothing or more
     than one program, and when supervisord could not be read just now."""
     title = f"{verb.capitalize()} "
@@ -54,7 +54,7 @@ def plan(verb: str, snapshot: Snapshot, names: Sequence[str] = (),
         if why:
             return Plan(verb, snapshot.target, title + name, refused=why)
         chosen.update({(p.endpoint, p.full_name): p for p in found})
-    if queue is not None:
+    for queue in queues:
         workers = [p for p in processes if queue in p.queues]
         if not workers:
             return Plan(verb, snapshot.target, f"{title}the workers of queue {queue}",
@@ -66,7 +66,8 @@ def plan(verb: str, snapshot: Snapshot, names: Sequence[str] = (),
     changes = tuple(Change(p.full_name, _what(verb, p),
                            ProgramRef(p.endpoint, p.full_name, p.state))
                     for p in chosen.values())
-    what = (f"the {len(changes)} workers of queue {queue}" if queue and not names
+    what = (f"the {len(changes)} workers of queue{'s' if len(queues) > 1 else ''} "
+            f"{', '.join(queues)}" if queues and not names
             else changes[0].subject if len(changes) == 1 else f"{len(changes)} programs")
     endpoints = {p.endpoint for p in chosen.values()}
     notes = (f"on supervisord {', '.join(sorted(endpoints))}",) if len(

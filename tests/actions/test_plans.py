@@ -59,9 +59,12 @@ def test_a_name_that_matches_nothing_or_two_programs_is_refused() -> None:
 def test_a_queue_names_every_worker_that_serves_it() -> None:
     snap = supervisor("w:high_00", "w:low_00", "w:reverb",
                       queues={"w:high_00": ("whatsapp-high", "default"), "w:low_00": ("default",)})
-    assert subjects(programs.plan("restart", snap, queue="default")) == ["w:high_00", "w:low_00"]
+    assert subjects(programs.plan("restart", snap, queues=["default"])) == [
+        "w:high_00", "w:low_00"]
+    assert subjects(programs.plan("restart", snap, queues=["whatsapp-high", "default"])) == [
+        "w:high_00", "w:low_00"]
     assert "no supervisord program serves queue 'x'" in str(
-        programs.plan("restart", snap, queue="x").refused)
+        programs.plan("restart", snap, queues=["x"]).refused)
 
 
 def test_programs_are_not_acted_on_from_a_supervisor_reading_that_failed() -> None:

@@ -128,6 +128,9 @@ async def test_x_lists_the_actions_of_the_selected_row_and_those_that_do_not_app
         await pilot.press("4", "x")
         await pilot.pause()
         assert "Restart the workers of queue" in screen_text(app)
+        await pilot.press("escape", "space", "space", "x")
+        await pilot.pause()
+        assert "Restart the workers of 2 queues" in screen_text(app)
 
 
 async def test_command_palette_lists_panels_and_runs_the_chosen_one() -> None:
