@@ -16,10 +16,17 @@ from blazz_tui.actions.model import Change, Plan, Progress, Result
 from blazz_tui.actions.run import ActionEnv
 from blazz_tui.clients.supervisor_rpc import RPC_ERRORS, SupervisorClient
 from blazz_tui.snapshot import Snapshot
-from blazz_tui.sources.supervisor import PROCESS_TABLE, ProcessInfo, SupervisorSource
+from blazz_tui.sources.supervisor import (
+    PROCESS_TABLE,
+    EndpointReading,
+    ProcessInfo,
+    SupervisorSource,
+)
 
 VERBS = ("restart", "start", "stop")
 SETTLED = {"RUNNING", "FATAL", "BACKOFF", "EXITED", "STOPPED"}
+"""Where a start ends: running (past its startsecs), or failed."""
+STOPPED_STATES = {"STOPPED", "EXITED", "FATAL"}
 FAILED_STATES = {"FATAL", "BACKOFF", "EXITED"}
 STDERR_TAIL = 1600
 """Bytes of a failed program's stderr read for its result…"""
@@ -100,8 +107,8 @@ def _match(name: str, processes: list[ProcessInfo]) -> tuple[list[ProcessInfo], 
     return found, None
 
 
-def _table_hint(endpoints: Sequence[object]) -> str:
-    if any(getattr(e, "name", "") == PROCESS_TABLE for e in endpoints):
+def _table_hint(endpoints: Sequence[EndpointReading]) -> str:
+    if any(e.name == PROCESS_TABLE for e in endpoints):
         return " (the workers found in the process table are not supervisord's to restart)"
     return ""
 
@@ -131,13 +138,18 @@ async def _one(verb: str, ref: ProgramRef, source: SupervisorSource, settle: flo
     try:
         client = await source.client(ep)
         if verb in ("stop", "restart"):
-            await _ignoring(client.call("supervisor.stopProcess", ref.full_name, True),
+            # Not waited for in the call: a worker finishing its job (stopwaitsecs) takes
+            # longer than one XML-RPC exchange may.
+            await _ignoring(client.call("supervisor.stopProcess", ref.full_name, False),
                             "NOT_RUNNING")
+            state = await _settle(client, ref.full_name, settle, STOPPED_STATES)
+            if state not in STOPPED_STATES:
+                return False, f"{ref.full_name}: still {state} after {settle:g} s"
         if verb == "stop":
-            return True, f"{ref.full_name}: STOPPED"
+            return True, f"{ref.full_name}: {state}"
         await _ignoring(client.call("supervisor.startProcess", ref.full_name, False),
                         "ALREADY_STARTED")
-        state = await _settle(client, ref.full_name, settle)
+        state = await _settle(client, ref.full_name, settle, SETTLED)
         if state in FAILED_STATES:
             tail = await _stderr(client, ref.full_name)
             return False, f"{ref.full_name}: {state} after {verb}" + (f"\n{tail}" if tail else "")
@@ -158,14 +170,15 @@ async def _ignoring(call: Awaitable[object], fault: str) -> None:
             raise
 
 
-async def _settle(client: SupervisorClient, full_name: str, settle: float) -> str:
-    """The program's state once it is RUNNING (past its startsecs) or has failed, or what it
-    is when ``settle`` seconds have passed."""
+async def _settle(client: SupervisorClient, full_name: str, settle: float,
+                  states: set[str]) -> str:
+    """The program's state once it is in one of ``states``, or what it is when ``settle``
+    seconds have passed."""
     deadline = time.monotonic() + settle
     while True:
         info = await client.call("supervisor.getProcessInfo", full_name)
         state = str(info.get("statename", "UNKNOWN"))
-        if state in SETTLED or time.monotonic() >= deadline:
+        if state in states or time.monotonic() >= deadline:
             return state
         await asyncio.sleep(0.25)
 
