@@ -54,10 +54,11 @@ def changed(before: dict[str, tuple[str, str]], after: dict[str, tuple[str, str]
     return {u for u in before.keys() & after.keys() if before[u] != after[u]}
 
 
-def pids(layout: Layout) -> dict[str, tuple[str, str]]:
-    """program → (state, pid), as `sim status` shows them."""
+def pids(layout: Layout) -> dict[str, str]:
+    """program → pid ("" when not running), as `sim status` shows them: a restart or a stop
+    changes it; a program still STARTING when first read does not."""
     rows = [line.split() for line in sim(layout, "status").splitlines()[2:]]
-    return {w[0]: (w[1], w[3] if len(w) > 3 and w[2] == "pid" else "") for w in rows if w}
+    return {w[0]: w[3].rstrip(",") if len(w) > 3 and w[2] == "pid" else "" for w in rows if w}
 
 
 def cached_urls(layout: Layout, uuids: list[str]) -> int:
