@@ -13,11 +13,3 @@ class Selection:
     """Row keys: the marked rows, or the row under the cursor when none is marked."""
     marked: bool = False
     """True when ``keys`` are rows the operator marked (space), not just the cursor row."""
-
-    def describe(self, noun: str = "row", limit: int = 3) -> str:
-        """``blazz-queue-default:0`` / ``3 rows: a, b, c`` / ``5 rows: a, b, c and 2 more``."""
-        if len(self.keys) == 1:
-            return self.keys[0]
-        shown = ", ".join(self.keys[:limit])
-        more = f" and {len(self.keys) - limit} more" if len(self.keys) > limit else ""
-        return f"{len(self.keys)} {noun}s: {shown}{more}"

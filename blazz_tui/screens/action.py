@@ -26,7 +26,8 @@ from blazz_tui.fmt import visible
 
 Run = Callable[[Progress], Awaitable[Result]]
 SHOWN_CHANGES = 200
-KEPT_LINES = 200
+SHOWN_LINES = 6
+"""Progress lines on screen while an action runs (the result lists them all)."""
 
 
 class ActionMenu(ModalScreen[Offer | None]):
@@ -174,8 +175,8 @@ class ActionScreen(ModalScreen[Result | None]):
     def on_action_screen_progress(self, message: ActionScreen.Progress) -> None:
         if self.state != "running":
             return
-        self._lines = [*self._lines[-KEPT_LINES:], visible(message.line)]
-        self.query_one("#action-status", Static).update("\n".join(self._lines[-6:]))
+        self._lines = [*self._lines[1 - SHOWN_LINES:], visible(message.line)]
+        self.query_one("#action-status", Static).update("\n".join(self._lines))
 
 
 def _safe(text: str) -> str:
