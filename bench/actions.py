@@ -22,9 +22,9 @@ from pathlib import Path
 
 import httpx
 
+from bench._harness import scale_stack
 from blazz_tui.settings import ActionsConfig
 from blazz_tui.sim.layout import Layout
-from bench._harness import scale_stack
 
 RESTORE_DELAY = 1.0
 """The simulated instances' --restore-delay (blazz_tui.sim.stack)."""

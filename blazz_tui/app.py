@@ -138,7 +138,7 @@ class BlazzApp(App[int]):
                              if target.queues.connection == "database" else "redis",
                              id="queues").data_bind(BlazzApp.frame)
             yield TablePanel("5 Cache", lambda f: panels.cache(f.snapshot), "redis",
-                             id="cache").data_bind(BlazzApp.frame)
+                             id="cache", severity_first=False).data_bind(BlazzApp.frame)
             yield TablePanel("1 Checks", lambda f: panels.checks(f.checks), None,
                              id="checks").data_bind(BlazzApp.frame)
             yield EventsPanel(id="events").data_bind(BlazzApp.events)

@@ -59,7 +59,7 @@ async def main() -> None:
         await shoot(layout.config_path, "dashboard-incident-120x40.svg", (120, 40))
         await shoot(layout.config_path, "dashboard-incident-80x24.svg", (80, 24), "checks")
         await shoot(layout.config_path, "details-instance-down-120x40.svg", (120, 40),
-                    keys=("3", "down", "enter"))
+                    keys=("3", "enter"))  # the broken instance is on top
         await shoot(layout.config_path, "details-queue-120x40.svg", (120, 40),
                     keys=("4", "enter"))
         await shoot(layout.config_path, "actions-menu-120x40.svg", (120, 40),

@@ -27,7 +27,7 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 from blazz_tui.fmt import visible
 from blazz_tui.frame import Frame
 from blazz_tui.selection import Selection
-from blazz_tui.views.cells import MUTED, Row, Table, freshness
+from blazz_tui.views.cells import CRIT, MUTED, WARN, Row, Table, freshness
 
 ViewFn = Callable[[Frame], Table]
 SegmentLines = list[list[Segment]]  # a rendered cell, as DataTable._render_cell returns it
@@ -129,8 +129,12 @@ class TablePanel(Vertical, can_focus=False):
             self.panel = panel
             self.key = key
 
-    def __init__(self, title: str, view: ViewFn, source: str | None, *, id: str) -> None:
+    def __init__(self, title: str, view: ViewFn, source: str | None, *, id: str,
+                 severity_first: bool = True) -> None:
         super().__init__(id=id, classes="panel")
+        self._severity_first = severity_first
+        """Unsorted, the broken rows come first (off for a table of figures, whose order is
+        its meaning)."""
         self.border_title = self._title = title
         self._view = view
         self._source = source
@@ -183,6 +187,8 @@ class TablePanel(Vertical, can_focus=False):
         if self._sort_column is not None and self._sort_column < len(columns):
             col = self._sort_column
             rows.sort(key=lambda r: _sort_key(r, col), reverse=self._sort_reverse)
+        elif self._severity_first:  # the broken row on top, in view without scrolling
+            rows.sort(key=_severity)
         shown = [(row.key, row.key in self.marked,
                   tuple((c.text, c.tone or row.tone) for c in row.cells)) for row in rows]
         if [key for key, _, _ in shown] == [key for key, _, _ in self._shown]:
@@ -297,6 +303,16 @@ class TablePanel(Vertical, can_focus=False):
         event.stop()
         if event.row_key.value is not None:
             self.post_message(self.RowChosen(self, str(event.row_key.value)))
+
+
+_RANK = {CRIT: 0, WARN: 1}
+
+
+def _severity(row: Row) -> int:
+    """0 for a row with anything critical in it, 1 for a warning, 2 for the rest (a stable
+    sort keeps the view's order within each)."""
+    return min((_RANK.get(tone, 2) for tone in (row.tone, *(c.tone for c in row.cells))),
+               default=2)
 
 
 def _sort_key(row: Row, column: int) -> tuple[int, float | str]:

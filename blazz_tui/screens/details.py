@@ -117,10 +117,9 @@ class DetailsScreen(Screen[None]):
         if section.table is not None and section.table.rows:
             table: DataTable[Text] = DataTable(cursor_type="row", classes="section-table")
             table.add_columns(*section.table.columns)
-            for row in section.table.rows:
+            for row in section.table.rows:  # unkeyed: the watched system may list an id twice
                 table.add_row(*(Text(visible(c.text), style=style(c.tone or row.tone)
-                                     if (c.tone or row.tone) else "") for c in row.cells),
-                              key=row.key)
+                                     if (c.tone or row.tone) else "") for c in row.cells))
             widgets.append(table)
         if section.lines:
             widgets.append(Static(Text("\n".join(visible(line.expandtabs(4))

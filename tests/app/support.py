@@ -61,6 +61,12 @@ def rows(app: BlazzApp, panel: str) -> list[list[str]]:
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
+def cursor_to(app: BlazzApp, panel: str, key: str) -> None:
+    """Put the cursor of a panel's table on the row ``key``, wherever it is sorted."""
+    table = app.query_one(f"#{panel}", TablePanel).query_one(DataTable)
+    table.move_cursor(row=table.get_row_index(key))
+
+
 def screen_text(app: BlazzApp) -> str:
     """The whole screen as plain text, as --snapshot PATH.txt would write it."""
     return export_screen(app, ".txt")

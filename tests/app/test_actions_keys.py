@@ -3,13 +3,10 @@ healthy, previewed and confirmed."""
 
 from __future__ import annotations
 
-from blazz_tui.widgets.table_panel import TablePanel
-from textual.widgets import DataTable
-
 from blazz_tui.app import BlazzApp
 from blazz_tui.screens.action import ActionScreen
 from blazz_tui.sim.layout import Layout
-from tests.app.support import app_for, screen_text, until
+from tests.app.support import app_for, cursor_to, screen_text, until
 from tests.fixtures.stack import sim
 
 
@@ -20,11 +17,6 @@ def state_of(app: BlazzApp, full_name: str) -> str:
         if supervisor else "?"
 
 
-def put_cursor_on(app: BlazzApp, panel: str, key: str) -> None:
-    table = app.query_one(f"#{panel}", TablePanel).query_one(DataTable)
-    table.move_cursor(row=table.get_row_index(key))
-
-
 async def test_a_fatal_worker_is_restarted_with_R_then_y(stack: Layout) -> None:
     sim(stack, "fault", "break-worker", "blazz-queue-default")
     app = app_for(stack)
@@ -32,7 +24,7 @@ async def test_a_fatal_worker_is_restarted_with_R_then_y(stack: Layout) -> None:
         await until(lambda: state_of(app, "blazz:blazz-queue-default_00") == "FATAL", 30,
                     lambda: state_of(app, "blazz:blazz-queue-default_00"))
         await pilot.press("2")
-        put_cursor_on(app, "services", "sim/blazz:blazz-queue-default_00")
+        cursor_to(app, "services", "sim/blazz:blazz-queue-default_00")
         await pilot.press("R")
         await until(lambda: isinstance(app.screen, ActionScreen))
         assert "Restart blazz:blazz-queue-default_00" in screen_text(app)

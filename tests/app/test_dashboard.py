@@ -6,7 +6,7 @@ import asyncio
 
 from blazz_tui.sim import faults
 from blazz_tui.sim.layout import Layout
-from tests.app.support import app_for, rows, until
+from tests.app.support import app_for, fixed_app, rows, until
 
 
 async def test_narrow_terminal_shows_one_panel_and_number_keys_switch(stack: Layout) -> None:
@@ -54,12 +54,13 @@ async def test_an_instance_failing_and_recovering_shows_while_the_app_runs(
     app = app_for(stack)
     port = stack.instance_ports[1]
     async with app.run_test(size=(120, 40)):
-        await until(lambda: [r[1] for r in rows(app, "instances")] == ["UP"] * 4)
+        state = lambda: {r[0]: r[1] for r in rows(app, "instances")}  # noqa: E731
+        await until(lambda: list(state().values()) == ["UP"] * 4)
         faults.apply(stack, "kill-instance", [str(port)])
-        await until(lambda: rows(app, "instances")[1][1] == "DOWN")
+        await until(lambda: rows(app, "instances")[0][:2] == [f"wa-{port}", "DOWN"])  # on top
         assert app.frame is not None and app.frame.status.value == "CRITICAL"
         faults.heal(stack)
-        await until(lambda: rows(app, "instances")[1][1] == "UP")
+        await until(lambda: state()[f"wa-{port}"] == "UP")
 
 
 async def test_sessions_lost_for_real_reach_the_checks_once_both_sources_confirm(
@@ -100,3 +101,13 @@ async def test_each_resize_lays_out_for_the_new_size() -> None:
             await pilot.pause()
             assert app.query_one("#dashboard").has_class("-narrow") is narrow, size
             assert app.query_one("#panel-tabs").display is narrow, size
+
+
+async def test_unsorted_the_broken_rows_come_first_and_figures_keep_their_order() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert [r[2] for r in rows(app, "services")[:3]] == ["FATAL", "FATAL", "EXITED"]
+        assert rows(app, "instances")[0][:2] == ["wa-3003", "DOWN"]
+        assert [r[0] for r in rows(app, "queues")[:2]] == ["messaging", "whatsapp-normal"]
+        assert rows(app, "cache")[0][0] == "hit rate (window)"

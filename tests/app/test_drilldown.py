@@ -13,7 +13,7 @@ from blazz_tui.screens.details import DetailsScreen
 from blazz_tui.sim import faults
 from blazz_tui.sim.layout import Layout
 from blazz_tui.sim.synthetic import Scenario, frame
-from tests.app.support import app_for, fixed_app, rows, screen_text, until
+from tests.app.support import app_for, cursor_to, fixed_app, rows, screen_text, until
 
 
 def details_rows(app: BlazzApp) -> list[list[str]]:
@@ -24,7 +24,9 @@ def details_rows(app: BlazzApp) -> list[list[str]]:
 async def test_enter_on_a_down_instance_lists_the_sessions_assigned_to_it() -> None:
     app = fixed_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3", "down", "down", "enter")
+        await pilot.press("3")
+        cursor_to(app, "instances", "wa-3003")
+        await pilot.press("enter")
         assert isinstance(app.screen, DetailsScreen) and app.screen.key == "wa-3003"
         sessions = details_rows(app)
         assert len(sessions) == 33
@@ -38,7 +40,9 @@ async def test_enter_on_a_down_instance_lists_the_sessions_assigned_to_it() -> N
 async def test_instance_details_follow_new_frames() -> None:
     app = fixed_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3", "down", "down", "enter")
+        await pilot.press("3")
+        cursor_to(app, "instances", "wa-3003")
+        await pilot.press("enter")
         assert "DOWN" in screen_text(app)
         app.post_message(SnapshotUpdated(frame(Scenario())))
         await pilot.pause()
@@ -95,3 +99,26 @@ async def test_q_in_details_goes_back_and_only_then_quits() -> None:
         assert isinstance(app.screen, DetailsScreen)
         await pilot.press("q")
         assert not isinstance(app.screen, DetailsScreen) and app.is_running
+
+
+async def test_a_session_listed_twice_by_an_instance_does_not_break_its_details() -> None:
+    from dataclasses import replace
+
+    broken = frame(Scenario())
+    instances = broken.snapshot.instances
+    assert instances is not None
+    first = instances.instances[0]
+    assert first.sessions
+    twice = replace(first, sessions=first.sessions + first.sessions[:1])  # a hostile list
+    broken = replace(broken, snapshot=replace(broken.snapshot, instances=replace(
+        instances, instances=(twice, *instances.instances[1:]))))
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(SnapshotUpdated(broken))
+        await pilot.pause()
+        await pilot.press("3")
+        cursor_to(app, "instances", first.name)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailsScreen)
+        assert len(details_rows(app)) == len(first.sessions) + 1
