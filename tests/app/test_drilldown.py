@@ -64,8 +64,9 @@ async def test_enter_on_a_worker_shows_its_log_from_supervisord(stack: Layout) -
     app = app_for(stack)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(lambda: any(r[1] == "blazz-queue-default_00" for r in rows(app, "services")))
-        index = [r[1] for r in rows(app, "services")].index("blazz-queue-default_00")
-        await pilot.press("2", *["down"] * index, "enter")
+        await pilot.press("2")
+        cursor_to(app, "services", "sim/blazz:blazz-queue-default_00")
+        await pilot.press("enter")
         assert isinstance(app.screen, DetailsScreen)
         # The log is read again as often as supervisord is polled: the new worker's first
         # lines appear without leaving the screen.
@@ -80,8 +81,9 @@ async def test_enter_on_an_unserved_queue_lists_its_oldest_jobs(stack: Layout) -
     async with app.run_test(size=(120, 40)) as pilot:
         await until(lambda: len(rows(app, "queues")) == 8 and any(
             r[0] == "messaging" and r[1] != "0" for r in rows(app, "queues")))
-        index = [r[0] for r in rows(app, "queues")].index("messaging")
-        await pilot.press("4", *["down"] * index, "enter")
+        await pilot.press("4")
+        cursor_to(app, "queues", "messaging")  # rows move as the queue turns critical
+        await pilot.press("enter")
         assert isinstance(app.screen, DetailsScreen)
         await until(lambda: len(app.screen.query(DataTable)) >= 1)
         jobs = details_rows(app)
