@@ -17,7 +17,7 @@ from blazz_tui.actions import menu, programs
 from blazz_tui.actions.model import Outcome, Plan, Progress, Result
 from blazz_tui.actions.run import ActionEnv, AuditLog, Execute, carry_out
 from blazz_tui.config import ConfigError, load_config
-from blazz_tui.settings import Config, TargetConfig
+from blazz_tui.settings import SYNC_MODES, Config, TargetConfig
 from blazz_tui.snapshot import Snapshot
 
 COMMANDS = (*programs.VERBS, "sync", "rebalance")
@@ -30,7 +30,7 @@ def build_parser(command: str) -> argparse.ArgumentParser:
         description=DESCRIPTIONS.get(command, f"{command.capitalize()} supervisord programs."),
         epilog="Exit codes: 0 done, 1 partly done, 2 failed, 3 refused or not confirmed.")
     if command == "sync":
-        parser.add_argument("--mode", choices=sync_modes(),
+        parser.add_argument("--mode", choices=SYNC_MODES,
                             help="native (compare and fix the rows) or artisan (run the app's "
                                  "sync_command); default: actions.sync_mode of the config")
     elif command == "rebalance":
@@ -68,12 +68,6 @@ def _count(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
     return value
-
-
-def sync_modes() -> tuple[str, ...]:
-    from blazz_tui.settings import SYNC_MODES
-
-    return SYNC_MODES
 
 
 def main(command: str, argv: Sequence[str]) -> int:
