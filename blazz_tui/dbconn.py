@@ -80,13 +80,14 @@ def _redact(url: str) -> str:
     return url.replace(f":{parts.password}@", ":***@", 1)
 
 
-def connect(db: DatabaseUrl, *, host: str | None = None, port: int | None = None,
-            timeout: float = 5.0, autocommit: bool = True, defer: bool = False) -> Any:
-    """A blocking DB-API connection. ``host``/``port`` override the URL's (transport endpoint).
+def connect(db: DatabaseUrl, *, timeout: float = 5.0, autocommit: bool = True,
+            defer: bool = False) -> Any:
+    """A blocking DB-API connection.
 
     SQLite files are opened read-write without being created: a missing file is an error.
-    With ``defer`` a MySQL connection is returned before it connects (``conn.connect()``), so
-    that another thread can ``abort`` it even during the handshake.
+    With ``defer`` a MySQL connection is returned before it connects (``conn.connect(sock)``
+    with a socket the transport opened), so that another thread can ``abort`` it even during
+    the handshake.
     """
     if db.engine == "sqlite":
         conn = sqlite3.connect(f"file:{db.database}?mode=rw", uri=True, timeout=timeout,
@@ -96,12 +97,12 @@ def connect(db: DatabaseUrl, *, host: str | None = None, port: int | None = None
     import pymysql
 
     return pymysql.connect(
-        host=host or db.host,
-        port=port or db.port,
+        host=db.host,
+        port=db.port,
         user=db.user,
         password=db.password,
         database=db.database,
-        unix_socket=db.unix_socket if host is None else None,
+        unix_socket=db.unix_socket,
         connect_timeout=max(1, int(timeout)),
         read_timeout=max(1, int(timeout)),
         write_timeout=max(1, int(timeout)),

@@ -13,12 +13,10 @@ import xmlrpc.client
 from typing import Any
 from xml.parsers.expat import ExpatError
 
-from blazz_tui.clients.http import httpx
+from blazz_tui.clients.http import http_transport, httpx
+from blazz_tui.transport.base import Address, Dial
 
 MAX_BODY = 16 * 1024 * 1024
-
-Address = str | tuple[str, int]
-"""A unix socket path, or a TCP (host, port)."""
 
 
 class RpcHttpError(Exception):
@@ -42,9 +40,10 @@ class SupervisorClient:
     """One supervisord endpoint. Keeps its HTTP connection between calls; after a failure the
     next call connects afresh."""
 
-    def __init__(self, address: Address, username: str | None = None,
+    def __init__(self, dial: Dial, address: Address, username: str | None = None,
                  password: str | None = None, handler: str = "/RPC2",
                  timeout: float = 3.0) -> None:
+        self._dial = dial
         self.address = address
         self.handler = handler or "/RPC2"
         self.timeout = timeout
@@ -101,13 +100,13 @@ class SupervisorClient:
     def _connect(self) -> httpx.AsyncClient:
         if self._client is None:
             if isinstance(self.address, str):
-                transport = httpx.AsyncHTTPTransport(uds=self.address, retries=0)
                 base = "http://localhost"
             else:
                 host, port = self.address
-                transport = httpx.AsyncHTTPTransport(retries=0)
                 base = f"http://{host}:{port}"
-            self._client = httpx.AsyncClient(transport=transport, base_url=base,
+            self._client = httpx.AsyncClient(transport=http_transport(self._dial,
+                                                                      address=self.address),
+                                             base_url=base,
                                              auth=self._auth, timeout=self.timeout,
                                              follow_redirects=False, trust_env=False)
         return self._client

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import sqlite3
 import sys
 import time
@@ -339,14 +340,15 @@ class DatabaseSource:
         if self._busy:
             return self.failed("the previous poll is still running (database slow)", attempted,
                                0.0)
-        try:
-            url, endpoint = await self._endpoint(self._url)
-        except OSError as exc:
-            return self.failed(f"cannot reach the database: {describe_error(exc)}", attempted,
-                               0.0)
+        url = self._url
         self._busy = True  # cleared by the poll's thread when it ends, deadline or not
         try:
-            reading = await blocking.call(self._poll, url, endpoint, timeout=self._timeout,
+            sock = await self._socket(url) if self._conn is None else None
+        except DatabaseError as exc:
+            self._busy = False
+            return self.failed(str(exc), attempted, time.time() - attempted)
+        try:
+            reading = await blocking.call(self._poll, url, sock, timeout=self._timeout,
                                           abort=self._abort)
         except TimeoutError:
             return self.failed(f"the database did not answer within {self._timeout:g} s",
@@ -387,19 +389,14 @@ class DatabaseSource:
         if self._url is None:
             raise DatabaseError(self._url_error or "bad database URL")
         url = self._url
-        try:
-            url, endpoint = await self._endpoint(url)
-        except OSError as exc:
-            raise DatabaseError(f"cannot reach the database: {describe_error(exc)}") from None
-        host, port = endpoint if endpoint else (None, None)
         limit = self._timeout if timeout is None else timeout
-        conn = connect(url, host=host, port=port, timeout=limit, autocommit=autocommit,
-                       defer=True)
+        sock = await self._socket(url)
+        conn = connect(url, timeout=limit, autocommit=autocommit, defer=True)
 
         def run() -> T:
             try:
-                if url.engine == "mysql":
-                    conn.connect()
+                if sock is not None:
+                    conn.connect(sock)
                 return fn(conn, url.engine)
             except _db_errors() as exc:
                 raise DatabaseError(_scrub(self._describe(url, exc), url)) from None
@@ -420,26 +417,31 @@ class DatabaseSource:
             self._url, "failed_jobs", lambda: queue_jobs.read_failed(s, queue, limit, _epoch))
         return QueueJobs(queue, jobs or (), failed or (), jobs_error, failed_error)
 
-    async def _endpoint(self, url: DatabaseUrl) -> tuple[DatabaseUrl, tuple[str, int] | None]:
-        """The URL to open (its socket path may be a forward) and a TCP (host, port) or None."""
+    async def _socket(self, url: DatabaseUrl) -> socket.socket | None:
+        """A socket connected to the MySQL server through the transport (None for SQLite,
+        which is opened in the worker thread); raises ``DatabaseError``."""
         if url.engine == "sqlite":
             if self._transport.name != "local":
-                raise OSError(0, "an SQLite database can only be watched on a local target")
-            return url, None
-        if url.unix_socket:
-            forwarded = await self._transport.unix_endpoint(url.unix_socket)
-            if isinstance(forwarded, str):
-                return replace(url, unix_socket=forwarded), None
-            return url, forwarded
-        return url, await self._transport.tcp_endpoint(url.host, url.port)
+                raise DatabaseError("an SQLite database can only be watched on a local target")
+            return None
+        where = url.unix_socket or f"{url.host}:{url.port}"
+        try:
+            return await self._transport.connect(url.unix_socket or (url.host, url.port),
+                                                 self._timeout)
+        except TimeoutError:
+            raise DatabaseError(f"cannot connect to MySQL at {where}: no answer within "
+                                f"{self._timeout:g} s") from None
+        except OSError as exc:
+            raise DatabaseError(f"cannot connect to MySQL at {where}: "
+                                f"{_scrub(describe_error(exc), url)}") from None
 
     # -- in the worker thread ---------------------------------------------------------------
 
-    def _poll(self, url: DatabaseUrl, endpoint: tuple[str, int] | None) -> DatabaseReading:
+    def _poll(self, url: DatabaseUrl, sock: socket.socket | None) -> DatabaseReading:
         dialect = MYSQL if url.engine == "mysql" else SQLITE
         session = _Session(None, dialect)
         try:
-            session.conn = self._connection(url, endpoint, session)
+            session.conn = self._connection(url, sock, session)
             return self._collect(session, url)
         except _db_errors() as exc:
             self._disconnect()
@@ -448,18 +450,16 @@ class DatabaseSource:
         finally:
             self._busy = False
 
-    def _connection(self, url: DatabaseUrl, endpoint: tuple[str, int] | None,
+    def _connection(self, url: DatabaseUrl, sock: socket.socket | None,
                     session: _Session) -> Any:
         if self._conn is not None:
             return self._conn
         if url.engine == "sqlite" and not os.path.exists(url.database):
             raise FileNotFoundError(2, "no such file", url.database)
-        host, port = endpoint if endpoint else (None, None)
         # Deferred, and known to the source before it connects: a deadline can abort it.
-        conn = self._conn = session.conn = connect(url, host=host, port=port,
-                                                   timeout=self._timeout, defer=True)
-        if url.engine == "mysql":
-            conn.connect()
+        conn = self._conn = session.conn = connect(url, timeout=self._timeout, defer=True)
+        if sock is not None:
+            conn.connect(sock)
             self._version = str(conn.get_server_info())
             limit = max(1, int(self._timeout))
             # The server stops any of our statements that runs longer than the poll timeout.

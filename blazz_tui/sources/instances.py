@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from blazz_tui.clients.http import httpx
+from blazz_tui.clients.http import http_transport, httpx
 from blazz_tui.fmt import visible
 from blazz_tui.settings import InstanceConfig, redact_url
 from blazz_tui.sources.base import Reading, describe_error
@@ -143,7 +143,7 @@ class InstancesSource:
 
     async def _fetch(self, cfg: InstanceConfig, started: float,
                      round_: _Round) -> InstanceReading:
-        base = await self._base_url(cfg.url)
+        base = self._base_url(cfg.url)
         headers = {"X-Api-Key": cfg.api_key} if cfg.api_key else {}
         clock = time.perf_counter()
         status_code, health = await self._get_json(f"{base}/health", headers, cfg.url)
@@ -181,13 +181,14 @@ class InstancesSource:
             http_status=status_code, uptime=_float(health.get("uptime")), memory_rss=rss,
             fetched_at=started, attempted_at=started, latency=latency)
 
-    async def _base_url(self, url: str) -> str:
+    @staticmethod
+    def _base_url(url: str) -> str:
+        """The URL without its credentials (they go in an Authorization header)."""
         parts = urlsplit(url)
         host = parts.hostname or "127.0.0.1"
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        real_host, real_port = await self._transport.tcp_endpoint(host, port)
-        return urlunsplit((parts.scheme or "http", f"{real_host}:{real_port}",
-                           parts.path.rstrip("/"), "", ""))
+        netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        return urlunsplit((parts.scheme or "http", netloc, parts.path.rstrip("/"), "", ""))
 
     async def call(self, cfg: InstanceConfig, method: str, path: str,
                    body: dict[str, Any] | None = None) -> tuple[int, Any]:
@@ -195,7 +196,7 @@ class InstancesSource:
         Raises ``httpx.HTTPError``/``InstanceError``/``OSError`` when it does not answer."""
         self._open()
         headers = {"X-Api-Key": cfg.api_key} if cfg.api_key else {}
-        base = await self._base_url(cfg.url)
+        base = self._base_url(cfg.url)
         return await asyncio.wait_for(
             self._get_json(f"{base}{path}", headers, cfg.url, method, body), self._timeout)
 
@@ -204,8 +205,9 @@ class InstancesSource:
             # Certificates are loaded only for https instances: building the TLS context
             # costs ~40 ms, a third of the first poll on a local stack.
             tls = any(i.url.lower().startswith("https:") for i in self._instances)
-            self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False,
-                                             verify=tls, trust_env=False)
+            self._client = httpx.AsyncClient(
+                transport=http_transport(self._transport.connect, verify=tls),
+                timeout=self._timeout, follow_redirects=False, trust_env=False)
 
     async def _get_json(self, url: str, headers: dict[str, str], original: str,
                         method: str = "GET",

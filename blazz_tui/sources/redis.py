@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 from blazz_tui.fmt import visible
 from blazz_tui.settings import RedisConfig
 from blazz_tui.sources.base import Reading, describe_error
-from blazz_tui.transport.base import Transport
+from blazz_tui.transport.base import Dial, Transport
 
 
 @dataclass(frozen=True)
@@ -76,13 +78,13 @@ class RedisSource:
     async def _client(self, db: int) -> Any:
         client = self._clients.get(db)
         if client is None:
-            host, port = await self._transport.tcp_endpoint(self._host, self._port)
             # No client-side retries: a failed poll is data, and the next poll retries.
-            client = self._redis.asyncio.Redis(
-                host=host, port=port, db=db, password=self._password,
+            pool = self._redis.asyncio.ConnectionPool(
+                connection_class=_connection_class(), dial=self._transport.connect,
+                host=self._host, port=self._port, db=db, password=self._password,
                 socket_timeout=self._timeout, socket_connect_timeout=self._timeout,
                 retry=self._redis.asyncio.retry.Retry(self._redis.backoff.NoBackoff(), 0))
-            self._clients[db] = client
+            client = self._clients[db] = self._redis.asyncio.Redis.from_pool(pool)
         return client
 
     async def read(self) -> RedisReading:
@@ -196,6 +198,24 @@ class RedisSource:
                 await client.aclose()
             except (self._redis.RedisError, OSError):
                 pass
+
+
+@functools.cache
+def _connection_class() -> type:
+    """redis-py's connection, made through the transport (defined on first use: redis is
+    imported only by a target that has one)."""
+    from redis.asyncio.connection import Connection
+
+    class TransportConnection(Connection):
+        def __init__(self, *, dial: Dial, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self._dial = dial
+
+        async def _connect(self) -> None:
+            sock = await self._dial((self.host, self.port), self.socket_connect_timeout)
+            self._reader, self._writer = await asyncio.open_connection(sock=sock)
+
+    return TransportConnection
 
 
 class _Garbage(ValueError):

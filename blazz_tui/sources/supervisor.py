@@ -249,19 +249,16 @@ class SupervisorSource:
             await client.aclose()
 
     async def client(self, ep: SupervisorEndpoint) -> SupervisorClient:
-        """The endpoint's client, at the address the transport gives now (raises
-        ``ValueError`` for a URL that names no supervisord, ``OSError`` when unreachable)."""
+        """The endpoint's client (raises ``ValueError`` for a URL that names no
+        supervisord); it connects through the transport on its first call."""
         target = _parse_endpoint(ep)
-        if target.unix_path is not None:
-            address = await self.transport.unix_endpoint(target.unix_path)
-        else:
-            address = await self.transport.tcp_endpoint(target.host, target.port)
+        address = target.unix_path if target.unix_path is not None \
+            else (target.host, target.port)
         client = self._clients.get(ep.name)
-        if client is None or client.address != address:
-            if client is not None:
-                await client.aclose()
+        if client is None:
             client = self._clients[ep.name] = SupervisorClient(
-                address, target.username, target.password, target.handler, self.timeout)
+                self.transport.connect, address, target.username, target.password,
+                target.handler, self.timeout)
         return client
 
     async def tail_log(self, endpoint: str, full_name: str, length: int = 32 * 1024) -> LogTail:

@@ -1,16 +1,24 @@
 """The transport interface: the only code that knows where the target is.
 
-Sources never open sockets to hosts or files by themselves. They ask the transport
-for a TCP endpoint they can connect to (an SSH transport answers with a forwarded
-local port), a unix-socket endpoint, a byte range of a file, a glob, a command run,
-or host and process statistics. A local transport answers directly.
+Sources never open sockets to hosts or files by themselves. They ask the transport for a
+connected socket to a TCP address or a unix socket *as the target sees it* (an SSH transport
+answers with one end of a socket pair whose other end it carries over an SSH channel:
+nothing listens on this machine), a byte range of a file, a glob, a command run, or host and
+process statistics. A local transport answers directly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
+
+Address = tuple[str, int] | str
+"""A TCP (host, port) or a unix socket path, on the target."""
+
+Dial = Callable[[Address, "float | None"], Awaitable[socket.socket]]
+"""A transport's ``connect``: what every client (HTTP, Redis, MySQL) connects with."""
 
 
 class TransportError(OSError):
@@ -66,6 +74,25 @@ class FoundProcess:
     rss: int = 0
 
 
+@dataclass(frozen=True)
+class LinkState:
+    """The health of a remote transport's link (a local target has none)."""
+
+    destination: str
+    """What it connects to, as configured: an alias or ``user@host:port``."""
+    up: bool
+    since: float | None
+    """Epoch seconds: connected since (up), or down since (down); None before any attempt."""
+    rtt: float | None = None
+    """Seconds, the median round trip of the link's recent channel opens."""
+    attempts: int = 0
+    """Failed connection attempts since the link was last up."""
+    error: str | None = None
+    """Why it is down."""
+    retry_in: float | None = None
+    """Seconds until the next attempt, while down."""
+
+
 class Transport(Protocol):
     """Where the target is. Every method is async and raises ``OSError`` on failure."""
 
@@ -74,12 +101,14 @@ class Transport(Protocol):
         """A display name: ``local`` or ``ssh://user@host:port``."""
         ...
 
-    async def tcp_endpoint(self, host: str, port: int) -> tuple[str, int]:
-        """A (host, port) on this machine that reaches ``host:port`` as seen by the target."""
+    @property
+    def link(self) -> LinkState | None:
+        """The link's health; None for a local target."""
         ...
 
-    async def unix_endpoint(self, path: str) -> tuple[str, int] | str:
-        """A local path, or a local (host, port), that reaches the target's unix socket."""
+    async def connect(self, address: Address, timeout: float | None) -> socket.socket:
+        """A connected, non-blocking stream socket reaching ``address`` as the target sees it
+        (``TransportError`` when the link is down, ``OSError`` when the address refuses)."""
         ...
 
     async def probe_tcp(self, host: str, port: int, timeout: float) -> float:

@@ -9,13 +9,16 @@ from __future__ import annotations
 import asyncio
 import glob as globmod
 import os
+import socket
 import time
 from collections.abc import Callable
+from typing import Any
 
 import psutil
 
 from blazz_tui import blocking
 from blazz_tui.transport.base import (
+    Address,
     CommandResult,
     FileStat,
     FoundProcess,
@@ -34,11 +37,12 @@ class LocalTransport:
     def name(self) -> str:
         return "local"
 
-    async def tcp_endpoint(self, host: str, port: int) -> tuple[str, int]:
-        return host, port
+    @property
+    def link(self) -> None:
+        return None
 
-    async def unix_endpoint(self, path: str) -> tuple[str, int] | str:
-        return path
+    async def connect(self, address: Address, timeout: float | None) -> socket.socket:
+        return await asyncio.wait_for(connect_socket(address), timeout)
 
     async def probe_tcp(self, host: str, port: int, timeout: float) -> float:
         start = time.perf_counter()
@@ -139,6 +143,36 @@ class LocalTransport:
 
     async def close(self) -> None:
         self._procs.clear()
+
+
+async def connect_socket(address: Address) -> socket.socket:
+    """A non-blocking socket connected to ``address`` from this machine; every address a
+    host name resolves to is tried in turn (``localhost`` may be ::1 or 127.0.0.1)."""
+    loop = asyncio.get_running_loop()
+    candidates: list[tuple[socket.AddressFamily, Any]]
+    if isinstance(address, str):
+        candidates = [(socket.AF_UNIX, address)]
+    else:
+        infos = await loop.getaddrinfo(*address, type=socket.SOCK_STREAM)
+        candidates = [(info[0], info[4]) for info in infos]
+    error: OSError = OSError(f"{address!r} resolves to no address")
+    for family, addr in candidates:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        try:
+            await loop.sock_connect(sock, addr)
+        except OSError as exc:
+            sock.close()
+            # asyncio says "Connect call failed (address)"; the errno's own words are clearer.
+            error = OSError(exc.errno, os.strerror(exc.errno)) if exc.errno else exc
+            continue
+        except BaseException:
+            sock.close()
+            raise
+        if family != socket.AF_UNIX:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+    raise error
 
 
 def _find_processes(words: tuple[str, ...]) -> list[FoundProcess]:
