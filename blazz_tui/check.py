@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,7 +19,7 @@ from blazz_tui.rules import Check, Status
 from blazz_tui.runtime import one_shot
 from blazz_tui.settings import Config, TargetConfig
 from blazz_tui.snapshot import Snapshot
-from blazz_tui.transport import make_transport
+from blazz_tui.transport import open_target
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,12 @@ def run_check(config: Config, target_name: str | None = None,
     state = state_path(config, target)
     if persist:
         _load_state(history, state)
-    collector = Collector(target, make_transport(target), config.thresholds, history)
+    target, transport, warning = open_target(target, deadline)
+    if warning:
+        print(f"blazz-tui: {warning}", file=sys.stderr)
+    if deadline is not None:
+        deadline = max(0.0, deadline - (time.perf_counter() - started))
+    collector = Collector(target, transport, config.thresholds, history)
     result = one_shot(collector, Judge(config.thresholds, history), deadline, shown_deadline)
     if persist:
         _save_state(history, state)

@@ -173,10 +173,6 @@ def main_with(args: argparse.Namespace) -> int:
         return _refuse(args, exc.args[0] if isinstance(exc, KeyError) else str(exc))
     for warning in config.warnings:
         print(f"blazz-tui: {warning}", file=sys.stderr)
-    if config.target(args.target).transport == "ssh":
-        from blazz_tui.transport import SSH_NOT_YET
-
-        return _refuse(args, f"target {config.target(args.target).name!r}: {SSH_NOT_YET}")
     if args.check or args.snapshot:
         return _one_shot(config, args)
     return _dashboard(config, args)
@@ -193,6 +189,7 @@ def _dashboard(config: Config, args: argparse.Namespace) -> int:
 
     notice = "BUILT-IN DEFAULTS (no config found)" if config.source == "built-in defaults" else ""
     runtime = _runtime(config, target)
+    target = runtime.collector.target  # a remote one completed from the server's .env
     actions = ActionEnv(target, runtime.collector.transport, config.actions, args.read_only,
                         AuditLog(config.audit_path), config.thresholds,
                         config_args=config_args(config))
@@ -211,9 +208,12 @@ def _runtime(config: Config, target: TargetConfig) -> Runtime:
     from blazz_tui.events import Timeline
     from blazz_tui.judge import Judge
     from blazz_tui.runtime import Runtime
-    from blazz_tui.transport import make_transport
+    from blazz_tui.transport import open_target
 
-    collector = Collector(target, make_transport(target), config.thresholds)
+    target, transport, warning = open_target(target)
+    if warning:
+        print(f"blazz-tui: {warning}", file=sys.stderr)
+    collector = Collector(target, transport, config.thresholds)
     timeline = Timeline(Path(config.state_dir).expanduser() / f"events-{target.name}.jsonl")
     return Runtime(collector, Judge(config.thresholds, collector.history, timeline))
 

@@ -127,6 +127,13 @@ class Collector:
             if isinstance(reading, HostReading):
                 reading = self.history.with_cpu(reading)
             previous = self.readings.get(name)
+            link = self.transport.link
+            if link is not None and not link.up:
+                # Read while the link was down: whatever came back (an instance "down", a
+                # disconnect) says nothing of the target. The last good data stays, stale.
+                reading = self.sources[name].failed(
+                    reading.error or "ssh link down", reading.attempted_at or time.time(),
+                    reading.latency)
             if reading.error is not None and previous is not None and previous.has_data:
                 reading = previous.stale(reading.error, reading.attempted_at or time.time(),
                                          reading.latency)
@@ -248,5 +255,6 @@ class Collector:
                                 for q in queues),
             hit_rate_history=self.history.hit_rate_history(),
             max_sessions_per_instance=self.target.max_sessions_per_instance,
+            link=self.transport.link,
         )
 

@@ -87,6 +87,8 @@ def parse_config(text: str, source: str, environ: Mapping[str, str] | None = Non
     environ = os.environ if environ is None else environ
     config = build(raw, text, source, environ)
     names = [t.name for t in config.targets]
+    if len(names) == 1 and "default_target" not in raw:
+        config = replace(config, default_target=names[0])  # the one target is the default
     if config.default_target not in names:
         line = locate(text, ("default_target",))
         raise ConfigError(

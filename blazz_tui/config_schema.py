@@ -15,7 +15,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-from blazz_tui.settings import Config, FieldError, TargetConfig
+from blazz_tui.settings import Config, FieldError, SshConfig, TargetConfig
 
 Path = tuple[str | int, ...]
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -126,11 +126,15 @@ class _Builder:
             target = self.dataclass(TargetConfig, body, path + (name,), name=name)
             if target.supervisor_required is None and isinstance(body, dict):
                 target = dataclasses.replace(target, supervisor_required="supervisor" in body)
+            if target.transport == "ssh" and isinstance(body, dict) and "app_dir" in body \
+                    and not _SOURCES & set(body):
+                target = dataclasses.replace(target, remote_env=True)
             if target.transport not in {"local", "ssh"}:
                 raise self.error(path + (name, "transport"),
                                  f"must be 'local' or 'ssh', not {target.transport!r}")
             if target.transport == "ssh" and target.ssh is None:
-                raise self.error(path + (name,), "transport 'ssh' needs an [ssh] table with host")
+                raise self.error(path + (name,), "transport 'ssh' needs ssh = \"alias\" "
+                                 "(or user@host:port), or an [ssh] table with host")
             if target.queues.connection not in {"database", "redis"}:
                 raise self.error(path + (name, "queues", "connection"),
                                  f"must be 'database' or 'redis', not {target.queues.connection!r}")
@@ -149,6 +153,11 @@ class _Builder:
             if not isinstance(value, list):
                 raise self.error(path, f"expected a list, got {_kind(value)}")
             return tuple(self.value(item, v, path + (i,)) for i, v in enumerate(value))
+        if hint is SshConfig and isinstance(value, str):  # ssh = "alias" or "user@host:port"
+            try:
+                return SshConfig.parse(self.interpolate(value, path))
+            except FieldError as exc:
+                raise self.error(path, str(exc)) from exc
         if dataclasses.is_dataclass(hint):
             return self.dataclass(typing.cast(type, hint), value, path)
         if hint is bool:
@@ -185,7 +194,9 @@ class _Builder:
         return _ENV.sub(substitute, value)
 
 
-_INTERNAL = {"source", "warnings"}
+_INTERNAL = {"source", "warnings", "remote_env"}
+_SOURCES = {"database", "redis", "instances", "queues", "logs"}
+"""What a remote target's ``.env`` gives when its table names none of them."""
 
 
 def _kind(value: Any) -> str:

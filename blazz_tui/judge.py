@@ -48,6 +48,15 @@ def _stale(checks: list[Check], snapshot: Snapshot) -> list[Check]:
     return out
 
 
+def _behind_link(checks: list[Check], snapshot: Snapshot) -> list[Check]:
+    """With the link down, nothing of the target can be read, for that one reason: the
+    link's check says it once, and the others (errors, stale figures) wait for it."""
+    link = snapshot.link
+    if link is None or link.up:
+        return checks
+    return [c for c in checks if c.name == "link"]
+
+
 class Judge:
     def __init__(self, thresholds: Thresholds, history: History,
                  timeline: Timeline | None = None) -> None:
@@ -67,6 +76,7 @@ class Judge:
               monitor: MonitorStats | None = None) -> Frame:
         snapshot = self._settled(snapshot)
         checks = _stale([_visible(c) for c in evaluate(snapshot, self.thresholds)], snapshot)
+        checks = _behind_link(checks, snapshot)
         checks = apply_retries(checks, self._failures(checks, snapshot),
                                self.thresholds.retries)
         ordered = tuple(by_severity(checks))

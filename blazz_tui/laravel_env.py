@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from pathlib import Path
+from dataclasses import replace
+from pathlib import Path, PurePath, PurePosixPath
 from urllib.parse import quote
 
 from blazz_tui.config_schema import ConfigError
@@ -71,13 +72,28 @@ def slug(text: str) -> str:
 def target_from_env(project: Path, environ: Mapping[str, str]) -> TargetConfig:
     """The target a Laravel project's ``.env`` describes (raises OSError without one). The
     WhatsApp service's API key may also come from its own ``whatsapp-service/.env``."""
-    env = parse_env((project / ".env").read_text(encoding="utf-8", errors="replace"))
-    env.update({k: v for k, v in environ.items() if k in env})  # real env wins, as in Laravel
+    env = (project / ".env").read_text(encoding="utf-8", errors="replace")
     try:
-        node = parse_env((project / "whatsapp-service" / ".env").read_text(
-            encoding="utf-8", errors="replace"))
+        node = (project / "whatsapp-service" / ".env").read_text(encoding="utf-8",
+                                                                 errors="replace")
     except OSError:
-        node = {}
+        node = ""
+    return target_from_env_text(project, env, node, environ)
+
+
+def remote_target(target: TargetConfig, env_text: str, node_text: str) -> TargetConfig:
+    """A remote target that names only its link and ``app_dir``, completed from the server's
+    ``.env`` (paths in it are the server's). Its name, link and the rest it sets stay."""
+    found = target_from_env_text(PurePosixPath(target.app_dir), env_text, node_text, {})
+    return replace(target, database=found.database, redis=found.redis, queues=found.queues,
+                   logs=found.logs, instances=found.instances, remote_env=False)
+
+
+def target_from_env_text(project: PurePath, env_text: str, node_text: str,
+                         environ: Mapping[str, str]) -> TargetConfig:
+    env = parse_env(env_text)
+    env.update({k: v for k, v in environ.items() if k in env})  # real env wins, as in Laravel
+    node = parse_env(node_text)
     if node.get("API_KEY"):
         env.setdefault("WHATSAPP_API_KEY", node["API_KEY"])
     app = slug(env.get("APP_NAME", "laravel")) or "laravel"
@@ -93,11 +109,11 @@ def target_from_env(project: Path, environ: Mapping[str, str]) -> TargetConfig:
     )
 
 
-def _database(env: Mapping[str, str], project: Path) -> DatabaseConfig:
+def _database(env: Mapping[str, str], project: PurePath) -> DatabaseConfig:
     connection = env.get("DB_CONNECTION", "sqlite")
     if connection == "sqlite":
         name = env.get("DB_DATABASE") or "database/database.sqlite"
-        path = Path(name) if Path(name).is_absolute() else project / name
+        path = PurePath(name) if PurePath(name).is_absolute() else project / name
         return DatabaseConfig(url=f"sqlite://{path}")
     user = quote(env.get("DB_USERNAME", "root"), safe="")
     password = env.get("DB_PASSWORD", "")

@@ -180,15 +180,47 @@ def _default_ports() -> tuple[PortConfig, ...]:
 @dataclass(frozen=True)
 class SshConfig:
     host: str
-    port: int = 22
+    """A ``~/.ssh/config`` alias or a host name; the config supplies what is not set here."""
+    port: int | None = None
     user: str | None = None
     key_file: str | None = None
     known_hosts: str | None = None
     """Path of a known_hosts file; ``None`` uses ~/.ssh/known_hosts."""
+    accept_new_host_key: bool = False
+    """Accept and record an unknown host key (never a changed one), like OpenSSH's
+    ``StrictHostKeyChecking=accept-new``."""
     password: str | None = field(default=None, repr=False)
+    keepalive_interval: float = 5.0
+    connect_timeout: float = 10.0
 
     def __post_init__(self) -> None:
-        _port("port", self.port)
+        if not self.host or any(c.isspace() for c in self.host) or self.host.startswith("-"):
+            raise FieldError("host", f"{self.host!r} is not a host name or ssh alias")
+        if self.port is not None:
+            _port("port", self.port)
+        _positive("keepalive_interval", self.keepalive_interval)
+        _positive("connect_timeout", self.connect_timeout)
+
+    @classmethod
+    def parse(cls, destination: str) -> SshConfig:
+        """``alias``, ``host``, ``user@host``, ``host:port``, ``user@[v6]:port``."""
+        user, _, rest = destination.rpartition("@")
+        host, port = rest, None
+        if rest.startswith("["):
+            host, _, tail = rest[1:].partition("]")
+            port = tail[1:] if tail.startswith(":") else None
+        elif rest.count(":") == 1:
+            host, port = rest.split(":")
+        if port is not None and not port.isdigit():
+            raise FieldError("ssh", f"bad port in {destination!r} (user@host:port)")
+        return cls(host=host, user=user or None, port=int(port) if port else None)
+
+    @property
+    def destination(self) -> str:
+        """As the operator wrote it (no password)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        user = f"{self.user}@" if self.user else ""
+        return f"{user}{host}:{self.port}" if self.port else f"{user}{host}"
 
 
 @dataclass(frozen=True)
@@ -270,6 +302,9 @@ class TargetConfig:
     queues: QueuesConfig = QueuesConfig()
     workers: tuple[WorkerConfig, ...] = ()
     """Queue workers whose queues their command line does not tell."""
+    remote_env: bool = False
+    """Set by the loader, never in a file: an SSH target naming only its link and ``app_dir``,
+    whose sources come from the server's ``.env`` once the link is up."""
     logs: LogsConfig = LogsConfig()
     ports: tuple[PortConfig, ...] = field(default_factory=_default_ports)
     poll: PollConfig = PollConfig()

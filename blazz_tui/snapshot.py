@@ -16,6 +16,7 @@ from blazz_tui.sources.logs import LogsReading
 from blazz_tui.sources.ports import PortsReading
 from blazz_tui.sources.redis import RedisReading
 from blazz_tui.sources.supervisor import SupervisorReading
+from blazz_tui.transport.base import LinkState
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class Snapshot:
     queue_history: tuple[QueueHistory, ...] = ()
     hit_rate_history: tuple[float, ...] = ()
     max_sessions_per_instance: int = 300
+    link: LinkState | None = None
+    """A remote target's link (None for a local one)."""
 
     def readings(self) -> dict[str, Reading]:
         """The configured sources' readings by source name."""

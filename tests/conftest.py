@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.supervisord",
     "tests.fixtures.instances",
     "tests.fixtures.stack",
+    "tests.fixtures.sshd",
 ]

@@ -12,8 +12,8 @@ from textual.widgets import Static
 
 from blazz_tui.frame import Frame
 from blazz_tui.rules.model import Status
-from blazz_tui.views.cells import STATUS_TONE
-from blazz_tui.views.panels import host_line, monitor_text
+from blazz_tui.views.cells import CRIT, STATUS_TONE
+from blazz_tui.views.panels import host_line, link_text, monitor_text
 
 
 class HeaderBar(Static):
@@ -46,6 +46,10 @@ class HeaderBar(Static):
         badge = "reverse" if self.app.no_color else f"black on {accent}"
         line.append(f" {self._target} ", style=f"bold {badge}")
         line.append(f" via {self._transport}", style="dim")
+        if self.frame is not None:
+            link, tone = link_text(self.frame.snapshot)
+            if link:
+                line.append(f" {link}", style=f"bold {style(tone)}" if tone == CRIT else "dim")
         if self._read_only:
             line.append("  read-only", style="bold")
         if self._notice:

@@ -93,13 +93,12 @@ def main(command: str, argv: Sequence[str]) -> int:
 
 async def _run(command: str, args: argparse.Namespace, config: Config,
                target: TargetConfig) -> int:
-    from blazz_tui.transport import TransportError, make_transport
+    from blazz_tui.transport import complete, make_transport
 
-    try:
-        transport = make_transport(target)
-    except TransportError as exc:
-        print(f"blazz-tui: {exc}", file=sys.stderr)
-        return REFUSED
+    transport = make_transport(target)
+    target, warning = await complete(target, transport, 10.0)
+    if warning:
+        print(f"blazz-tui: {warning}", file=sys.stderr)
     actions = config.actions
     if command == "sync" and args.mode:
         actions = dataclasses.replace(actions, sync_mode=args.mode)

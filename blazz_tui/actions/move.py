@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     from blazz_tui.config import load_config
-    from blazz_tui.transport import make_transport
+    from blazz_tui.transport import complete, make_transport
 
     parser = argparse.ArgumentParser(prog="python -m blazz_tui.actions.move")
     parser.add_argument("-c", "--config")
@@ -179,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     async def go() -> list[Outcome]:
         transport = make_transport(target)
         try:
-            return await run_batch(ActionEnv(target, transport, config.actions), batch)
+            completed, _ = await complete(target, transport, 10.0)
+            return await run_batch(ActionEnv(completed, transport, config.actions), batch)
         finally:
             await transport.close()
 

@@ -65,7 +65,7 @@ async def carry_out(plan: Plan, env: ActionEnv, execute: Execute,
             result = Result(plan, error=describe_error(exc))
     result = replace(result, duration=time.monotonic() - started)
     if env.audit is not None:
-        env.audit.record(plan, result)
+        env.audit.record(plan, result, env.transport.name)
     return result
 
 
@@ -84,11 +84,12 @@ class AuditLog:
             return f"cannot write the audit log {self.path}: {exc.strerror or exc}"
         return None
 
-    def record(self, plan: Plan, result: Result) -> str | None:
-        """Append the record; returns why it could not be written (None when it was)."""
+    def record(self, plan: Plan, result: Result, where: str = "local") -> str | None:
+        """Append the record (``where``: the transport's name, ``ssh://host`` for a remote
+        target); returns why it could not be written (None when it was)."""
         entry: dict[str, Any] = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "user": _user(),
-            "target": plan.target, "action": plan.action, "plan": plan.as_dict(),
+            "target": plan.target, "where": where, "action": plan.action, "plan": plan.as_dict(),
             "result": result.as_dict(), "duration": round(result.duration, 3),
             "error": result.error}
         try:

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from blazz_tui.rules.cache import redis_checks
 from blazz_tui.rules.host import host_checks
+from blazz_tui.rules.link import link_check
 from blazz_tui.rules.logs import log_error_check, sync_checks
 from blazz_tui.rules.model import Check, Perf, Status, by_severity, worst
 from blazz_tui.rules.queues import database_check, failed_jobs_check, queue_checks, unserved_check
@@ -23,14 +24,14 @@ from blazz_tui.snapshot import Snapshot
 __all__ = ["Check", "Perf", "Status", "apply_retries", "by_severity", "evaluate", "worst"]
 
 RULES = (
-    supervisor_checks, flapping_check, instance_checks, balance_check, drift_check, lost_check,
-    database_check, queue_checks, unserved_check, failed_jobs_check, redis_checks,
+    link_check, supervisor_checks, flapping_check, instance_checks, balance_check, drift_check,
+    lost_check, database_check, queue_checks, unserved_check, failed_jobs_check, redis_checks,
     sync_checks, log_error_check, port_checks, host_checks,
 )
 
 
 def evaluate(snapshot: Snapshot, thresholds: Thresholds) -> list[Check]:
-    """Every check, in a stable order (services, sessions, queues, cache, logs, host)."""
+    """Every check, in a stable order (link, services, sessions, queues, cache, logs, host)."""
     return [check for rule in RULES for check in rule(snapshot, thresholds)]
 
 

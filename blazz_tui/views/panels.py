@@ -167,6 +167,20 @@ def monitor_text(monitor: MonitorStats | None) -> str:
     return f"blazz-tui: {cpu} CPU, {rss}"
 
 
+def link_text(snap: Snapshot) -> tuple[str, str]:
+    """The SSH link in the header: its round trip while up, "LINK DOWN" and for how long
+    while down; empty for a local target."""
+    link = snap.link
+    if link is None:
+        return "", PLAIN
+    if link.up:
+        return (f"rtt {link.rtt * 1000:.1f} ms" if link.rtt is not None else "link up"), MUTED
+    if link.since is None and link.error is None:
+        return "connecting…", MUTED
+    since = f" {duration(snap.taken_at - link.since)}" if link.since else ""
+    return f"LINK DOWN{since}", CRIT
+
+
 def host_line(snap: Snapshot) -> tuple[str, str]:
     h = snap.host
     if h is None or h.stats is None:

@@ -51,17 +51,6 @@ def test_a_timeout_that_is_not_a_positive_finite_number_is_refused(value: str) -
     assert f"-t/--timeout {float(value)}: must be a positive, finite number" in result.stderr
 
 
-def test_an_ssh_target_is_refused_with_a_clear_message(tmp_path: Path) -> None:
-    config = tmp_path / "ssh.toml"
-    config.write_text('default_target = "prod"\n[targets.prod]\ntransport = "ssh"\n'
-                      '[targets.prod.ssh]\nhost = "127.0.0.1"\n')
-    result = run("--check", "-c", str(config))
-    assert result.returncode == 3
-    assert "transport 'ssh' is configured but this version can only watch local" in \
-        result.stderr
-    assert "Traceback" not in result.stderr
-
-
 def test_a_bad_config_in_json_format_prints_a_json_unknown(tmp_path: Path) -> None:
     import json
 

@@ -87,11 +87,6 @@ def test_a_source_can_be_switched_off() -> None:
     assert parse_config(text, "c.toml", {}).target().database is None
 
 
-def test_ssh_transport_needs_an_ssh_table() -> None:
-    with pytest.raises(ConfigError, match=r"transport 'ssh' needs an \[ssh\] table"):
-        parse_config(MINIMAL.replace('"local"', '"ssh"'), "c.toml", {})
-
-
 def test_readable_file_with_literal_password_gets_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(MINIMAL + '[targets.prod.database]\nurl = "mysql://u:pw@h/db"\n')
