@@ -94,6 +94,8 @@ class Collector:
         self._frozen = False
         self._matcher = InstanceMatcher(target.instances)
         self._sessions: tuple[object, object, SessionsView] | None = None
+        self._links: dict[str, float | None] = {}
+        """Per source: since when the link was up at its last read (a remote target)."""
 
     def timeout(self, name: str) -> float:
         """How long one read of source ``name`` may take, all told."""
@@ -103,6 +105,7 @@ class Collector:
         """One read of source ``name`` within its timeout; whatever goes wrong, including a
         bug in the source, comes back as a reading with ``error`` (nothing is stored)."""
         source = self.sources[name]
+        await self._follow_link(name, source)
         limit = self.target.poll.for_source(name).timeout
         started, clock = time.time(), time.perf_counter()
         try:
@@ -116,6 +119,9 @@ class Collector:
                                     f"{describe_error(exc)}", started,
                                     time.perf_counter() - clock)
             await self._reset(source)
+        link = self.transport.link
+        if link is not None and link.up:
+            self._links.setdefault(name, link.since)  # what its new connections went over
         return reading
 
     def store(self, name: str, reading: Reading) -> Reading:
@@ -128,7 +134,8 @@ class Collector:
                 reading = self.history.with_cpu(reading)
             previous = self.readings.get(name)
             link = self.transport.link
-            if link is not None and not link.up:
+            if link is not None and (not link.up or reading.error and link.since
+                                     and (reading.attempted_at or 0.0) < link.since):
                 # Read while the link was down: whatever came back (an instance "down", a
                 # disconnect) says nothing of the target. The last good data stays, stale.
                 reading = self.sources[name].failed(
@@ -154,6 +161,17 @@ class Collector:
                        for name, source in self.sources.items() if name not in self.readings}
             self.readings = {**self.readings, **missing}
             self.unfinished.extend(missing)
+
+    async def _follow_link(self, name: str, source: Source[Any]) -> None:
+        """A remote target's link came up again since this source's last read: the source's
+        connections went with the old link; it opens new ones rather than fail on them."""
+        link = self.transport.link
+        if link is None or not link.up:
+            return
+        last = self._links.get(name)
+        self._links[name] = link.since
+        if last is not None and last != link.since:
+            await self._reset(source)
 
     async def _reset(self, source: Source[Any]) -> None:
         try:

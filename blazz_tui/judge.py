@@ -50,11 +50,16 @@ def _stale(checks: list[Check], snapshot: Snapshot) -> list[Check]:
 
 def _behind_link(checks: list[Check], snapshot: Snapshot) -> list[Check]:
     """With the link down, nothing of the target can be read, for that one reason: the
-    link's check says it once, and the others (errors, stale figures) wait for it."""
+    link's check says it once, and the others (errors, stale figures) wait for it. Once it
+    is up again, a source whose last read failed before it came up waits for its next read."""
     link = snapshot.link
-    if link is None or link.up:
+    if link is None:
         return checks
-    return [c for c in checks if c.name == "link"]
+    if not link.up:
+        return [c for c in checks if c.name == "link"]
+    waiting = {name for name, r in snapshot.readings().items()
+               if r.error and link.since and (r.attempted_at or r.fetched_at) < link.since}
+    return [c for c in checks if c.source not in waiting]
 
 
 class Judge:

@@ -69,13 +69,17 @@ class HeaderBar(Static):
         if self.paused:
             line.append("  PAUSED (p)", style=f"bold {style('warn')}")
         line.append(f"  {time.strftime('%H:%M:%S', time.localtime(self._clock()))}", style="dim")
+        lines = [line]
         if frame is not None:
+            second = Text(" ", no_wrap=True, overflow="ellipsis")
             host, tone = host_line(frame.snapshot)
-            line.append("\n ")
-            line.append(host, style=style(tone) if tone else "dim")
+            second.append(host, style=style(tone) if tone else "dim")
             if frame.monitor is not None:
-                line.append(f"  {monitor_text(frame.monitor)}", style="dim")
-        self.update(line, layout=False)  # a fixed height: no layout pass for a clock tick
+                second.append(f"  {monitor_text(frame.monitor)}", style="dim")
+            lines.append(second)
+        for text in lines:  # one line each, however narrow: the clock goes, not the layout
+            text.truncate(self.size.width or self.app.size.width, overflow="ellipsis")
+        self.update(Text("\n").join(lines), layout=False)  # a fixed height: no layout pass
 
 
 class ProblemsBar(Static):

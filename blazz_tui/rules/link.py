@@ -16,6 +16,9 @@ def link_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
     link = snap.link
     if link is None:
         return
+    if link.since is None and link.error is None \
+            and not any(r.error for r in snap.readings().values()):
+        return  # connecting, and nothing is waiting on it yet: the sources say "collecting"
     if link.up:
         rtt = f", round trip {link.rtt * 1000:.1f} ms" if link.rtt is not None else ""
         yield Check("link", Status.OK, f"ssh {link.destination} up since "

@@ -84,7 +84,7 @@ class LinkState:
     since: float | None
     """Epoch seconds: connected since (up), or down since (down); None before any attempt."""
     rtt: float | None = None
-    """Seconds, the median round trip of the link's recent channel opens."""
+    """Seconds, the median of the link's recent round trips (keepalive requests)."""
     attempts: int = 0
     """Failed connection attempts since the link was last up."""
     error: str | None = None

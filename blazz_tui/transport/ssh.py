@@ -51,7 +51,9 @@ from blazz_tui.transport.base import (
 BACKOFF_MAX = 30.0
 """Seconds, at most, between two connection attempts while the link is down."""
 BRIDGE_CHUNK = 64 * 1024
-RTT_SAMPLES = 9
+RTT_SAMPLES = 5
+PING_EVERY = 2.0
+"""Seconds between two measures of the link's round trip."""
 
 
 class SshTransport:
@@ -66,6 +68,7 @@ class SshTransport:
         self._error: str | None = None
         self._next_try = 0.0
         self._rtts: deque[float] = deque(maxlen=RTT_SAMPLES)
+        self._pinger: asyncio.Future[None] | None = None
         self._procs = remote_proc.ProcessSampler()
 
     @property
@@ -106,7 +109,21 @@ class SshTransport:
         finally:
             self._opening = None
         self._conn, self._since, self._attempts, self._error = conn, time.time(), 0, None
+        self._pinger = asyncio.ensure_future(self._ping(conn))
         return conn
+
+    async def _ping(self, conn: asyncssh.SSHClientConnection) -> None:
+        """The link's round trip, every ``PING_EVERY`` s: a keepalive request, which the server
+        answers at once (what OpenSSH's ServerAliveInterval sends). asyncssh makes it for its
+        own keepalives; it has no public call to time one."""
+        while conn is self._conn:
+            start = time.perf_counter()
+            try:
+                await conn._make_global_request(b"keepalive@openssh.com")
+            except (asyncssh.Error, OSError, AttributeError):
+                return
+            self._rtts.append(time.perf_counter() - start)
+            await asyncio.sleep(PING_EVERY)
 
     def _options(self) -> dict[str, Any]:
         cfg = self.config
@@ -147,8 +164,12 @@ class SshTransport:
         # rather than each source reporting the disconnect in its own words.
         self._next_try = time.monotonic() + 1.0
         self._rtts.clear()
-        for task in list(self._bridges):
+        self._stop_tasks()
+
+    def _stop_tasks(self) -> None:
+        for task in [*self._bridges, *([self._pinger] if self._pinger else [])]:
             task.cancel()
+        self._pinger = None
 
     def _host_key(self, host: str, addr: str, port: int, key: asyncssh.SSHKey) -> bool:
         """Called for a host key that known_hosts does not trust."""
@@ -179,7 +200,6 @@ class SshTransport:
 
     async def _channel(self, address: Address) -> tuple[Any, Any]:
         conn = await self._connection()
-        start = time.perf_counter()
         try:
             if isinstance(address, str):
                 pair = await conn.open_unix_connection(address)
@@ -192,7 +212,6 @@ class SshTransport:
             raise error from None
         except (asyncssh.Error, OSError) as exc:
             raise TransportError(f"ssh link: {exc}") from None
-        self._rtts.append(time.perf_counter() - start)
         return pair
 
     async def _why_no_socket(self, path: str, error: OSError) -> OSError:
@@ -307,8 +326,7 @@ class SshTransport:
     async def close(self) -> None:
         conn, self._conn, self._sftp = self._conn, None, None
         self._since, self._attempts, self._error, self._next_try = None, 0, None, 0.0
-        for task in list(self._bridges):
-            task.cancel()
+        self._stop_tasks()
         if conn is not None:
             conn.close()
             await conn.wait_closed()

@@ -243,20 +243,20 @@ def test_an_unreachable_server_is_unknown_with_the_reason(tmp_path: Path,
 async def test_a_proxyjump_through_a_second_sshd_reaches_the_target(
         sshd: SshSetup, tmp_path: Path) -> None:
     jump = ssh_setup(tmp_path, "jump")
-    jump.write_client_config(alias="jumphost")
-    sshd.write_client_config(extra="    ProxyJump jumphost", alias="behind-jump")
-    cfg = load_config(str(minimal_config(tmp_path, 'ssh = "behind-jump"')))
-    target = cfg.target("remote")
-    collector = Collector(target, make_transport(target), cfg.thresholds)
     try:
+        jump.write_client_config(alias="jumphost")
+        sshd.write_client_config(extra="    ProxyJump jumphost", alias="behind-jump")
+        cfg = load_config(str(minimal_config(tmp_path, 'ssh = "behind-jump"')))
+        target = cfg.target("remote")
+        collector = Collector(target, make_transport(target), cfg.thresholds)
         reading = await collector.read("database")
         through_jump = jump.server.sessions()
 
         assert reading.error is None
         assert collector.snapshot().link.up  # type: ignore[union-attr]
         assert through_jump, "the jump host carries the connection"
-    finally:
         await collector.close()
+    finally:
         jump.server.stop()
 
 

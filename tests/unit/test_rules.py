@@ -15,6 +15,7 @@ from blazz_tui.sources.instances import InstanceReading, InstancesReading
 from blazz_tui.sources.logs import LogsReading, SyncRun
 from blazz_tui.sources.redis import RedisReading
 from blazz_tui.sources.supervisor import EndpointReading, ProcessInfo, SupervisorReading
+from blazz_tui.transport.base import LinkState
 
 NOW = 50_000.0
 T = Thresholds()
@@ -179,3 +180,38 @@ def test_perfdata_numbers_are_plain_decimals_and_labels_cannot_break_the_line() 
     assert Perf("a", 0.0002, "s").render() == "'a'=0.0002s"
     assert Perf("a", 1e-05).render() == "'a'=0.00001"
     assert Perf("queue_x\nCRITICAL 'y'=1", 3).render() == "'queue_x\\nCRITICAL ''y''_1'=3"
+
+
+def test_over_ssh_an_instances_latency_leaves_out_the_links_round_trip() -> None:
+    reading = InstancesReading(fetched_at=NOW, instances=(
+        InstanceReading(name="wa-3001", url="http://127.0.0.1:3001", fetched_at=NOW,
+                        latency=0.42, active_sessions=10, status="healthy"),))
+    link = LinkState("prod", up=True, since=NOW - 60, rtt=0.18)
+    status, summary = by_name(snapshot(instances=reading, link=link))["instance:wa-3001"]
+    assert status is Status.OK  # 240 ms of its own, under the 300 ms warning
+    assert summary.startswith("up, 240 ms") and "+180 ms link round trip not counted" in summary
+
+
+def stale_program(error: str, attempted: float) -> SupervisorReading:
+    proc = ProcessInfo(endpoint="main", group="blazz", name="w_00", state="FATAL", pid=7)
+    good = SupervisorReading(fetched_at=NOW - 10, endpoints=(
+        EndpointReading(name="main", fetched_at=NOW - 10, state="RUNNING", processes=(proc,)),))
+    return good.stale(error, attempted)
+
+
+def test_a_link_down_is_one_unknown_line_whatever_the_sources_say() -> None:
+    link = LinkState("prod", up=False, since=NOW - 40, attempts=2, error="connection lost",
+                     retry_in=4.2)
+    snap = snapshot(link=link, supervisor=stale_program("ssh link down", NOW))
+    checks = Judge(T, History()).frame(snap).checks
+    assert [(c.name, c.status) for c in checks] == [("link", Status.UNKNOWN)]
+    assert checks[0].summary.startswith("ssh link to prod down since ")
+    assert checks[0].summary.endswith("(40s): connection lost — attempt 3 in 4 s")
+
+
+def test_a_source_that_failed_before_the_link_came_back_waits_for_its_next_read() -> None:
+    link = LinkState("prod", up=True, since=NOW - 1, rtt=0.01)
+    before = snapshot(link=link, supervisor=stale_program("ssh link down", NOW - 2))
+    after = snapshot(link=link, supervisor=stale_program("supervisord refused", NOW))
+    assert [c.name for c in Judge(T, History()).frame(before).checks] == ["link"]
+    assert "supervisor" in {c.name for c in Judge(T, History()).frame(after).checks}
