@@ -105,9 +105,16 @@ class Collector:
         """One read of source ``name`` within its timeout; whatever goes wrong, including a
         bug in the source, comes back as a reading with ``error`` (nothing is stored)."""
         source = self.sources[name]
-        await self._follow_link(name, source)
         limit = self.target.poll.for_source(name).timeout
         started, clock = time.time(), time.perf_counter()
+        try:
+            await asyncio.wait_for(self.transport.ready(), limit)
+        except (OSError, TimeoutError) as exc:
+            error = f"the link was not up within {limit:g} s" \
+                if isinstance(exc, TimeoutError) else describe_error(exc)
+            failed: Reading = source.failed(error, started, time.perf_counter() - clock)
+            return failed
+        await self._follow_link(name, source)
         try:
             reading: Reading = await asyncio.wait_for(source.read(), limit + TIMEOUT_SLACK)
         except TimeoutError:

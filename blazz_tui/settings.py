@@ -192,6 +192,7 @@ class SshConfig:
     password: str | None = field(default=None, repr=False)
     keepalive_interval: float = 5.0
     connect_timeout: float = 10.0
+    compression: bool = True
 
     def __post_init__(self) -> None:
         if not self.host or any(c.isspace() for c in self.host) or self.host.startswith("-"):

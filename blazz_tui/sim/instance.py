@@ -135,6 +135,9 @@ class Handler(BaseHTTPRequestHandler):
     state: InstanceState
     api_key: str | None
     protocol_version = "HTTP/1.1"
+    # Headers and body are two writes: with Nagle's algorithm a kept-alive connection waits
+    # for the client's delayed ACK (40 ms). Node's http server sets noDelay, as this does.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.path.startswith("/health"):

@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, replace
 from typing import Protocol, Self, TypeVar
 
+from blazz_tui.transport.base import TransportError
+
 
 @dataclass(frozen=True, kw_only=True)
 class Reading:
@@ -74,6 +76,8 @@ class Source(Protocol[R]):
 
 def describe_error(exc: BaseException) -> str:
     """A one-line, human message for a caught exception (never a traceback)."""
+    if isinstance(exc, TransportError):
+        return str(exc)  # its own words: "ssh link down: …"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
     if isinstance(exc, TimeoutError):

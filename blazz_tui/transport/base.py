@@ -106,6 +106,11 @@ class Transport(Protocol):
         """The link's health; None for a local target."""
         ...
 
+    async def ready(self) -> None:
+        """Set the link up if it is not (raises like ``connect``): a read timed afterwards
+        times the service, not the link's handshake."""
+        ...
+
     async def connect(self, address: Address, timeout: float | None) -> socket.socket:
         """A connected, non-blocking stream socket reaching ``address`` as the target sees it
         (``TransportError`` when the link is down, ``OSError`` when the address refuses)."""

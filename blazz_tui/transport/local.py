@@ -41,6 +41,9 @@ class LocalTransport:
     def link(self) -> None:
         return None
 
+    async def ready(self) -> None:
+        return
+
     async def connect(self, address: Address, timeout: float | None) -> socket.socket:
         return await asyncio.wait_for(connect_socket(address), timeout)
 

@@ -23,15 +23,32 @@ def _checked(result: CommandResult, what: str) -> str:
     return result.stdout
 
 
+FACTS_COMMAND = "getconf CLK_TCK; getconf PAGESIZE"
+"""Asked once per link: clock ticks per second and the page size."""
+
+
+def parse_facts(result: CommandResult) -> tuple[float, int]:
+    try:
+        tick, page = _checked(result, "getconf").split()[:2]
+        return float(tick), int(page)
+    except ValueError as exc:
+        raise RemoteCommandError(f"unexpected getconf output on the target ({exc})") from None
+
+
 def host_command(disk_path: str) -> str:
-    return ("getconf CLK_TCK; cat /proc/stat /proc/meminfo /proc/loadavg; "
+    """The lines of /proc/stat, /proc/meminfo and /proc/loadavg the figures need (read by
+    the shell itself: no process started), then ``df`` of the disk."""
+    return ("while read -r k rest; do case $k in cpu*|btime) echo \"$k $rest\";; esac; "
+            "done < /proc/stat; "
+            "while read -r k v u; do case $k in MemTotal:|MemAvailable:) echo \"$k $v\";; "
+            "esac; done < /proc/meminfo; "
+            "read -r l < /proc/loadavg; echo \"$l\"; "
             f"df -Pk -- {shlex.quote(disk_path)}")
 
 
-def parse_host(result: CommandResult, disk_path: str) -> HostStats:
+def parse_host(result: CommandResult, disk_path: str, tick: float) -> HostStats:
     lines = _checked(result, "reading /proc").splitlines()
     try:
-        tick = float(lines[0])
         cpu = next(line.split() for line in lines if line.startswith("cpu "))
         ticks = [float(v) for v in cpu[1:]]
         count = sum(1 for line in lines if line.startswith("cpu") and line[3:4].isdigit())
@@ -62,29 +79,35 @@ def parse_host(result: CommandResult, disk_path: str) -> HostStats:
         boot_time=boot)
 
 
-def process_command(pids: list[int]) -> str:
-    listed = " ".join(str(int(p)) for p in pids)
-    return ("getconf CLK_TCK; getconf PAGESIZE; cut -d' ' -f1 /proc/uptime; "
-            f"for p in {listed}; do [ -r /proc/$p/stat ] || continue; echo \"@$p\"; "
-            "cat /proc/$p/stat /proc/$p/statm; tr '\\000' '\\001' < /proc/$p/cmdline; echo; "
-            "done 2>/dev/null")
-
-
 class ProcessSampler:
     """Per-process CPU % as psutil's ``cpu_percent(None)``: the CPU time used since the
-    previous sample over the time between them (0.0 on a process's first sample)."""
+    previous sample over the time between them (0.0 on a process's first sample). A process's
+    command line is read once."""
 
-    def __init__(self) -> None:
+    def __init__(self, tick: float, page: int) -> None:
+        self.tick, self._page = tick, page
         self._last: dict[int, tuple[float, float]] = {}
+        self._cmdlines: dict[int, tuple[str, ...]] = {}
+
+    def command(self, pids: list[int]) -> str:
+        """Each process's stat and statm (read by the shell itself), and the command line
+        of the ones not seen before."""
+        parts = ["read -r u _ < /proc/uptime; echo \"$u\""]
+        for pid in (int(p) for p in pids):
+            cmdline = "echo =" if pid in self._cmdlines else \
+                f"tr '\\000' '\\001' < /proc/{pid}/cmdline; echo"
+            parts.append(f"if read -r s < /proc/{pid}/stat; then echo @{pid}; echo \"$s\"; "
+                         f"read -r m < /proc/{pid}/statm; echo \"$m\"; {cmdline}; fi")
+        return "{ " + "; ".join(parts) + "; } 2>/dev/null"
 
     def parse(self, result: CommandResult) -> dict[int, ProcessStats]:
         lines = _checked(result, "reading /proc").splitlines()
         try:
-            tick, page, uptime = float(lines[0]), int(lines[1]), float(lines[2])
+            uptime = float(lines[0])
         except (IndexError, ValueError) as exc:
             raise RemoteCommandError(f"unexpected /proc output on the target ({exc})") from None
         found: dict[int, ProcessStats] = {}
-        i = 3
+        i = 1
         while i < len(lines):
             if not lines[i].startswith("@"):
                 i += 1
@@ -92,20 +115,24 @@ class ProcessSampler:
             try:
                 pid = int(lines[i][1:])
                 fields = lines[i + 1].rsplit(")", 1)[1].split()
-                cpu = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
-                rss = int(lines[i + 2].split()[1]) * page
-                cmdline = tuple(a for a in lines[i + 3].split("\x01") if a)
+                cpu = (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+                rss = int(lines[i + 2].split()[1]) * self._page
+                text = lines[i + 3]
             except (IndexError, ValueError):
                 i += 1
                 continue
+            if text != "=" or pid not in self._cmdlines:
+                self._cmdlines[pid] = tuple(a for a in text.split("\x01") if a)
             previous = self._last.get(pid)
             percent = 100.0 * (cpu - previous[0]) / (uptime - previous[1]) \
                 if previous and uptime > previous[1] else 0.0
             self._last[pid] = (cpu, uptime)
-            found[pid] = ProcessStats(pid, round(max(0.0, percent), 1), rss, cmdline)
+            found[pid] = ProcessStats(pid, round(max(0.0, percent), 1), rss,
+                                      self._cmdlines[pid])
             i += 4
         for gone in set(self._last) - set(found):
             del self._last[gone]
+            self._cmdlines.pop(gone, None)
         return found
 
 

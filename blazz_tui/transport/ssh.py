@@ -47,11 +47,14 @@ from blazz_tui.transport.base import (
     ProcessStats,
     TransportError,
 )
+from blazz_tui.transport.remote_shell import RemoteShell
 
 BACKOFF_MAX = 30.0
 """Seconds, at most, between two connection attempts while the link is down."""
 BRIDGE_CHUNK = 64 * 1024
 RTT_SAMPLES = 5
+POLL_COMMAND_TIMEOUT = 10.0
+"""Seconds a poll's command (host, processes, ps) may take on the server."""
 PING_EVERY = 2.0
 """Seconds between two measures of the link's round trip."""
 
@@ -69,7 +72,9 @@ class SshTransport:
         self._next_try = 0.0
         self._rtts: deque[float] = deque(maxlen=RTT_SAMPLES)
         self._pinger: asyncio.Future[None] | None = None
-        self._procs = remote_proc.ProcessSampler()
+        self._sh = RemoteShell()
+        self._procs: remote_proc.ProcessSampler | None = None
+        """Also holds the server's clock tick and page size, asked once."""
 
     @property
     def name(self) -> str:
@@ -132,6 +137,8 @@ class SshTransport:
             "keepalive_interval": cfg.keepalive_interval,
             "keepalive_count_max": 3,
             "connect_timeout": cfg.connect_timeout,
+            # Session lists and logs compress several times over; a laptop's link is thin.
+            "compression_algs": ["zlib@openssh.com", "none"] if cfg.compression else ["none"],
         }
         if cfg.port is not None:
             options["port"] = cfg.port
@@ -167,6 +174,7 @@ class SshTransport:
         self._stop_tasks()
 
     def _stop_tasks(self) -> None:
+        self._sh.close()
         for task in [*self._bridges, *([self._pinger] if self._pinger else [])]:
             task.cancel()
         self._pinger = None
@@ -182,6 +190,9 @@ class SshTransport:
             f.write(f"{_known_hosts_name(host, port)} "
                     f"{key.export_public_key('openssh').decode().strip()}\n")
         return True
+
+    async def ready(self) -> None:
+        await self._connection()
 
     # -- sockets ------------------------------------------------------------------------------
 
@@ -309,18 +320,29 @@ class SshTransport:
                 raise
             raise TransportError(f"ssh: {exc}") from None
 
+    async def _poll_command(self, command: str) -> CommandResult:
+        return await self._sh.run(await self._connection(), command, POLL_COMMAND_TIMEOUT)
+
+    async def _sampler(self) -> remote_proc.ProcessSampler:
+        if self._procs is None:
+            tick, page = remote_proc.parse_facts(
+                await self._poll_command(remote_proc.FACTS_COMMAND))
+            self._procs = remote_proc.ProcessSampler(tick, page)
+        return self._procs
+
     async def host_stats(self, disk_path: str) -> HostStats:
-        result = await self._shell(remote_proc.host_command(disk_path), 10.0)
-        return remote_proc.parse_host(result, disk_path)
+        tick = (await self._sampler()).tick
+        result = await self._poll_command(remote_proc.host_command(disk_path))
+        return remote_proc.parse_host(result, disk_path, tick)
 
     async def process_stats(self, pids: list[int]) -> dict[int, ProcessStats]:
         if not pids:
             return {}
-        result = await self._shell(remote_proc.process_command(pids), 10.0)
-        return self._procs.parse(result)
+        sampler = await self._sampler()
+        return sampler.parse(await self._poll_command(sampler.command(pids)))
 
     async def find_processes(self, words: tuple[str, ...]) -> list[FoundProcess]:
-        result = await self._shell(remote_proc.PS_COMMAND, 10.0)
+        result = await self._poll_command(remote_proc.PS_COMMAND)
         return remote_proc.parse_ps(result, words, time.time())
 
     async def close(self) -> None:
@@ -378,6 +400,8 @@ async def _bridge(ours: socket.socket, reader: Any, writer: Any) -> None:
     finally:
         for task in tasks:
             task.cancel()
+            if task.done() and not task.cancelled():
+                task.exception()  # a reset peer: the other side is closed below, that is all
         writer.close()
         local_writer.close()
 

@@ -21,7 +21,8 @@ def sh(command: str) -> CommandResult:
 
 
 def test_host_figures_match_psutils() -> None:
-    remote = remote_proc.parse_host(sh(remote_proc.host_command("/")), "/")
+    tick, _ = remote_proc.parse_facts(sh(remote_proc.FACTS_COMMAND))
+    remote = remote_proc.parse_host(sh(remote_proc.host_command("/")), "/", tick)
     local = _host_stats("/")
 
     assert (remote.cpu_count, remote.memory_total, remote.disk_total) == \
@@ -36,12 +37,13 @@ def test_host_figures_match_psutils() -> None:
 def test_a_busy_processs_cpu_rss_and_arguments_match_psutils() -> None:
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass", "an argument"])
     try:
-        sampler = remote_proc.ProcessSampler()
-        first = sampler.parse(sh(remote_proc.process_command([busy.pid, 999_999_999])))
+        sampler = remote_proc.ProcessSampler(*remote_proc.parse_facts(
+            sh(remote_proc.FACTS_COMMAND)))
+        first = sampler.parse(sh(sampler.command([busy.pid, 999_999_999])))
         watched = psutil.Process(busy.pid)
         watched.cpu_percent(None)
         time.sleep(1.0)
-        second = sampler.parse(sh(remote_proc.process_command([busy.pid])))
+        second = sampler.parse(sh(sampler.command([busy.pid])))
         cpu, rss = watched.cpu_percent(None), watched.memory_info().rss
     finally:
         busy.kill()
@@ -72,8 +74,8 @@ def test_workers_are_found_in_ps_with_their_age() -> None:
 
 def test_output_that_is_not_proc_is_an_error_naming_it() -> None:
     try:
-        remote_proc.parse_host(CommandResult(127, "", "sh: getconf: not found\n"), "/")
+        remote_proc.parse_host(CommandResult(127, "", "sh: df: not found\n"), "/", 100.0)
     except OSError as exc:
-        assert str(exc) == "reading /proc failed on the target: sh: getconf: not found"
+        assert str(exc) == "reading /proc failed on the target: sh: df: not found"
     else:
         raise AssertionError("garbage accepted")
