@@ -408,7 +408,9 @@ class BlazzApp(App[int]):
             runtime.poll_now()  # show what it changed
             return result
 
-        self.push_screen(ActionScreen(plan, run, target=self.target.name,
+        where = env.transport.name
+        self.push_screen(ActionScreen(plan, run, target=self.target.name if where == "local"
+                                      else f"{self.target.name} via {where}",
                                       production=self.target.production,
                                       ask=env.actions.confirm,
                                       cancel=cancel.set if plan.action == "rebalance" else None))

@@ -47,6 +47,17 @@ class Snapshot:
     link: LinkState | None = None
     """A remote target's link (None for a local one)."""
 
+    @property
+    def link_rtt(self) -> float:
+        """Seconds: the round trip a request to the target crosses before it reaches a
+        service (0 for a local target, or when not known)."""
+        link = self.link
+        return link.rtt if link is not None and link.up and link.rtt else 0.0
+
+    def service_latency(self, latency: float) -> float:
+        """A latency measured from here, without the link's round trip: the service's."""
+        return max(0.0, latency - self.link_rtt)
+
     def readings(self) -> dict[str, Reading]:
         """The configured sources' readings by source name."""
         all_: dict[str, Reading | None] = {

@@ -33,8 +33,7 @@ def instance_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
         hosted = inst.active_sessions if inst.active_sessions is not None else len(
             inst.connected)
         # Over SSH a request also crosses the link: its round trip is not the instance's.
-        link = snap.link.rtt if snap.link is not None and snap.link.up and snap.link.rtt else 0
-        latency = max(0.0, inst.latency - link)
+        link, latency = snap.link_rtt, snap.service_latency(inst.latency)
         latency_ms = latency * 1000
         load = 100.0 * hosted / cap if cap else 0.0
         slow = upper(latency, t.instance_latency_warn, t.instance_latency_crit)

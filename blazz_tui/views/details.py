@@ -132,7 +132,9 @@ def instance(snap: Snapshot, configs: tuple[InstanceConfig, ...], key: str) -> D
         Fact("error", reading.error if reading and reading.error else "-",
              CRIT if reading and reading.error else MUTED),
         Fact("reported status", (reading.status or "-") if reading else "-"),
-        Fact("latency", f"{reading.latency * 1000:.0f} ms" if reading and view.up else "-"),
+        Fact("latency", f"{snap.service_latency(reading.latency) * 1000:.0f} ms"
+             + (f" (+{snap.link_rtt * 1000:.0f} ms link)" if snap.link_rtt >= 0.001 else "")
+             if reading and view.up else "-"),
         Fact("uptime / memory", f"{duration(reading.uptime) if reading else '-'} / "
                                 f"{size(reading.memory_rss) if reading else '-'}"),
         Fact("sessions", f"{'?' if view.hosted is None else view.hosted} hosted, "

@@ -75,8 +75,8 @@ def instances(snap: Snapshot) -> Table:
         rows.append(Row(inst.name, (
             Cell(inst.name),
             Cell(*state),
-            Cell(f"{reading.latency * 1000:.0f} ms" if reading and inst.up else "-",
-                 sort=reading.latency if reading else 0.0),
+            Cell(f"{snap.service_latency(reading.latency) * 1000:.0f} ms"
+                 if reading and inst.up else "-", sort=reading.latency if reading else 0.0),
             Cell("-" if hosted is None else str(hosted), sort=hosted or 0),
             Cell(str(inst.assigned), WARN if inst.up and hosted is not None
                  and inst.assigned != hosted else PLAIN, sort=inst.assigned),
