@@ -154,7 +154,7 @@ class SshTransport:
         return Path(os.path.expanduser(self.config.known_hosts or "~/.ssh/known_hosts"))
 
     def _failed(self, error: str) -> None:
-        if self._attempts == 0 or self._since is None or self._conn is not None:
+        if self._error is None:  # the first failure: down since now (after a drop: since it)
             self._since = time.time()
         self._attempts += 1
         self._error = error
@@ -234,7 +234,7 @@ class SshTransport:
             return missing
         except OSError:
             return error
-        if (await self._shell(f"test -w {shlex.quote(path)}", 5.0)).exit_code != 0:
+        if (await self._poll_command(f"test -w {shlex.quote(path)}")).exit_code != 0:
             return PermissionError(errno.EACCES, "Permission denied", path)
         return ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused", path)
 
@@ -287,9 +287,8 @@ class SshTransport:
     # -- commands -----------------------------------------------------------------------------
 
     async def run(self, argv: list[str], timeout: float) -> CommandResult:
-        return await self._shell(shlex.join(argv), timeout)
-
-    async def _shell(self, command: str, timeout: float) -> CommandResult:
+        """An action's command: a session of its own (it may take long, and run anywhere)."""
+        command = shlex.join(argv)
         conn = await self._connection()
         try:
             done = await conn.run(command, check=False, timeout=timeout, encoding="utf-8",
