@@ -225,8 +225,10 @@ class Collector:
             self.history.observe_redis(reading)
             if self.target.queues.connection == "redis":
                 depths = {q.name: q.pending for q in reading.queues}
-        elif isinstance(reading, DatabaseReading) and self.target.queues.connection == "database":
-            depths = {q.name: q.pending for q in reading.queues}
+        elif isinstance(reading, DatabaseReading):
+            self.history.observe_database(reading)
+            if self.target.queues.connection == "database":
+                depths = {q.name: q.pending for q in reading.queues}
         if depths is not None and reading.ok:
             self.history.observe_queue_depths(reading.fetched_at, depths)
 
@@ -281,5 +283,6 @@ class Collector:
             hit_rate_history=self.history.hit_rate_history(),
             max_sessions_per_instance=self.target.max_sessions_per_instance,
             link=self.transport.link,
+            database_load=self.history.database_rates() if database is not None else None,
         )
 

@@ -6,7 +6,9 @@
 - queue depth and hit-rate histories for sparklines;
 - consecutive failures of each check, for ``retries``;
 - the host's CPU counters, so its CPU % is the busy share since the previous sample (for
-  ``--check``, since the previous run: never a fraction of a second of its own start-up).
+  ``--check``, since the previous run: never a fraction of a second of its own start-up);
+- the database server's statement counters, so its query rate is over the same kind of window,
+  with blazz-tui's own statements left out.
 
 The dashboard keeps one ``History`` in memory; ``--check`` loads and saves it as JSON in the
 state directory, so a cron job sees restarts and windowed rates between runs too.
@@ -19,6 +21,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any
 
+from blazz_tui.sources.database import DatabaseReading
 from blazz_tui.sources.host import HostReading
 from blazz_tui.sources.redis import RedisReading
 from blazz_tui.sources.supervisor import SupervisorReading
@@ -55,6 +58,20 @@ class CacheWindow:
     """The counters went backwards (restart or CONFIG RESETSTAT) since the last sample."""
 
 
+@dataclass(frozen=True)
+class DatabaseRates:
+    """The database server's load between two samples (``unknown`` says why there is none)."""
+
+    queries_per_second: float | None = None
+    """Statements clients sent per second, blazz-tui's own left out."""
+    selects_per_second: float | None = None
+    slow_queries: int = 0
+    """Statements the server logged as slow in the window (all its users)."""
+    seconds: float = 0.0
+    own_statements: int = 0
+    unknown: str | None = None
+
+
 @dataclass
 class _RedisSample:
     at: float
@@ -80,6 +97,10 @@ class History:
         """(epoch seconds, busy, total, boot time) of the host's last CPU sample."""
         self._cpu_figure: tuple[float, float] | None = None
         """(percent, window) of the last full window, while a newer one is too short."""
+        self._db: tuple[float, int, int, int, int, int] | None = None
+        """(epoch seconds, questions, selects, slow queries, server uptime, this poll's own
+        statements) of the database's last sample."""
+        self._db_rates = DatabaseRates(unknown="needs a second sample")
 
     # -- host -------------------------------------------------------------------------------
 
@@ -108,6 +129,39 @@ class History:
         busy = max(0.0, min(100.0, 100.0 * (sample[1] - before[1]) / (sample[2] - before[2])))
         self._cpu_figure = (busy, window)
         return replace(reading, cpu_percent=busy, cpu_window=window)
+
+    # -- database load ----------------------------------------------------------------------
+
+    def observe_database(self, reading: DatabaseReading) -> None:
+        load = reading.load
+        if not reading.ok or load is None:
+            self._db_rates = DatabaseRates(unknown=reading.load_error or reading.error)
+            return
+        sample = (reading.fetched_at, load.questions, load.selects, load.slow_queries,
+                  load.uptime, reading.queries)
+        before = self._db
+        if before is not None and 0 <= sample[0] - before[0] < CPU_WINDOW_MIN:
+            return  # too close: the last full window's figures stand
+        self._db = sample
+        if before is None:
+            self._db_rates = DatabaseRates(unknown="needs a second sample")
+            return
+        seconds = sample[0] - before[0]
+        if sample[4] < before[4] or sample[1] < before[1]:
+            self._db_rates = DatabaseRates(unknown="the database restarted since the last "
+                                                   "sample")
+        elif seconds > CPU_WINDOW_MAX:
+            self._db_rates = DatabaseRates(unknown="the last sample is too old to average over")
+        else:
+            # Between two samples lie the previous poll's statements, its status read first.
+            own = before[5]
+            self._db_rates = DatabaseRates(
+                max(0.0, (sample[1] - before[1] - own) / seconds),
+                max(0.0, (sample[2] - before[2]) / seconds), sample[3] - before[3],
+                seconds, own)
+
+    def database_rates(self) -> DatabaseRates:
+        return self._db_rates
 
     # -- programs ---------------------------------------------------------------------------
 
@@ -212,6 +266,7 @@ class History:
             "hit_rates": list(self._hit_rates),
             "failures": self._failures,
             "cpu": self._cpu,
+            "db": self._db,
         })
 
     def load_json(self, text: str) -> None:
@@ -234,9 +289,12 @@ class History:
             cpu = data.get("cpu")
             cpu = None if cpu is None else (float(cpu[0]), float(cpu[1]), float(cpu[2]),
                                             float(cpu[3]))
+            db = data.get("db")
+            db = None if db is None else (float(db[0]), *(int(v) for v in db[1:6]))
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             return
         self._programs, self._restarts, self._restart_totals = programs, restarts, totals
         self._redis, self._queues, self._hit_rates = redis, queues, hit_rates
         self._failures = failures
         self._cpu = cpu
+        self._db = db

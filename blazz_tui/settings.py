@@ -343,6 +343,13 @@ class Thresholds:
     redis_memory_warn: float = 80.0
     """Percent of maxmemory (only when maxmemory is set)."""
     redis_memory_crit: float = 95.0
+    db_queries_warn: float = 0.0
+    """Statements per second the database server takes from its clients (blazz-tui's own
+    left out); 0: shown, not judged (the seeds say only "should be very low")."""
+    db_queries_crit: float = 0.0
+    db_query_time_warn: float = 10.0
+    """Seconds the app's database user's longest running statement may have run."""
+    db_query_time_crit: float = 60.0
     instance_latency_warn: float = 0.3
     """Seconds for /health to answer (seeds: latency alert > 300 ms)."""
     instance_latency_crit: float = 1.0

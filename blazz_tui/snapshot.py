@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from blazz_tui.correlation import QueueView, SessionsView
-from blazz_tui.history import CacheWindow, ProgramRestarts
+from blazz_tui.history import CacheWindow, DatabaseRates, ProgramRestarts
 from blazz_tui.sources.base import Reading
 from blazz_tui.sources.database import DatabaseReading
 from blazz_tui.sources.host import HostReading
@@ -46,6 +46,8 @@ class Snapshot:
     max_sessions_per_instance: int = 300
     link: LinkState | None = None
     """A remote target's link (None for a local one)."""
+    database_load: DatabaseRates | None = None
+    """The database server's query rate since the previous sample (None: no database)."""
 
     @property
     def link_rtt(self) -> float:

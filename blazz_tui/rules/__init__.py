@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from blazz_tui.rules.cache import redis_checks
+from blazz_tui.rules.cache import database_load_check, redis_checks
 from blazz_tui.rules.host import host_checks
 from blazz_tui.rules.link import link_check
 from blazz_tui.rules.logs import log_error_check, sync_checks
@@ -26,6 +26,7 @@ __all__ = ["Check", "Perf", "Status", "apply_retries", "by_severity", "evaluate"
 RULES = (
     link_check, supervisor_checks, flapping_check, instance_checks, balance_check, drift_check,
     lost_check, database_check, queue_checks, unserved_check, failed_jobs_check, redis_checks,
+    database_load_check,
     sync_checks, log_error_check, port_checks, host_checks,
 )
 

@@ -1,4 +1,5 @@
-"""Redis: reachability, the windowed hit rate, memory and evictions."""
+"""Redis: reachability, the windowed hit rate, memory and evictions; and the database load
+the cache is there to keep low."""
 
 from __future__ import annotations
 
@@ -64,3 +65,41 @@ def _hit_rate(snap: Snapshot, t: Thresholds) -> Check:
     return Check("cache-hit-rate", lower(rate, t.cache_hit_warn, t.cache_hit_crit), summary,
                  "redis", (Perf("cache_hit_rate", round(rate, 2), "%", f"{t.cache_hit_warn:g}:",
                                 f"{t.cache_hit_crit:g}:", 0, 100),))
+
+
+def database_load_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
+    """The database server's query rate over the window and the app user's longest running
+    statement: "monitor database query counts (should be very low)", beside the hit rate."""
+    db, rates = snap.database, snap.database_load
+    if db is None or not db.has_data or rates is None or db.engine != "mysql":
+        return  # SQLite has no server: no load to judge
+    load = db.load
+    if load is None:
+        yield Check("database-load", Status.UNKNOWN, f"unknown: {db.load_error}", "database")
+        return
+    status, perf, parts = Status.OK, [], []
+    if rates.queries_per_second is None:
+        parts.append(f"queries/s unknown ({rates.unknown})")
+    else:
+        qps = rates.queries_per_second
+        if t.db_queries_warn > 0:
+            status = upper(qps, t.db_queries_warn, t.db_queries_crit or float("inf"))
+        parts.append(f"{qps:,.1f} queries/s ({rates.selects_per_second or 0:,.1f} selects) "
+                     f"over {duration(rates.seconds)}, blazz-tui's own "
+                     f"{rates.own_statements} left out")
+        perf.append(Perf("db_queries", round(qps, 2), "",
+                         f"{t.db_queries_warn:g}" if t.db_queries_warn > 0 else "",
+                         f"{t.db_queries_crit:g}" if t.db_queries_crit > 0 else "", 0))
+        if rates.slow_queries:
+            parts.append(f"{rates.slow_queries} slow queries logged (all users)")
+    parts.append(f"{load.threads_running} threads running")
+    longest = load.longest_query or 0.0
+    if load.longest_query is not None:
+        slow = upper(longest, t.db_query_time_warn, t.db_query_time_crit)
+        status = max(status, slow, key=lambda s: s.rank)
+        parts.append(f"longest query {duration(longest)}"
+                     + (f": {load.longest_query_text[:80]}" if slow is not Status.OK else ""))
+    perf += [Perf("db_threads_running", load.threads_running, "", min=0),
+             Perf("db_longest_query", longest, "s", f"{t.db_query_time_warn:g}",
+                  f"{t.db_query_time_crit:g}", 0)]
+    yield Check("database-load", status, "; ".join(parts), "database", tuple(perf))

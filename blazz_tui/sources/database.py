@@ -43,6 +43,7 @@ from typing import Any, TypeVar
 
 from blazz_tui import blocking
 from blazz_tui.dbconn import DatabaseUrl, DatabaseUrlError, abort, connect, parse_database_url
+from blazz_tui.fmt import visible
 from blazz_tui.settings import DatabaseConfig
 from blazz_tui.sources import queue_jobs
 from blazz_tui.sources.base import Reading, describe_error
@@ -59,6 +60,10 @@ RECOUNT_EVERY = 300.0
 """Seconds an anchored (over-the-cap) queue goes without its bounded count being redone."""
 
 T = TypeVar("T")
+_DENIED = frozenset({1044, 1142, 1227})
+"""MySQL errors of a user without the right to a statement (not of a broken connection)."""
+
+
 def _mysql_errors() -> tuple[type[Exception], ...]:
     """PyMySQL's errors, if PyMySQL was imported: it is only for a MySQL URL, and without it
     no MySQL error can happen."""
@@ -97,6 +102,23 @@ class Account:
     assigned_instance_url: str | None
 
 
+@dataclass(frozen=True)
+class ServerLoad:
+    """The MySQL server's own counters (``SHOW GLOBAL STATUS``, since it started) and the
+    app user's longest running statement (``information_schema.PROCESSLIST``)."""
+
+    questions: int
+    """Statements clients sent, blazz-tui's included."""
+    selects: int
+    slow_queries: int
+    threads_running: int
+    uptime: int
+    """Seconds the server has run: a restart resets the counters."""
+    longest_query: float | None = None
+    """Seconds the database user's longest running statement has run (None: none running)."""
+    longest_query_text: str = ""
+
+
 @dataclass(frozen=True, kw_only=True)
 class DatabaseReading(Reading):
     engine: str = ""
@@ -117,6 +139,9 @@ class DatabaseReading(Reading):
     accounts_unassigned: int = 0
     """Connected accounts (of those read) with no assigned_instance_url."""
     accounts_error: str | None = None
+    load: ServerLoad | None = None
+    load_error: str | None = None
+    """Why the server's load is unknown (SQLite has no server; a user without rights)."""
     queries: int = 0
     """Statements this poll sent."""
 
@@ -478,6 +503,8 @@ class DatabaseSource:
             _close_quietly(conn)
 
     def _collect(self, s: _Session, url: DatabaseUrl) -> DatabaseReading:
+        # First: between two polls' counters lie exactly the previous poll's own statements.
+        load, load_error = self._read_load(s, url)
         depths, jobs_error = self._guard(url, "jobs", lambda: self._read_jobs(s))
         failed, failed_error = self._guard(url, "failed_jobs", lambda: self._read_failed(s))
         accounts, accounts_error = self._guard(url, "whatsapp_accounts",
@@ -491,8 +518,37 @@ class DatabaseSource:
             failed_last_hour_capped=hour_capped, failed_error=failed_error,
             accounts=account_rows.accounts, accounts_truncated=account_rows.truncated,
             accounts_unassigned=account_rows.unassigned,
-            accounts_error=accounts_error, queries=s.statements, latency=s.server_time,
+            accounts_error=accounts_error, load=load, load_error=load_error,
+            queries=s.statements, latency=s.server_time,
         )
+
+    def _read_load(self, s: _Session, url: DatabaseUrl) -> tuple[ServerLoad | None, str | None]:
+        if url.engine != "mysql":
+            return None, "SQLite has no server to count queries"
+        try:
+            status = {str(k).lower(): str(v) for k, v in s.rows(
+                "SHOW GLOBAL STATUS WHERE Variable_name IN "
+                "('Questions', 'Com_select', 'Slow_queries', 'Threads_running', 'Uptime')")}
+            longest = s.rows(
+                "SELECT TIME, LEFT(INFO, 160) FROM information_schema.PROCESSLIST "
+                "WHERE USER = %s AND COMMAND = 'Query' AND ID <> CONNECTION_ID() "
+                "ORDER BY TIME DESC LIMIT 1", (url.user,))
+        except _mysql_errors() as exc:
+            code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
+            if code not in _DENIED:  # a lost connection, a dead server: the poll's error
+                raise
+            return None, f"server status: {_scrub(_describe_mysql(url, exc), url)}"
+        try:
+            load = ServerLoad(
+                int(status["questions"]), int(status["com_select"]),
+                int(status["slow_queries"]), int(status["threads_running"]),
+                int(status["uptime"]))
+        except (KeyError, ValueError) as exc:
+            return None, f"server status without {exc}"
+        if longest:
+            load = replace(load, longest_query=float(longest[0][0] or 0),
+                           longest_query_text=visible(str(longest[0][1] or "")))
+        return load, None
 
     def _merge(self, depths: dict[str, QueueDepth],
                failed: dict[str, int]) -> tuple[QueueDepth, ...]:

@@ -126,10 +126,26 @@ def _window_rate(w: CacheWindow | None) -> str:
     return f"{percent(w.hit_rate)} over {duration(w.seconds)}"
 
 
+def _database_load(snap: Snapshot) -> list[tuple[str, str, str]]:
+    """The database's side of the cache's work, beside its hit rate."""
+    db, rates = snap.database, snap.database_load
+    if db is None or rates is None or db.engine != "mysql":
+        return []
+    load = db.load
+    if load is None:
+        return [("db queries/s", f"- ({db.load_error})", MUTED)]
+    qps = "-" if rates.queries_per_second is None else f"{rates.queries_per_second:,.1f}"
+    why = f" ({rates.unknown})" if rates.unknown else f" over {duration(rates.seconds)}"
+    longest = "-" if load.longest_query is None else duration(load.longest_query)
+    return [("db queries/s", f"{qps}{why}", PLAIN),
+            ("db threads / longest", f"{load.threads_running} running, longest query "
+                                     f"{longest}", PLAIN)]
+
+
 def cache(snap: Snapshot) -> Table:
     r = snap.redis
     if r is None or not r.has_data:
-        return Table(("metric", "value"), ())
+        return _metrics(_database_load(snap))
     w = snap.cache
     window_rate = w.hit_rate if w else None
     rows = [
@@ -146,7 +162,12 @@ def cache(snap: Snapshot) -> Table:
         ("instance-URL keys", count(r.instance_url_keys, r.instance_url_keys_capped), PLAIN),
         ("clients", f"{r.connected_clients} ({r.blocked_clients} blocked)", PLAIN),
         ("redis", f"{r.version}, up {duration(r.uptime)}", MUTED),
+        *_database_load(snap),
     ]
+    return _metrics(rows)
+
+
+def _metrics(rows: list[tuple[str, str, str]]) -> Table:
     return Table(("metric", "value"), tuple(
         Row(name, (Cell(name, MUTED), Cell(value, tone))) for name, value, tone in rows))
 

@@ -453,3 +453,70 @@ async def test_queue_details_of_an_unreachable_database_are_an_error_not_an_exce
         port = s.getsockname()[1]
     jobs = await jobs_of(f"mysql://root@127.0.0.1:{port}/blazz", "default")
     assert jobs.oldest == () and jobs.error is not None and str(port) in jobs.error
+
+
+# -- the server's load ----------------------------------------------------------------------
+
+
+async def test_the_apps_longest_running_statement_is_seen_with_its_text(
+        mysql_db: TestDatabase) -> None:
+    import threading
+
+    def sleeper() -> None:
+        with mysql_db.connection() as conn:
+            execute(conn, "SELECT SLEEP(3) AS blazz_long_one")
+
+    thread = threading.Thread(target=sleeper)
+    thread.start()
+    try:
+        await asyncio.sleep(1.5)
+        reading = await poll(mysql_db.url)
+    finally:
+        thread.join()
+
+    load = reading.load
+    assert load is not None and reading.load_error is None
+    assert load.longest_query is not None and 1 <= load.longest_query <= 3
+    assert "SLEEP(3)" in load.longest_query_text
+    assert load.threads_running >= 2 and load.questions > 0 and load.uptime > 0
+
+
+async def test_the_query_rate_counts_the_apps_statements_and_leaves_out_our_own(
+        mysql_db: TestDatabase) -> None:
+    from blazz_tui.history import History
+
+    history = History()
+    source = DatabaseSource(DatabaseConfig(url=mysql_db.url), LocalTransport())
+    try:
+        history.observe_database(await source.read())
+        await asyncio.sleep(1.1)
+        history.observe_database(await source.read())  # blazz-tui alone: about nothing
+        quiet = history.database_rates()
+        with mysql_db.connection() as conn:
+            for _ in range(200):
+                execute(conn, "SELECT 1")
+        await asyncio.sleep(1.1)
+        history.observe_database(await source.read())
+        busy = history.database_rates()
+    finally:
+        await source.close()
+
+    # The server is shared (other clients may add a little); blazz-tui's statements are out.
+    assert quiet.queries_per_second is not None and quiet.own_statements >= 4
+    assert quiet.queries_per_second * quiet.seconds < 20
+    assert busy.queries_per_second is not None
+    assert 200 <= busy.queries_per_second * busy.seconds < 240
+
+
+async def test_sqlite_has_no_server_load_and_no_check_for_it(sqlite_db: TestDatabase) -> None:
+    from blazz_tui.history import DatabaseRates
+    from blazz_tui.rules import evaluate
+    from blazz_tui.settings import Thresholds
+    from blazz_tui.snapshot import Snapshot
+
+    reading = await poll(sqlite_db.url)
+    snap = Snapshot(target="t", transport="local", taken_at=time.time(), supervisor=None,
+                    instances=None, database=reading, redis=None, host=None, ports=None,
+                    logs=None, database_load=DatabaseRates(unknown="needs a second sample"))
+    assert reading.load is None and reading.load_error == "SQLite has no server to count queries"
+    assert "database-load" not in {c.name for c in evaluate(snap, Thresholds())}

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from blazz_tui.correlation import QueueView
-from blazz_tui.history import CacheWindow, History
+from blazz_tui.history import CacheWindow, DatabaseRates, History
 from blazz_tui.judge import Judge
 from blazz_tui.rules import Perf, Status, apply_retries, evaluate, worst
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
-from blazz_tui.sources.database import DatabaseReading
+from blazz_tui.sources.database import DatabaseReading, ServerLoad
 from blazz_tui.sources.instances import InstanceReading, InstancesReading
 from blazz_tui.sources.logs import LogsReading, SyncRun
 from blazz_tui.sources.redis import RedisReading
@@ -215,3 +215,32 @@ def test_a_source_that_failed_before_the_link_came_back_waits_for_its_next_read(
     after = snapshot(link=link, supervisor=stale_program("supervisord refused", NOW))
     assert [c.name for c in Judge(T, History()).frame(before).checks] == ["link"]
     assert "supervisor" in {c.name for c in Judge(T, History()).frame(after).checks}
+
+
+def loaded(longest: float | None, qps: float | None) -> Snapshot:
+    load = ServerLoad(questions=9_000, selects=8_000, slow_queries=0, threads_running=3,
+                      uptime=86_400, longest_query=longest,
+                      longest_query_text="SELECT * FROM chats WHERE message_status = 'failed'")
+    rates = DatabaseRates(qps, 4.0, 0, 60.0, 12) if qps is not None \
+        else DatabaseRates(unknown="needs a second sample")
+    return snapshot(database=DatabaseReading(fetched_at=NOW, engine="mysql", load=load),
+                    database_load=rates)
+
+
+def test_database_load_is_shown_and_only_a_long_query_is_judged_by_default() -> None:
+    status, summary = by_name(loaded(0.4, 12.5))["database-load"]
+    assert status is Status.OK
+    assert summary == ("12.5 queries/s (4.0 selects) over 1m, blazz-tui's own 12 left out; "
+                       "3 threads running; longest query 0s")
+    status, summary = by_name(loaded(75.0, 12.5))["database-load"]
+    assert status is Status.CRITICAL  # over db_query_time_crit = 60 s
+    assert "longest query 1m15s: SELECT * FROM chats WHERE message_status" in summary
+
+
+def test_a_query_rate_threshold_judges_it_and_an_unknown_rate_says_why() -> None:
+    judged = evaluate(loaded(None, 450.0), replace(T, db_queries_warn=100, db_queries_crit=400))
+    check = {c.name: c for c in judged}["database-load"]
+    assert check.status is Status.CRITICAL
+    assert "'db_queries'=450;100;400;0" in [p.render() for p in check.perf]
+    assert by_name(loaded(None, None))["database-load"][1].startswith(
+        "queries/s unknown (needs a second sample)")
