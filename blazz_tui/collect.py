@@ -221,6 +221,8 @@ class Collector:
         depths: dict[str, int] | None = None
         if isinstance(reading, SupervisorReading):
             self.history.observe_supervisor(reading)
+        elif isinstance(reading, InstancesReading):
+            self.history.observe_instances(reading)
         elif isinstance(reading, RedisReading):
             self.history.observe_redis(reading)
             if self.target.queues.connection == "redis":
@@ -284,5 +286,6 @@ class Collector:
             max_sessions_per_instance=self.target.max_sessions_per_instance,
             link=self.transport.link,
             database_load=self.history.database_rates() if database is not None else None,
+            uptime=self.history.uptime(now),
         )
 

@@ -8,7 +8,8 @@
 - the host's CPU counters, so its CPU % is the busy share since the previous sample (for
   ``--check``, since the previous run: never a fraction of a second of its own start-up);
 - the database server's statement counters, so its query rate is over the same kind of window,
-  with blazz-tui's own statements left out.
+  with blazz-tui's own statements left out;
+- each instance's answers, as up/down spans, for its uptime over the last hour and day.
 
 The dashboard keeps one ``History`` in memory; ``--check`` loads and saves it as JSON in the
 state directory, so a cron job sees restarts and windowed rates between runs too.
@@ -23,6 +24,7 @@ from typing import Any
 
 from blazz_tui.sources.database import DatabaseReading
 from blazz_tui.sources.host import HostReading
+from blazz_tui.sources.instances import InstancesReading
 from blazz_tui.sources.redis import RedisReading
 from blazz_tui.sources.supervisor import SupervisorReading
 
@@ -33,6 +35,11 @@ of the last full window stands (a few quick reads in a row must not make it vani
 CPU_WINDOW_MAX = 900.0
 """An earlier CPU sample older than this (seconds) is not averaged over: start again."""
 MAX_RESTARTS_KEPT = 50
+UPTIME_GAP = 600.0
+"""Seconds between two reads of an instance up to which the time between them counts as
+observed (cron's --check every 5 minutes); a longer gap is not observed."""
+UPTIME_KEPT = 86_400.0
+MAX_SPANS = 2_000
 STATE_VERSION = 1
 
 
@@ -72,6 +79,19 @@ class DatabaseRates:
     unknown: str | None = None
 
 
+@dataclass(frozen=True)
+class Uptime:
+    """An instance's share of observed time answering, over the last hour and day."""
+
+    name: str
+    hour: float | None
+    """Percent, None when it was not observed in the last hour."""
+    hour_observed: float
+    """Seconds of the last hour it was observed."""
+    day: float | None
+    day_observed: float
+
+
 @dataclass
 class _RedisSample:
     at: float
@@ -101,6 +121,8 @@ class History:
         """(epoch seconds, questions, selects, slow queries, server uptime, this poll's own
         statements) of the database's last sample."""
         self._db_rates = DatabaseRates(unknown="needs a second sample")
+        self._spans: dict[str, list[list[Any]]] = {}
+        """Per instance, [start, end, up] spans of what was observed, oldest first."""
 
     # -- host -------------------------------------------------------------------------------
 
@@ -162,6 +184,44 @@ class History:
 
     def database_rates(self) -> DatabaseRates:
         return self._db_rates
+
+    # -- instance uptime --------------------------------------------------------------------
+
+    def observe_instances(self, reading: InstancesReading) -> None:
+        """Each instance read is up (it answered /health) or down from the end of the
+        previous read's span: a change between two reads is put halfway."""
+        for inst in reading.instances:
+            at = inst.attempted_at or inst.fetched_at
+            if not at:
+                continue
+            spans = self._spans.setdefault(inst.name, [])
+            if spans and at <= spans[-1][1]:
+                continue
+            if spans and at - spans[-1][1] <= UPTIME_GAP:
+                last = spans[-1]
+                if last[2] == inst.up:
+                    last[1] = at
+                else:
+                    middle = (last[1] + at) / 2
+                    last[1] = middle
+                    spans.append([middle, at, inst.up])
+            else:
+                spans.append([at, at, inst.up])
+            while spans and (spans[0][1] < at - UPTIME_KEPT or len(spans) > MAX_SPANS):
+                spans.pop(0)
+
+    def uptime(self, now: float) -> tuple[Uptime, ...]:
+        def share(spans: list[list[Any]], seconds: float) -> tuple[float | None, float]:
+            start = now - seconds
+            seen = up = 0.0
+            for begin, end, answered in spans:
+                overlap = max(0.0, min(end, now) - max(begin, start))
+                seen += overlap
+                up += overlap if answered else 0.0
+            return (100.0 * up / seen if seen else None), seen
+
+        return tuple(Uptime(name, *share(spans, 3_600.0), *share(spans, 86_400.0))
+                     for name, spans in sorted(self._spans.items()))
 
     # -- programs ---------------------------------------------------------------------------
 
@@ -267,6 +327,7 @@ class History:
             "failures": self._failures,
             "cpu": self._cpu,
             "db": self._db,
+            "spans": self._spans,
         })
 
     def load_json(self, text: str) -> None:
@@ -289,6 +350,8 @@ class History:
             cpu = data.get("cpu")
             cpu = None if cpu is None else (float(cpu[0]), float(cpu[1]), float(cpu[2]),
                                             float(cpu[3]))
+            spans = {str(k): [[float(a), float(b), bool(c)] for a, b, c in v]
+                     for k, v in data.get("spans", {}).items()}
             db = data.get("db")
             db = None if db is None else (float(db[0]), *(int(v) for v in db[1:6]))
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
@@ -298,3 +361,4 @@ class History:
         self._failures = failures
         self._cpu = cpu
         self._db = db
+        self._spans = spans

@@ -353,6 +353,12 @@ class Thresholds:
     instance_latency_warn: float = 0.3
     """Seconds for /health to answer (seeds: latency alert > 300 ms)."""
     instance_latency_crit: float = 1.0
+    uptime_warn: float = 99.0
+    """An instance's observed uptime over the last hour, percent (seeds: target > 99 %)."""
+    uptime_crit: float = 95.0
+    """(seeds: alert < 95 %)"""
+    uptime_min_observed: float = 900.0
+    """Seconds of the last hour an instance must have been observed before it is judged."""
     capacity_warn: float = 80.0
     """Percent of max_sessions_per_instance hosted by one instance."""
     capacity_crit: float = 95.0

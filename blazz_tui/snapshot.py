@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from blazz_tui.correlation import QueueView, SessionsView
-from blazz_tui.history import CacheWindow, DatabaseRates, ProgramRestarts
+from blazz_tui.history import CacheWindow, DatabaseRates, ProgramRestarts, Uptime
 from blazz_tui.sources.base import Reading
 from blazz_tui.sources.database import DatabaseReading
 from blazz_tui.sources.host import HostReading
@@ -48,6 +48,8 @@ class Snapshot:
     """A remote target's link (None for a local one)."""
     database_load: DatabaseRates | None = None
     """The database server's query rate since the previous sample (None: no database)."""
+    uptime: tuple[Uptime, ...] = ()
+    """Each instance's observed uptime over the last hour and day."""
 
     @property
     def link_rtt(self) -> float:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from blazz_tui.correlation import SessionsView
-from blazz_tui.fmt import plural, visible
-from blazz_tui.rules.model import Check, Perf, Status, upper
+from blazz_tui.fmt import duration, plural, visible
+from blazz_tui.rules.model import Check, Perf, Status, lower, upper
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
 
@@ -159,3 +159,29 @@ def _why(snap: Snapshot) -> str:
     elif snap.database and snap.database.accounts_error:
         reasons.append(snap.database.accounts_error)
     return f" ({'; '.join(reasons)})" if reasons else ""
+
+
+def uptime_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
+    """The instances' share of the last hour answering /health, as blazz-tui observed it
+    (across --check runs too): the worst one judged once observed long enough."""
+    if not snap.uptime:
+        return
+    judged = [u for u in snap.uptime if u.hour is not None
+              and u.hour_observed >= t.uptime_min_observed]
+    perf = tuple(Perf(f"{u.name}_uptime", round(u.hour, 2), "%", f"{t.uptime_warn:g}:",
+                      f"{t.uptime_crit:g}:", 0, 100) for u in judged if u.hour is not None)
+    if not judged:
+        longest = max(u.hour_observed for u in snap.uptime)
+        yield Check("instance-uptime", Status.OK,
+                    f"judged once an hour's uptime spans {duration(t.uptime_min_observed)} "
+                    f"({duration(longest)} observed so far)", "instances")
+        return
+    worst = min(judged, key=lambda u: u.hour or 0.0)
+    assert worst.hour is not None
+    others = [u for u in judged if u is not worst]
+    rest = f"; the others ≥ {min(u.hour or 0.0 for u in others):.1f} %" if others else ""
+    day = f", {worst.day:.1f} % over {duration(worst.day_observed)} of the day" \
+        if worst.day is not None else ""
+    yield Check("instance-uptime", lower(worst.hour, t.uptime_warn, t.uptime_crit),
+                f"{worst.name} {worst.hour:.1f} % over the last hour (observed "
+                f"{duration(worst.hour_observed)}){day}{rest}", "instances", perf)

@@ -119,6 +119,17 @@ def log_section(tail: LogTail) -> Section:
 
 # -- instances --------------------------------------------------------------------------------
 
+def _answering(snap: Snapshot, name: str) -> str:
+    """Its observed uptime: the share of the last hour and day it answered /health."""
+    found = next((u for u in snap.uptime if u.name == name), None)
+    if found is None or found.hour is None:
+        return "- (not observed yet)"
+    text = f"{found.hour:.1f} % of the last hour (observed {duration(found.hour_observed)})"
+    if found.day is not None and found.day_observed > found.hour_observed:
+        text += f", {found.day:.1f} % of the day ({duration(found.day_observed)})"
+    return text
+
+
 def instance(snap: Snapshot, configs: tuple[InstanceConfig, ...], key: str) -> Details | None:
     """An instance: its health and every session it hosts or the database assigns to it."""
     view = next((i for i in snap.sessions.instances if i.name == key), None)
@@ -135,6 +146,7 @@ def instance(snap: Snapshot, configs: tuple[InstanceConfig, ...], key: str) -> D
         Fact("latency", f"{snap.service_latency(reading.latency) * 1000:.0f} ms"
              + (f" (+{snap.link_rtt * 1000:.0f} ms link)" if snap.link_rtt >= 0.001 else "")
              if reading and view.up else "-"),
+        Fact("answering", _answering(snap, key)),
         Fact("uptime / memory", f"{duration(reading.uptime) if reading else '-'} / "
                                 f"{size(reading.memory_rss) if reading else '-'}"),
         Fact("sessions", f"{'?' if view.hosted is None else view.hosted} hosted, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from blazz_tui.history import History
+from blazz_tui.sources.instances import InstanceReading, InstancesReading
 from blazz_tui.sources.redis import RedisReading
 from blazz_tui.sources.supervisor import EndpointReading, ProcessInfo, SupervisorReading
 
@@ -97,3 +98,47 @@ def test_garbled_state_is_ignored() -> None:
     history.load_json("{not json")
     history.load_json('{"version": 1, "programs": 5}')
     assert history.restarts(now=0.0) == ()
+
+
+T0 = 1_800_000_000.0
+
+
+def answers(history: History, at: float, up: bool, name: str = "wa-3002") -> None:
+    inst = InstanceReading(name=name, url="http://127.0.0.1:3002", fetched_at=at if up else 0.0,
+                           attempted_at=at, error=None if up else "connection refused")
+    history.observe_instances(InstancesReading(instances=(inst,), fetched_at=at,
+                                               attempted_at=at))
+
+
+def test_uptime_is_the_observed_share_of_the_hour_answering() -> None:
+    history = History()
+    for second in range(0, 3_000, 2):
+        answers(history, T0 + second, up=True)
+    for second in range(3_000, 3_600, 2):
+        answers(history, T0 + second, up=False)
+    [uptime] = history.uptime(now=T0 + 3_598)
+    assert uptime.hour_observed == 3_598
+    assert uptime.hour is not None and abs(uptime.hour - 100 * 2_999 / 3_598) < 0.01
+    assert uptime.day == uptime.hour
+
+
+def test_a_gap_longer_than_ten_minutes_is_not_observed_time() -> None:
+    history = History()
+    answers(history, T0, up=True)
+    answers(history, T0 + 1_200, up=False)  # twenty minutes later: what happened between?
+    answers(history, T0 + 1_500, up=False)
+    [uptime] = history.uptime(now=T0 + 1_500)
+    assert (uptime.hour, uptime.hour_observed) == (0.0, 300.0)
+
+
+def test_cron_checks_five_minutes_apart_keep_the_uptime_in_the_state_file() -> None:
+    up_at = [True, True, True, False, True]  # one check found it down
+    history = History()
+    for i, up in enumerate(up_at):
+        restored = History()
+        restored.load_json(history.to_json())  # each --check run is a new process
+        answers(restored, T0 + 300 * i, up)
+        history = restored
+    [uptime] = history.uptime(now=T0 + 1_200)
+    assert uptime.hour_observed == 1_200
+    assert uptime.hour == 75.0  # down from halfway before that check to halfway after

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from blazz_tui.correlation import QueueView
-from blazz_tui.history import CacheWindow, DatabaseRates, History
+from blazz_tui.history import CacheWindow, DatabaseRates, History, Uptime
 from blazz_tui.judge import Judge
 from blazz_tui.rules import Perf, Status, apply_retries, evaluate, worst
 from blazz_tui.settings import Thresholds
@@ -244,3 +244,15 @@ def test_a_query_rate_threshold_judges_it_and_an_unknown_rate_says_why() -> None
     assert "'db_queries'=450;100;400;0" in [p.render() for p in check.perf]
     assert by_name(loaded(None, None))["database-load"][1].startswith(
         "queries/s unknown (needs a second sample)")
+
+
+def test_the_worst_instances_uptime_is_judged_once_observed_long_enough() -> None:
+    uptime = (Uptime("wa-3001", 100.0, 3_600, 100.0, 7_200),
+              Uptime("wa-3002", 93.5, 3_600, 96.0, 7_200))
+    status, summary = by_name(snapshot(uptime=uptime))["instance-uptime"]
+    assert status is Status.CRITICAL  # under 95 % (seeds: alert < 95 %)
+    assert summary == ("wa-3002 93.5 % over the last hour (observed 1h00m), 96.0 % over 2h00m of "
+                       "the day; the others ≥ 100.0 %")
+    young = (Uptime("wa-3001", 50.0, 120, 50.0, 120),)
+    assert by_name(snapshot(uptime=young))["instance-uptime"] == (
+        Status.OK, "judged once an hour's uptime spans 15m (2m observed so far)")
