@@ -343,7 +343,7 @@ class BlazzApp(App[int]):
         if runtime is None:
             return
         collector = runtime.collector
-        if screen.panel == "services" and not screen.key.startswith("port/"):
+        if screen.panel == "services" and not screen.key.startswith(("port/", "pm2/")):
             endpoint, _, name = screen.key.partition("/")
             tail = await asyncio.wrap_future(runtime.ask(collector.program_log, endpoint, name))
             screen.loaded = (details.log_section(tail),)

@@ -27,6 +27,7 @@ from blazz_tui.sources.database import DatabaseReading, DatabaseSource
 from blazz_tui.sources.host import HostReading, HostSource
 from blazz_tui.sources.instances import InstancesReading, InstancesSource
 from blazz_tui.sources.logs import LogsReading, LogsSource
+from blazz_tui.sources.pm2 import Pm2Reading, Pm2Source
 from blazz_tui.sources.ports import PortsReading, PortsSource
 from blazz_tui.sources.queue_jobs import QueueJobs
 from blazz_tui.sources.redis import RedisReading, RedisSource
@@ -68,6 +69,8 @@ def build_sources(target: TargetConfig, transport: Transport) -> dict[str, Sourc
         sources["ports"] = PortsSource(target.ports, transport, poll.ports.timeout)
     if target.logs.files:
         sources["logs"] = LogsSource(target.logs, transport, target.app_dir)
+    if target.pm2 is not None:
+        sources["pm2"] = Pm2Source(target.pm2, transport, poll.pm2.timeout)
     return sources
 
 
@@ -276,6 +279,7 @@ class Collector:
             host=self._get(readings, "host", HostReading),
             ports=self._get(readings, "ports", PortsReading),
             logs=self._get(readings, "logs", LogsReading),
+            pm2=self._get(readings, "pm2", Pm2Reading),
             queues=queues,
             sessions=self._sessions_view(instances, database),
             restarts=restarts,

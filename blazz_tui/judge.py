@@ -20,7 +20,8 @@ from blazz_tui.rules import Check, Status, apply_retries, by_severity, evaluate
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
 
-SOURCE_CHECKS = frozenset({"supervisor", "instances", "database", "redis", "host", "logs"})
+SOURCE_CHECKS = frozenset({"supervisor", "instances", "database", "redis", "host", "logs",
+                           "pm2"})
 """The checks that say whether a source itself answers (and ``supervisor:<endpoint>``)."""
 
 

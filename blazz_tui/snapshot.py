@@ -13,6 +13,7 @@ from blazz_tui.sources.database import DatabaseReading
 from blazz_tui.sources.host import HostReading
 from blazz_tui.sources.instances import InstancesReading
 from blazz_tui.sources.logs import LogsReading
+from blazz_tui.sources.pm2 import Pm2Reading
 from blazz_tui.sources.ports import PortsReading
 from blazz_tui.sources.redis import RedisReading
 from blazz_tui.sources.supervisor import SupervisorReading
@@ -50,6 +51,7 @@ class Snapshot:
     """The database server's query rate since the previous sample (None: no database)."""
     uptime: tuple[Uptime, ...] = ()
     """Each instance's observed uptime over the last hour and day."""
+    pm2: Pm2Reading | None = None
 
     @property
     def link_rtt(self) -> float:
@@ -67,6 +69,6 @@ class Snapshot:
         all_: dict[str, Reading | None] = {
             "supervisor": self.supervisor, "instances": self.instances,
             "database": self.database, "redis": self.redis, "host": self.host,
-            "ports": self.ports, "logs": self.logs,
+            "ports": self.ports, "logs": self.logs, "pm2": self.pm2,
         }
         return {name: r for name, r in all_.items() if r is not None}

@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.instances",
     "tests.fixtures.stack",
     "tests.fixtures.sshd",
+    "tests.fixtures.pm2",
 ]

@@ -79,10 +79,13 @@ def restart_offer(selection: Selection, snapshot: Snapshot) -> Offer:
 
 
 def _program_offers(keys: tuple[str, ...], snapshot: Snapshot) -> list[Offer]:
-    programs_ = tuple(k for k in keys if not k.startswith(("port/", f"{PROCESS_TABLE}/")))
+    programs_ = tuple(k for k in keys
+                      if not k.startswith(("port/", "pm2/", f"{PROCESS_TABLE}/")))
     why = None
     if not programs_:
         why = ("a port is not a program" if any(k.startswith("port/") for k in keys) else
+               "PM2 processes are restarted with pm2 (not from blazz-tui yet)"
+               if any(k.startswith("pm2/") for k in keys) else
                "workers found in the process table are not supervisord's to restart"
                if keys else "no program selected")
     states = _states(programs_, snapshot)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from blazz_tui.fmt import duration
+from blazz_tui.fmt import duration, plural
 from blazz_tui.rules.model import Check, Perf, Status
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
@@ -95,3 +95,29 @@ def port_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
             yield Check(name, Status.OK, f"{where} open ({ms:.1f} ms)", "ports")
         else:
             yield Check(name, Status.CRITICAL, f"{where} closed: {port.error}", "ports")
+
+
+def pm2_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
+    """PM2's processes: errored is CRITICAL, stopped or crash-looping a WARNING."""
+    r = snap.pm2
+    if r is None:
+        return
+    if r.error is not None:
+        yield Check("pm2", Status.CRITICAL if r.required else Status.UNKNOWN,
+                    f"PM2 unreadable: {r.error}", "pm2")
+        if not r.has_data:
+            return
+    elif r.absent is not None:
+        if r.required:
+            yield Check("pm2", Status.CRITICAL, r.absent, "pm2")
+        return
+    for p in r.processes:
+        status = {"online": Status.OK, "errored": Status.CRITICAL}.get(p.status, Status.WARNING)
+        summary = p.status + (f" pid {p.pid}, up {duration(p.uptime)}"
+                              if p.uptime is not None else "")
+        summary += f", {plural(p.restarts, 'restart')}"
+        if p.unstable_restarts:
+            status = max(status, Status.WARNING, key=lambda s: s.rank)
+            summary += f" ({p.unstable_restarts} unstable: crash-looping)"
+        yield Check(f"pm2:{p.name}", status, summary, "pm2",
+                    (Perf(f"{p.name}_restarts", p.restarts, "c", min=0),))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from blazz_tui.correlation import SessionsView
 from blazz_tui.fmt import duration, plural, visible
@@ -27,8 +28,8 @@ def instance_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
             pointing = assigned.get(inst.name, 0)
             extra = f"; {plural(pointing, 'account')} still point at it" if pointing else ""
             what = {"DOWN": "down", "NO ANSWER": "not answering"}.get(inst.state, "error")
-            yield Check(name, Status.CRITICAL, f"{inst.url} {what}: {inst.error}{extra}",
-                        "instances")
+            yield Check(name, Status.CRITICAL, f"{inst.url} {what}: {inst.error}{extra}"
+                        + _pm2_note(snap, inst.url), "instances")
             continue
         hosted = inst.active_sessions if inst.active_sessions is not None else len(
             inst.connected)
@@ -185,3 +186,13 @@ def uptime_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
     yield Check("instance-uptime", lower(worst.hour, t.uptime_warn, t.uptime_crit),
                 f"{worst.name} {worst.hour:.1f} % over the last hour (observed "
                 f"{duration(worst.hour_observed)}){day}{rest}", "instances", perf)
+
+
+def _pm2_note(snap: Snapshot, url: str) -> str:
+    """The PM2 process that runs the instance at ``url`` (matched by port), as it is."""
+    port = urlsplit(url).port
+    proc = next((p for p in (snap.pm2.processes if snap.pm2 else ())
+                 if port is not None and p.port == port), None)
+    if proc is None:
+        return ""
+    return f"; PM2 process {proc.name} is {proc.status} ({plural(proc.restarts, 'restart')})"

@@ -26,6 +26,7 @@ from blazz_tui.views.cells import (
     Row,
     Table,
 )
+from blazz_tui.views.panels import PM2_TONE
 
 SESSION_ROWS = 1000
 LOG_LINES = 400
@@ -63,9 +64,12 @@ def _when(epoch: float | None) -> str:
 # -- programs ---------------------------------------------------------------------------------
 
 def program(snap: Snapshot, key: str) -> Details | None:
-    """A services row: ``endpoint/group:name`` (a supervisor program) or ``port/name``."""
+    """A services row: ``endpoint/group:name`` (a supervisor program), ``pm2/name`` or
+    ``port/name``."""
     if key.startswith("port/"):
         return _port(snap, key.removeprefix("port/"))
+    if key.startswith("pm2/"):
+        return _pm2(snap, key.removeprefix("pm2/"))
     sup = snap.supervisor
     proc = next((p for p in (sup.processes if sup else ())
                  if f"{p.endpoint}/{p.full_name}" == key), None)
@@ -107,6 +111,24 @@ def _port(snap: Snapshot, name: str) -> Details | None:
         Fact("connect time", "-" if port.connect_time is None
              else f"{port.connect_time * 1000:.1f} ms"),
         Fact("error", port.error or "-", CRIT if port.error else MUTED),
+    ))
+
+
+def _pm2(snap: Snapshot, name: str) -> Details | None:
+    proc = next((p for p in (snap.pm2.processes if snap.pm2 else ()) if p.name == name), None)
+    if proc is None:
+        return None
+    return Details(f"PM2 process {proc.name}", (
+        Fact("status", proc.status, PM2_TONE.get(proc.status, CRIT)),
+        Fact("pm2 id / pid", f"{proc.pm_id} / {proc.pid or '-'}"),
+        Fact("uptime", duration(proc.uptime) if proc.uptime is not None else "-"),
+        Fact("cpu / memory", f"{proc.cpu:.0f}% / {size(proc.memory)}"),
+        Fact("restarts", f"{proc.restarts} ({proc.unstable_restarts} unstable)",
+             WARN if proc.unstable_restarts else PLAIN),
+        Fact("port", str(proc.port) if proc.port else "-"),
+        Fact("script", proc.script or "-", MUTED),
+        Fact("user / PM2_HOME", f"{proc.user or '-'} / {snap.pm2.home if snap.pm2 else '-'}",
+             MUTED),
     ))
 
 

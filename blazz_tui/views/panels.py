@@ -22,6 +22,9 @@ from blazz_tui.views.cells import (
     sparkline,
 )
 
+PM2_TONE = {"online": OK, "launching": WARN, "stopping": WARN, "waiting restart": WARN,
+            "stopped": MUTED, "errored": CRIT, "one-launch-status": MUTED}
+
 
 def services(snap: Snapshot) -> Table:
     restarts = {r.name: r for r in snap.restarts}
@@ -41,6 +44,16 @@ def services(snap: Snapshot) -> Table:
             Cell(str(seen.restarts) if seen else "0", WARN if seen and seen.recent else PLAIN,
                  sort=seen.restarts if seen else 0),
             Cell(",".join(proc.queues) or proc.spawn_error or "", MUTED),
+        ), tone if tone == CRIT else PLAIN))
+    for p in snap.pm2.processes if snap.pm2 else ():
+        tone = PM2_TONE.get(p.status, CRIT)
+        rows.append(Row(f"pm2/{p.name}", (
+            Cell("pm2"), Cell(p.name), Cell(p.status.upper(), tone),
+            Cell(str(p.pid) if p.pid else "-", sort=p.pid),
+            Cell(duration(p.uptime) if p.uptime is not None else "-", sort=p.uptime or 0.0),
+            Cell(f"{p.cpu:.0f}%", sort=p.cpu), Cell(size(p.memory), sort=p.memory),
+            Cell(str(p.restarts), WARN if p.unstable_restarts else PLAIN, sort=p.restarts),
+            Cell(f"port {p.port}" if p.port else p.script, MUTED),
         ), tone if tone == CRIT else PLAIN))
     for port in snap.ports.ports if snap.ports else ():
         rows.append(Row(f"port/{port.name}", (
