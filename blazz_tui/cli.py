@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "nagios")
 
 UNKNOWN = 3
-ACTION_COMMANDS = ("restart", "start", "stop", "sync", "rebalance")
+ACTION_COMMANDS = ("restart", "start", "stop", "sync", "rebalance", "rolling-restart")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,8 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "instances + MySQL + Redis), locally or over SSH.",
         epilog="Exit codes with --check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Actions: "
                "blazz-tui restart|start|stop NAME…|--queue Q, blazz-tui sync [--dry-run], "
-               "blazz-tui rebalance [--dry-run] [--max-moves N] "
-               "(each with --help).",
+               "blazz-tui rebalance [--dry-run] [--max-moves N], blazz-tui rolling-restart "
+               "(PM2) (each with --help).",
     )
     parser.add_argument("-c", "--config", metavar="CONFIG",
                         help="configuration file (default: ./config.toml, then "

@@ -101,8 +101,17 @@ class Collector:
         """Per source: since when the link was up at its last read (a remote target)."""
 
     def timeout(self, name: str) -> float:
-        """How long one read of source ``name`` may take, all told."""
-        return self.target.poll.for_source(name).timeout + TIMEOUT_SLACK
+        """How long one read of source ``name`` may take, all told (setting a remote
+        target's link up included)."""
+        return self.target.poll.for_source(name).timeout + TIMEOUT_SLACK + self._link_setup
+
+    @property
+    def _link_setup(self) -> float:
+        """Seconds a read may wait for a remote target's link to be set up: the link's own
+        connect timeout, so a read reports why it could not be (a refused key, an
+        unreachable host), not that its own timeout came first."""
+        ssh = self.target.ssh
+        return ssh.connect_timeout if self.target.transport == "ssh" and ssh else 0.0
 
     async def read(self, name: str) -> Reading:
         """One read of source ``name`` within its timeout; whatever goes wrong, including a
@@ -111,9 +120,9 @@ class Collector:
         limit = self.target.poll.for_source(name).timeout
         started, clock = time.time(), time.perf_counter()
         try:
-            await asyncio.wait_for(self.transport.ready(), limit)
+            await asyncio.wait_for(self.transport.ready(), limit + self._link_setup)
         except (OSError, TimeoutError) as exc:
-            error = f"the link was not up within {limit:g} s" \
+            error = f"the link was not up within {limit + self._link_setup:g} s" \
                 if isinstance(exc, TimeoutError) else describe_error(exc)
             failed: Reading = source.failed(error, started, time.perf_counter() - clock)
             return failed

@@ -13,14 +13,14 @@ import json
 import sys
 from collections.abc import Sequence
 
-from blazz_tui.actions import menu, programs
+from blazz_tui.actions import menu, pm2, programs
 from blazz_tui.actions.model import Outcome, Plan, Progress, Result
 from blazz_tui.actions.run import ActionEnv, AuditLog, Execute, carry_out
 from blazz_tui.config import ConfigError, load_config
 from blazz_tui.settings import SYNC_MODES, Config, TargetConfig
 from blazz_tui.snapshot import Snapshot
 
-COMMANDS = (*programs.VERBS, "sync", "rebalance")
+COMMANDS = (*programs.VERBS, "sync", "rebalance", pm2.ROLLING)
 REFUSED = Outcome.REFUSED.code
 
 
@@ -36,10 +36,13 @@ def build_parser(command: str) -> argparse.ArgumentParser:
     elif command == "rebalance":
         parser.add_argument("--max-moves", type=_count, metavar="N",
                             help="move at most N sessions")
+    elif command == pm2.ROLLING:
+        pass
     else:
         parser.add_argument("names", nargs="*", metavar="NAME",
                             help="group:program, group:*, a group, or a program alone when "
-                                 "unambiguous (as supervisorctl takes them)")
+                                 "unambiguous (as supervisorctl takes them); pm2:NAME for a "
+                                 "PM2 process")
         parser.add_argument("--queue", metavar="Q", action="append", default=[],
                             help="every worker serving queue Q (may be repeated)")
     parser.add_argument("-c", "--config", metavar="CONFIG", help="configuration file")
@@ -57,6 +60,8 @@ DESCRIPTIONS = {
     "sync": "Instance-URL sync: point each account at the instance that hosts its session.",
     "rebalance": "Move sessions from the most loaded instances to the least loaded, none "
                  "logged out, until every instance is within the balance band.",
+    pm2.ROLLING: "Restart the instances PM2 runs one at a time, each only once the last "
+                 "answers /health and its sessions are CONNECTED again.",
 }
 
 
@@ -129,6 +134,8 @@ async def _plan(command: str, args: argparse.Namespace,
         offer = menu.SYNC
     elif command == "rebalance":
         offer = dataclasses.replace(menu.REBALANCE, max_moves=args.max_moves)
+    elif command == pm2.ROLLING:
+        offer = menu.ROLLING
     else:
         offer = menu.Offer(command, command, tuple(args.names), tuple(args.queue))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from blazz_tui.actions import programs, rebalance, sync
+from blazz_tui.actions import pm2, programs, rebalance, sync
 from blazz_tui.actions.model import Plan
 from blazz_tui.actions.run import ActionEnv, Execute, refusal
 from blazz_tui.selection import Selection
@@ -18,7 +18,7 @@ from blazz_tui.sources.supervisor import PROCESS_TABLE
 class Offer:
     label: str
     verb: str
-    """``restart``, ``start``, ``stop``, ``sync`` or ``rebalance``."""
+    """``restart``, ``start``, ``stop``, ``sync``, ``rebalance`` or ``rolling-restart``."""
     names: tuple[str, ...] = ()
     queues: tuple[str, ...] = ()
     max_moves: int | None = None
@@ -28,6 +28,7 @@ class Offer:
 
 SYNC = Offer("Sync instance URLs (point drifted accounts at their instance)", "sync")
 REBALANCE = Offer("Rebalance sessions over the instances (none logged out)", "rebalance")
+ROLLING = Offer("Rolling restart of the instances PM2 runs (one at a time)", pm2.ROLLING)
 
 Reader = Callable[[tuple[str, ...]], Awaitable[Snapshot]]
 """Gives a snapshot holding (at least) the named sources' readings."""
@@ -48,6 +49,16 @@ async def plan_for(offer: Offer, env: ActionEnv, read: Reader) -> tuple[Plan, Ex
             return await sync.plan_artisan(env), sync.execute_artisan
         snapshot = await read(("instances", "database"))
         return sync.plan_native(snapshot, env.target), sync.execute_native
+    if offer.verb == pm2.ROLLING:
+        snapshot = await read(("pm2",))
+        return pm2.plan_rolling(snapshot, env.target.instances), pm2.execute_rolling
+    if offer.names and all(pm2.is_pm2(n) for n in offer.names) and not offer.queues:
+        snapshot = await read(("pm2",))
+        return pm2.plan(offer.verb, snapshot, offer.names), pm2.execute
+    if any(pm2.is_pm2(n) for n in offer.names):
+        return Plan(offer.verb, env.target.name, offer.label,
+                    refused="PM2 processes and supervisord programs are acted on separately: "
+                            "name one kind at a time"), programs.execute
     snapshot = await read(("supervisor",))
     return programs.plan(offer.verb, snapshot, offer.names, offer.queues), programs.execute
 
@@ -66,6 +77,8 @@ def offers(selection: Selection, snapshot: Snapshot) -> tuple[Offer, ...]:
         elif name.startswith("queue:"):
             found += _queue_offers((name.removeprefix("queue:"),))
     found += [SYNC, REBALANCE]
+    if snapshot.pm2 is not None and snapshot.pm2.processes:
+        found.append(ROLLING)
     return tuple(found)
 
 
@@ -79,15 +92,16 @@ def restart_offer(selection: Selection, snapshot: Snapshot) -> Offer:
 
 
 def _program_offers(keys: tuple[str, ...], snapshot: Snapshot) -> list[Offer]:
-    programs_ = tuple(k for k in keys
-                      if not k.startswith(("port/", "pm2/", f"{PROCESS_TABLE}/")))
+    managed = tuple(k for k in keys if k.startswith("pm2/"))
+    programs_ = managed or tuple(k for k in keys
+                                 if not k.startswith(("port/", f"{PROCESS_TABLE}/")))
     why = None
     if not programs_:
         why = ("a port is not a program" if any(k.startswith("port/") for k in keys) else
-               "PM2 processes are restarted with pm2 (not from blazz-tui yet)"
-               if any(k.startswith("pm2/") for k in keys) else
                "workers found in the process table are not supervisord's to restart"
                if keys else "no program selected")
+    elif managed and len(managed) < len(keys):
+        why = "PM2 processes and supervisord programs are acted on separately"
     states = _states(programs_, snapshot)
     pointless = {"start": ("already running", {"RUNNING", "STARTING"}),
                  "stop": ("not running", {"STOPPED", "EXITED", "FATAL"})}
@@ -101,8 +115,13 @@ def _program_offers(keys: tuple[str, ...], snapshot: Snapshot) -> list[Offer]:
 
 
 def _states(keys: tuple[str, ...], snapshot: Snapshot) -> set[str]:
-    """The states of the selected programs (keys as the Services rows: endpoint/group:name)."""
+    """The states of the selected programs (keys as the Services rows: endpoint/group:name,
+    pm2/name), in supervisord's words."""
     wanted = set(keys)
+    if snapshot.pm2 is not None and any(k.startswith("pm2/") for k in keys):
+        words = {"online": "RUNNING", "stopped": "STOPPED", "errored": "FATAL"}
+        return {words.get(p.status, p.status.upper()) for p in snapshot.pm2.processes
+                if f"pm2/{p.name}" in wanted}
     supervisor = snapshot.supervisor
     return {p.state for p in supervisor.processes
             if f"{p.endpoint}/{p.full_name}" in wanted or p.full_name in wanted} \

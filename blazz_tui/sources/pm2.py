@@ -62,27 +62,11 @@ class Pm2Source:
         self._transport = transport
         self._timeout = timeout
 
-    def _command(self) -> list[str]:
-        home = self._config.home
-        if not home:
-            where = '"${PM2_HOME:-$HOME/.pm2}"'
-        elif home.startswith("~/"):
-            where = f'"$HOME"/{shlex.quote(home[2:])}'
-        else:
-            where = shlex.quote(home)
-        pm2 = shlex.quote(self._config.command)
-        script = (
-            f"H={where}; "
-            f'p=$(cat "$H/pm2.pid" 2>/dev/null) && [ -d "/proc/$p" ] '
-            f'|| {{ echo "{NO_DAEMON} $H"; exit 0; }}; '
-            f'command -v {pm2} >/dev/null 2>&1 || {{ echo "{NO_PM2} $H"; exit 0; }}; '
-            f'echo "$H"; PM2_HOME="$H" exec {pm2} jlist')
-        return ["sh", "-c", script]
-
     async def read(self) -> Pm2Reading:
         started, clock = time.time(), time.perf_counter()
         try:
-            result = await self._transport.run(self._command(), self._timeout)
+            result = await self._transport.run(pm2_argv(self._config, "jlist"),
+                                               self._timeout)
         except (OSError, TimeoutError) as exc:
             return self.failed(f"pm2 jlist: {describe_error(exc)}", started,
                                time.perf_counter() - clock)
@@ -118,6 +102,27 @@ class Pm2Source:
 
     async def close(self) -> None:
         pass
+
+
+def pm2_argv(config: Pm2Config, *args: str) -> list[str]:
+    """``pm2 ARGS`` with the daemon's PM2_HOME, as a command for the transport. It prints
+    that home first, then pm2's output; or ``NO-PM2-DAEMON home`` / ``NO-PM2-COMMAND home``
+    and nothing else (no daemon is started)."""
+    home = config.home
+    if not home:
+        where = '"${PM2_HOME:-$HOME/.pm2}"'
+    elif home.startswith("~/"):
+        where = f'"$HOME"/{shlex.quote(home[2:])}'
+    else:
+        where = shlex.quote(home)
+    pm2 = shlex.quote(config.command)
+    script = (
+        f"H={where}; "
+        f'p=$(cat "$H/pm2.pid" 2>/dev/null) && [ -d "/proc/$p" ] '
+        f'|| {{ echo "{NO_DAEMON} $H"; exit 0; }}; '
+        f'command -v {pm2} >/dev/null 2>&1 || {{ echo "{NO_PM2} $H"; exit 0; }}; '
+        f'echo "$H"; PM2_HOME="$H" exec {pm2} "$@"')
+    return ["sh", "-c", script, "sh", *args]
 
 
 def _json_list(text: str) -> list[Any]:
