@@ -130,14 +130,18 @@ class BlazzApp(App[int]):
         yield Tabs(*(Tab(f"{n} {title}", id=f"tab-{pid}")
                      for n, (pid, title) in enumerate(PANELS, start=1)), id="panel-tabs")
         with Dashboard(id="dashboard"):
-            yield TablePanel("2 Services", lambda f: panels.services(f.snapshot), "supervisor",
+            # A panel's freshness is its main source's: supervisord's, else PM2's; Redis's,
+            # else the database's (whose load it shows too).
+            services = "supervisor" if target.supervisor or target.pm2 is None else "pm2"
+            yield TablePanel("2 Services", lambda f: panels.services(f.snapshot), services,
                              id="services").data_bind(BlazzApp.frame)
             yield TablePanel("3 Instances", lambda f: panels.instances(f.snapshot), "instances",
                              id="instances").data_bind(BlazzApp.frame)
             yield TablePanel("4 Queues", lambda f: panels.queues(f.snapshot), "database"
                              if target.queues.connection == "database" else "redis",
                              id="queues").data_bind(BlazzApp.frame)
-            yield TablePanel("5 Cache", lambda f: panels.cache(f.snapshot), "redis",
+            yield TablePanel("5 Cache", lambda f: panels.cache(f.snapshot),
+                             "redis" if target.redis is not None else "database",
                              id="cache", severity_first=False).data_bind(BlazzApp.frame)
             yield TablePanel("1 Checks", lambda f: panels.checks(f.checks), None,
                              id="checks").data_bind(BlazzApp.frame)

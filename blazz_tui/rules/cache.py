@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from blazz_tui.fmt import duration, percent, size
+from blazz_tui.fmt import duration, percent, plural, size
 from blazz_tui.rules.model import Check, Perf, Status, lower, upper
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
@@ -92,7 +92,7 @@ def database_load_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
                          f"{t.db_queries_crit:g}" if t.db_queries_crit > 0 else "", 0))
         if rates.slow_queries:
             parts.append(f"{rates.slow_queries} slow queries logged (all users)")
-    parts.append(f"{load.threads_running} threads running")
+    parts.append(f"{plural(load.threads_running, 'thread')} running")
     longest = load.longest_query or 0.0
     if load.longest_query is not None:
         slow = upper(longest, t.db_query_time_warn, t.db_query_time_crit)

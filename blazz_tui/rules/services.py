@@ -116,7 +116,7 @@ def pm2_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
         summary = p.status + (f" pid {p.pid}, up {duration(p.uptime)}"
                               if p.uptime is not None else "")
         summary += f", {plural(p.restarts, 'restart')}"
-        if p.unstable_restarts:
+        if p.unstable_restarts and p.status != "stopped":  # a stop in its first second counts
             status = max(status, Status.WARNING, key=lambda s: s.rank)
             summary += f" ({p.unstable_restarts} unstable: crash-looping)"
         yield Check(f"pm2:{p.name}", status, summary, "pm2",
