@@ -32,7 +32,7 @@ from blazz_tui.sources.ports import PortsReading, PortsSource
 from blazz_tui.sources.queue_jobs import QueueJobs
 from blazz_tui.sources.redis import RedisReading, RedisSource
 from blazz_tui.sources.supervisor import LogTail, SupervisorReading, SupervisorSource
-from blazz_tui.transport.base import Transport
+from blazz_tui.transport.base import LinkState, Transport
 
 # Sources that enforce finer timeouts themselves get this much slack on top, so their own,
 # more precise errors (one instance timed out) arrive before the collector's blanket one.
@@ -97,6 +97,7 @@ class Collector:
         self._frozen = False
         self._matcher = InstanceMatcher(target.instances)
         self._sessions: tuple[object, object, SessionsView] | None = None
+        self._closed_link: LinkState | None = None
         self._links: dict[str, float | None] = {}
         """Per source: since when the link was up at its last read (a remote target)."""
 
@@ -222,7 +223,10 @@ class Collector:
             return QueueJobs(queue, error=f"the database did not answer within {limit:g} s")
 
     async def close(self) -> None:
-        """Close every source's connections, then the transport (each bounded)."""
+        """Close every source's connections, then the transport (each bounded). The link's
+        state stays as it was for the snapshots still to be taken (a one-shot's last one is
+        taken while this runs)."""
+        self._closed_link = self.transport.link
         await asyncio.gather(*(self._reset(s) for s in self.sources.values()))
         try:
             await asyncio.wait_for(self.transport.close(), CLOSE_TIMEOUT)
@@ -297,7 +301,7 @@ class Collector:
                                 for q in queues),
             hit_rate_history=self.history.hit_rate_history(),
             max_sessions_per_instance=self.target.max_sessions_per_instance,
-            link=self.transport.link,
+            link=self._closed_link if self._closed_link is not None else self.transport.link,
             database_load=self.history.database_rates() if database is not None else None,
             uptime=self.history.uptime(now),
         )

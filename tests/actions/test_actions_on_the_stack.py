@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from blazz_tui.sim.faults import rpc
 from blazz_tui.sim.layout import Layout
 from tests.actions.support import (
     accounts,
@@ -66,6 +67,9 @@ def test_a_stopped_worker_is_started_by_queue(stack: Layout) -> None:
 
 def test_sync_after_drift_leaves_no_drift_and_no_cached_url_and_lost_sessions_alone(
         stack: Layout) -> None:
+    # The simulated app's traffic caches every account's URL again within a second (a
+    # busy app would): stopped, so that what the sync deleted is seen deleted.
+    rpc(stack).supervisor.stopProcess("sim:traffic")
     before = accounts(stack)
     sim(stack, "fault", "drift", "10")
     drifted = changed(before, accounts(stack))

@@ -181,6 +181,19 @@ def test_an_unknown_host_key_is_refused_with_its_fingerprint(
     assert known.read_text() == ""
 
 
+async def test_the_links_state_outlives_closing_it_for_the_last_snapshot(
+        sshd: SshSetup, tmp_path: Path) -> None:
+    (sshd.server.ssh_dir / "known_hosts").write_text("")
+    cfg = load_config(str(minimal_config(tmp_path, 'ssh = "blazz-test"')))
+    target = cfg.target("remote")
+    collector = Collector(target, make_transport(target), cfg.thresholds)
+    await collector.read("database")
+    await collector.close()  # a one-shot takes its last snapshot while this runs
+
+    link = collector.snapshot().link
+    assert link is not None and link.error is not None and "is unknown" in link.error
+
+
 def test_a_new_host_key_is_accepted_and_recorded_when_the_config_says_so(
         sshd: SshSetup, tmp_path: Path) -> None:
     known = sshd.server.ssh_dir / "known_hosts"
