@@ -83,9 +83,8 @@ class LocalTransport:
         )
         try:
             out, err = await asyncio.wait_for(proc.communicate(), timeout)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
+        except BaseException:  # past its deadline, or the poll cancelled (the app quits)
+            await _reap(proc)
             raise
         return CommandResult(
             exit_code=proc.returncode if proc.returncode is not None else -1,
@@ -108,9 +107,8 @@ class LocalTransport:
 
         try:
             return await asyncio.wait_for(read(), timeout)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
+        except BaseException:
+            await _reap(proc)
             raise
 
     async def host_stats(self, disk_path: str) -> HostStats:
@@ -146,6 +144,17 @@ class LocalTransport:
 
     async def close(self) -> None:
         self._procs.clear()
+
+
+async def _reap(proc: asyncio.subprocess.Process) -> None:
+    """Kill a command we no longer wait for, and collect it (no zombie, no transport left
+    for the garbage collector to close after its event loop)."""
+    if proc.returncode is None:
+        proc.kill()
+    try:
+        await asyncio.wait_for(proc.wait(), 1.0)
+    except (TimeoutError, asyncio.CancelledError):
+        pass
 
 
 async def connect_socket(address: Address) -> socket.socket:
