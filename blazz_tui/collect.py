@@ -27,6 +27,7 @@ from blazz_tui.sources.database import DatabaseReading, DatabaseSource
 from blazz_tui.sources.host import HostReading, HostSource
 from blazz_tui.sources.instances import InstancesReading, InstancesSource
 from blazz_tui.sources.logs import LogsReading, LogsSource
+from blazz_tui.sources.messages import MessagesReading, MessagesSource
 from blazz_tui.sources.pm2 import Pm2Reading, Pm2Source
 from blazz_tui.sources.ports import PortsReading, PortsSource
 from blazz_tui.sources.queue_jobs import QueueJobs
@@ -54,6 +55,8 @@ def build_sources(target: TargetConfig, transport: Transport) -> dict[str, Sourc
     if target.instances:
         sources["instances"] = InstancesSource(target.instances, transport,
                                                poll.instances.timeout)
+        sources["messages"] = MessagesSource(target.instances, transport,
+                                             poll.messages.timeout)
     if target.database is not None:
         sources["database"] = DatabaseSource(
             target.database, transport,
@@ -239,6 +242,8 @@ class Collector:
             self.history.observe_supervisor(reading)
         elif isinstance(reading, InstancesReading):
             self.history.observe_instances(reading)
+        elif isinstance(reading, MessagesReading):
+            self.history.observe_messages(reading)
         elif isinstance(reading, RedisReading):
             self.history.observe_redis(reading)
             if self.target.queues.connection == "redis":
@@ -304,5 +309,6 @@ class Collector:
             link=self._closed_link if self._closed_link is not None else self.transport.link,
             database_load=self.history.database_rates() if database is not None else None,
             uptime=self.history.uptime(now),
+            messages=self.history.message_rates() if "messages" in self.sources else None,
         )
 

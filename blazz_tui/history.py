@@ -9,7 +9,8 @@
   ``--check``, since the previous run: never a fraction of a second of its own start-up);
 - the database server's statement counters, so its query rate is over the same kind of window,
   with blazz-tui's own statements left out;
-- each instance's answers, as up/down spans, for its uptime over the last hour and day.
+- each instance's answers, as up/down spans, for its uptime over the last hour and day;
+- the instances' send counters, for message latency and failed messages over a window.
 
 The dashboard keeps one ``History`` in memory; ``--check`` loads and saves it as JSON in the
 state directory, so a cron job sees restarts and windowed rates between runs too.
@@ -25,6 +26,7 @@ from typing import Any
 from blazz_tui.sources.database import DatabaseReading
 from blazz_tui.sources.host import HostReading
 from blazz_tui.sources.instances import InstancesReading
+from blazz_tui.sources.messages import MessagesReading
 from blazz_tui.sources.redis import RedisReading
 from blazz_tui.sources.supervisor import SupervisorReading
 
@@ -39,6 +41,9 @@ UPTIME_GAP = 600.0
 """Seconds between two reads of an instance up to which the time between them counts as
 observed (cron's --check every 5 minutes); a longer gap is not observed."""
 UPTIME_KEPT = 86_400.0
+FIRST_SAMPLE = "needs a second sample"
+MESSAGE_WINDOW = 300.0
+"""Seconds over which message latency and failures are figured."""
 MAX_SPANS = 2_000
 STATE_VERSION = 1
 
@@ -92,6 +97,24 @@ class Uptime:
     day_observed: float
 
 
+@dataclass(frozen=True)
+class MessageRates:
+    """Messages the instances sent and failed over the window, and the mean send time."""
+
+    latency: float | None = None
+    """Seconds, the mean of the window's timed sends (None: none timed)."""
+    failed_percent: float | None = None
+    sent: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    unknown: str | None = None
+    """Why there are no figures."""
+    available: bool = True
+    """False when no instance publishes send counters: the target has no such figures."""
+    waiting: bool = False
+    """Only one sample yet: the window starts with the next."""
+
+
 @dataclass
 class _RedisSample:
     at: float
@@ -121,6 +144,10 @@ class History:
         """(epoch seconds, questions, selects, slow queries, server uptime, this poll's own
         statements) of the database's last sample."""
         self._db_rates = DatabaseRates(unknown="needs a second sample")
+        self._messages: deque[tuple[float, dict[str, list[float]]]] = \
+            deque(maxlen=HISTORY_POINTS)
+        """(epoch seconds, instance → [sent, failed, seconds sum, seconds count])."""
+        self._messages_unknown: tuple[str, bool] = (FIRST_SAMPLE, True)
         self._spans: dict[str, list[list[Any]]] = {}
         """Per instance, [start, end, up] spans of what was observed, oldest first."""
 
@@ -222,6 +249,51 @@ class History:
 
         return tuple(Uptime(name, *share(spans, 3_600.0), *share(spans, 86_400.0))
                      for name, spans in sorted(self._spans.items()))
+
+    # -- messages ---------------------------------------------------------------------------
+
+    def observe_messages(self, reading: MessagesReading) -> None:
+        counters = {c.name: [float(c.sent or 0), float(c.failed or 0),
+                             float(c.seconds_sum or 0.0), float(c.seconds_count or 0)]
+                    for c in reading.instances if c.error is None}
+        if not reading.ok or not counters:
+            errors = [c.error for c in reading.instances if c.error] \
+                or [reading.error or "no instance answered"]
+            none = all("no send counters" in (e or "") or "HTTP 404" in (e or "")
+                       for e in errors)
+            self._messages_unknown = (str(errors[0]), not none)
+            return
+        if self._messages and self._messages[-1][0] >= reading.fetched_at:
+            return
+        self._messages.append((reading.fetched_at, counters))
+        self._messages_unknown = (FIRST_SAMPLE, True)
+
+    def message_rates(self) -> MessageRates:
+        if len(self._messages) < 2:
+            why, available = self._messages_unknown
+            return MessageRates(unknown=why, available=available, waiting=why == FIRST_SAMPLE)
+        at, current = self._messages[-1]
+        base_at, base = self._messages[0]
+        for sample_at, sample in reversed(list(self._messages)[:-1]):
+            base_at, base = sample_at, sample
+            if at - sample_at >= MESSAGE_WINDOW:
+                break
+        if at - base_at > CPU_WINDOW_MAX:
+            return MessageRates(unknown="the last sample is too old to figure over")
+        sent = failed = count = 0.0
+        seconds = 0.0
+        for name, now in current.items():
+            before = base.get(name)
+            if before is None or any(n < b for n, b in zip(now, before, strict=True)):
+                continue  # new, or restarted (counters reset): not in this window
+            sent += now[0] - before[0]
+            failed += now[1] - before[1]
+            seconds += now[2] - before[2]
+            count += now[3] - before[3]
+        total = sent + failed
+        return MessageRates(seconds / count if count else None,
+                            100.0 * failed / total if total else None,
+                            int(sent), int(failed), at - base_at)
 
     # -- programs ---------------------------------------------------------------------------
 
@@ -328,6 +400,7 @@ class History:
             "cpu": self._cpu,
             "db": self._db,
             "spans": self._spans,
+            "messages": list(self._messages)[-1:],
         })
 
     def load_json(self, text: str) -> None:
@@ -350,6 +423,10 @@ class History:
             cpu = data.get("cpu")
             cpu = None if cpu is None else (float(cpu[0]), float(cpu[1]), float(cpu[2]),
                                             float(cpu[3]))
+            messages = deque(((float(at), {str(k): [float(x) for x in v[:4]]
+                                           for k, v in sample.items()})
+                              for at, sample in data.get("messages", [])),
+                             maxlen=HISTORY_POINTS)
             spans = {str(k): [[float(a), float(b), bool(c)] for a, b, c in v]
                      for k, v in data.get("spans", {}).items()}
             db = data.get("db")
@@ -362,3 +439,4 @@ class History:
         self._cpu = cpu
         self._db = db
         self._spans = spans
+        self._messages = messages

@@ -255,6 +255,8 @@ class PollConfig:
     host: Poll = Poll(2.0, 2.0)
     ports: Poll = Poll(5.0, 1.0)
     logs: Poll = Poll(1.0, 3.0)
+    messages: Poll = Poll(10.0, 3.0)
+    """The instances' /metrics (send counters)."""
     pm2: Poll = Poll(5.0, 5.0)
     """``pm2 jlist`` starts node: ~0.2 s of CPU a call."""
 
@@ -368,6 +370,16 @@ class Thresholds:
     instance_latency_warn: float = 0.3
     """Seconds for /health to answer (seeds: latency alert > 300 ms)."""
     instance_latency_crit: float = 1.0
+    message_latency_warn: float = 0.15
+    """Seconds a message takes to send, the mean over the window (seeds: target < 150 ms)."""
+    message_latency_crit: float = 0.3
+    """(seeds: alert > 300 ms)"""
+    failed_messages_warn: float = 1.0
+    """Percent of the window's messages that failed (seeds: target < 1 %)."""
+    failed_messages_crit: float = 5.0
+    """(seeds: alert > 5 %)"""
+    messages_min: int = 20
+    """Fewer messages than this in the window: shown, not judged."""
     uptime_warn: float = 99.0
     """An instance's observed uptime over the last hour, percent (seeds: target > 99 %)."""
     uptime_crit: float = 95.0

@@ -7,7 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from blazz_tui.correlation import QueueView, SessionsView
-from blazz_tui.history import CacheWindow, DatabaseRates, ProgramRestarts, Uptime
+from blazz_tui.history import (
+    CacheWindow,
+    DatabaseRates,
+    MessageRates,
+    ProgramRestarts,
+    Uptime,
+)
 from blazz_tui.sources.base import Reading
 from blazz_tui.sources.database import DatabaseReading
 from blazz_tui.sources.host import HostReading
@@ -52,6 +58,8 @@ class Snapshot:
     uptime: tuple[Uptime, ...] = ()
     """Each instance's observed uptime over the last hour and day."""
     pm2: Pm2Reading | None = None
+    messages: MessageRates | None = None
+    """Message latency and failures over the window, from the instances' send counters."""
 
     @property
     def link_rtt(self) -> float:

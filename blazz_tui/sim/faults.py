@@ -220,11 +220,31 @@ def garbage_instance(layout: Layout, which: str) -> str:
     return f"instance {port} now answers garbage"
 
 
+def _sends(layout: Layout, **fault: float) -> None:
+    path = layout.state_dir / "sends.fault.json"
+    current = json.loads(path.read_text()) if path.exists() else {}
+    path.write_text(json.dumps({**current, **fault}))
+
+
+def slow_sends(layout: Layout, ms: str = "400") -> str:
+    delay = _positive(ms, "milliseconds")
+    _sends(layout, delay_ms=delay)
+    return f"every message now takes {delay} ms more to send"
+
+
+def fail_sends(layout: Layout, percent: str = "20") -> str:
+    share = _positive(percent, "percent")
+    if share > 100:
+        raise FaultError(f"percent must be at most 100, not {share}")
+    _sends(layout, fail_pct=share)
+    return f"{share} % of messages now fail to send"
+
+
 def heal(layout: Layout) -> str:
     """Undo every fault that has state: fault files, broken flags, stopped or FATAL programs.
     Data faults (flood, drift, lost sessions) heal the way they do in production: workers
     drain, the scheduled sync fixes drift, lost sessions need a rescan."""
-    for path in layout.state_dir.glob("*.fault.json"):
+    for path in layout.state_dir.glob("*.fault.json"):  # sends.fault.json among them
         path.unlink()
     for flag in (layout.path / "faults").glob("*.broken"):
         flag.unlink()
@@ -260,6 +280,8 @@ FAULTS: dict[str, Fault] = {
     "redis-down": Fault(redis_down, "", "stop Redis"),
     "slow-instance": Fault(slow_instance, "PORT [SECONDS]", "answer after SECONDS (5)"),
     "garbage-instance": Fault(garbage_instance, "PORT", "answer with garbage"),
+    "slow-sends": Fault(slow_sends, "[MS]", "every message takes MS (400) longer to send"),
+    "fail-sends": Fault(fail_sends, "[PERCENT]", "PERCENT (20) of messages fail to send"),
 }
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import resource
 import threading
@@ -44,6 +45,9 @@ class InstanceState:
         self.restore_delay = restore_delay
         self.started = time.time()
         self.messages_sent = 0
+        self.messages_failed = 0
+        self.send_seconds = 0.0
+        """Seconds the sent messages took, all told (a Prometheus summary's _sum)."""
         self._lock = threading.Lock()
         self._hosted: dict[str, dict[str, Any]] = {}
         """session id → {"accountUuid", "readyAt"}."""
@@ -116,6 +120,22 @@ class InstanceState:
     def fault(self) -> dict[str, Any]:
         return _read_json(self.dir / f"{self.name}.fault.json")
 
+    def send(self) -> float | None:
+        """One message handed to WhatsApp: its send time, or None when it failed. Sends take
+        30-90 ms and fail 0.2 % of the time, slower or more often under ``sim fault
+        slow-sends`` / ``fail-sends`` (every instance: ``sends.fault.json``)."""
+        fault = _read_json(self.dir / "sends.fault.json")
+        seconds = random.uniform(0.03, 0.09) + float(fault.get("delay_ms", 0)) / 1000
+        time.sleep(seconds)
+        failed = random.random() * 100 < 0.2 + float(fault.get("fail_pct", 0))
+        with self._lock:
+            if failed:
+                self.messages_failed += 1
+                return None
+            self.messages_sent += 1
+            self.send_seconds += seconds
+        return seconds
+
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
@@ -140,8 +160,8 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
-        if self.path.startswith("/health"):
-            return  # health probes (ours included) would drown the service's own log
+        if self.path.startswith(("/health", "/metrics", "/api/messages/send")):
+            return  # probes (ours included) and every send would drown the service's own log
         print(f"[{self.state.name}] {self.command} {self.path} {args[1] if len(args) > 1 else ''}",
               flush=True)
 
@@ -200,8 +220,11 @@ class Handler(BaseHTTPRequestHandler):
             sid = str(body.get("sessionId", ""))
             if self.state.status_of(sid, time.time()) != "CONNECTED":
                 return self._json(404, {"error": f"session {sid} is not connected here"})
-            self.state.messages_sent += 1
-            return self._json(200, {"sent": True, "instanceId": self.state.name})
+            took = self.state.send()
+            if took is None:
+                return self._json(502, {"error": "WhatsApp did not accept the message"})
+            return self._json(200, {"sent": True, "instanceId": self.state.name,
+                                    "seconds": round(took, 4)})
         return self._json(404, {"error": f"no route {method} {path}"})
 
     def _health(self) -> dict[str, Any]:
@@ -217,6 +240,9 @@ class Handler(BaseHTTPRequestHandler):
         text = (f"whatsapp_sessions_active {health['activeSessions']}\n"
                 f"whatsapp_sessions_total {health['totalSessions']}\n"
                 f"whatsapp_messages_sent_total {self.state.messages_sent}\n"
+                f"whatsapp_messages_failed_total {self.state.messages_failed}\n"
+                f"whatsapp_message_send_seconds_sum {self.state.send_seconds:.6f}\n"
+                f"whatsapp_message_send_seconds_count {self.state.messages_sent}\n"
                 f"process_uptime_seconds {health['uptime']}\n")
         self._send(200, text.encode(), "text/plain; version=0.0.4")
 

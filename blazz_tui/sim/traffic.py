@@ -111,6 +111,22 @@ def _read_cache(app: laravel.App, cache: Any, uuids: list[str]) -> None:
         app.log("ERROR", "Redis connection refused: cache unavailable")
 
 
+SENDS_PER_TICK = 4
+
+
+def _send_messages(client: httpx.Client, accounts: list[Any], count: int) -> None:
+    """Messages to random connected accounts, through the instance the app thinks hosts
+    them (SendWhatsAppMessage's HTTP call): the instances time and count them."""
+    for _, session, url in random.sample(accounts, min(count, len(accounts))):
+        if not session or not url:
+            continue
+        try:
+            client.post(f"{url.replace('localhost', '127.0.0.1')}/api/messages/send",
+                        json={"sessionId": session, "to": "+628120000000", "text": "sim"})
+        except httpx.HTTPError:
+            pass  # an instance down: the app's job would be retried
+
+
 def traffic(app: laravel.App, rate: float, duration: float,
             stopping: Callable[[], bool]) -> int:
     conn = app.connect()
@@ -129,8 +145,11 @@ def traffic(app: laravel.App, rate: float, duration: float,
             laravel.push(conn, app.engine, queue, laravel.payload(JOBS[queue], data),
                          delay=60 if random.random() < 0.03 else 0)
         cur = conn.cursor()
-        cur.execute("SELECT uuid FROM whatsapp_accounts WHERE status = 'connected' LIMIT 500")
-        _read_cache(app, cache, [row[0] for row in cur.fetchall()])
+        cur.execute("SELECT uuid, session_id, assigned_instance_url FROM whatsapp_accounts "
+                    "WHERE status = 'connected' LIMIT 500")
+        connected = cur.fetchall()
+        _read_cache(app, cache, [row[0] for row in connected])
+        _send_messages(client, connected, SENDS_PER_TICK)
         if tick % 15 == 0:
             create_session(app, conn, client)
         if tick % 40 == 0:

@@ -209,9 +209,28 @@ class InstancesSource:
                 transport=http_transport(self._transport.connect, verify=tls),
                 timeout=self._timeout, follow_redirects=False, trust_env=False)
 
+    async def text(self, cfg: InstanceConfig, path: str) -> tuple[int, str]:
+        """A plain-text page of the instance (``/metrics``): (HTTP status, its text)."""
+        self._open()
+        headers = {"X-Api-Key": cfg.api_key} if cfg.api_key else {}
+        status, body = await asyncio.wait_for(
+            self._get(f"{self._base_url(cfg.url)}{path}", headers, cfg.url), self._timeout)
+        return status, body.decode("utf-8", "replace")
+
     async def _get_json(self, url: str, headers: dict[str, str], original: str,
                         method: str = "GET",
                         payload: dict[str, Any] | None = None) -> tuple[int, Any]:
+        status, body = await self._get(url, headers, original, method, payload)
+        if not 200 <= status < 300:
+            return status, None
+        try:
+            return status, json.loads(body)
+        except ValueError:
+            raise InstanceError(_not_json(url.rsplit("/", 1)[-1], body)) from None
+
+    async def _get(self, url: str, headers: dict[str, str], original: str,
+                   method: str = "GET",
+                   payload: dict[str, Any] | None = None) -> tuple[int, bytes]:
         assert self._client is not None
         parts = urlsplit(original)
         host = parts.netloc.rsplit("@", 1)[-1]  # never the credentials
@@ -224,12 +243,7 @@ class InstancesSource:
                 body += chunk
                 if len(body) > MAX_BODY:
                     raise InstanceError(f"answer larger than {MAX_BODY // (1024 * 1024)} MiB")
-            if not 200 <= resp.status_code < 300:
-                return resp.status_code, None
-            try:
-                return resp.status_code, json.loads(body)
-            except ValueError:
-                raise InstanceError(_not_json(url.rsplit("/", 1)[-1], bytes(body))) from None
+            return resp.status_code, bytes(body)
 
     def failed(self, error: str, attempted_at: float, latency: float) -> InstancesReading:
         return InstancesReading.failed(error, attempted_at, latency)

@@ -139,6 +139,23 @@ def _window_rate(w: CacheWindow | None) -> str:
     return f"{percent(w.hit_rate)} over {duration(w.seconds)}"
 
 
+def _messages(snap: Snapshot) -> list[tuple[str, str, str]]:
+    """Message latency and failures (the instances' send counters), beside the cache's work."""
+    m = snap.messages
+    if m is None:
+        return []
+    if m.unknown is not None:
+        why = "the instances publish no send counters (/metrics)" if not m.available \
+            else m.unknown
+        return [("messages", f"- ({why})", MUTED)]
+    window = f" over {duration(m.seconds)}"
+    latency = "-" if m.latency is None else f"{m.latency * 1000:.0f} ms"
+    failed = "-" if m.failed_percent is None else f"{m.failed_percent:.1f} %"
+    return [("message latency", f"{latency} (mean of {m.sent:,}){window}", PLAIN),
+            ("failed messages", f"{failed} ({m.failed:,} of {m.sent + m.failed:,}){window}",
+             PLAIN)]
+
+
 def _database_load(snap: Snapshot) -> list[tuple[str, str, str]]:
     """The database's side of the cache's work, beside its hit rate."""
     db, rates = snap.database, snap.database_load
@@ -158,7 +175,7 @@ def _database_load(snap: Snapshot) -> list[tuple[str, str, str]]:
 def cache(snap: Snapshot) -> Table:
     r = snap.redis
     if r is None or not r.has_data:
-        return _metrics(_database_load(snap))
+        return _metrics([*_database_load(snap), *_messages(snap)])
     w = snap.cache
     window_rate = w.hit_rate if w else None
     rows = [
@@ -176,6 +193,7 @@ def cache(snap: Snapshot) -> Table:
         ("clients", f"{r.connected_clients} ({r.blocked_clients} blocked)", PLAIN),
         ("redis", f"{r.version}, up {duration(r.uptime)}", MUTED),
         *_database_load(snap),
+        *_messages(snap),
     ]
     return _metrics(rows)
 
