@@ -400,7 +400,8 @@ class History:
             "cpu": self._cpu,
             "db": self._db,
             "spans": self._spans,
-            "messages": list(self._messages)[-1:],
+            "messages": [m for m in self._messages  # the window, for the next run
+                         if m[0] >= self._messages[-1][0] - MESSAGE_WINDOW],
         })
 
     def load_json(self, text: str) -> None:

@@ -109,3 +109,16 @@ def test_heal_brings_the_stack_back(stack: Layout) -> None:
     sim(stack, "heal")
     checks = wait_for(stack, lambda c: c[f"instance:wa-{port}"]["status"] == "OK")
     assert checks[f"instance:wa-{port}"]["status"] == "OK"
+
+
+def test_failing_sends_show_in_the_message_checks(stack: Layout) -> None:
+    sim(stack, "fault", "fail-sends", "100")
+    check(stack)  # the first sample of the counters (kept in the state directory)
+    # The traffic sends a few messages a second; 20 are needed before they are judged.
+    checks = wait_for(stack, lambda c: c["failed-messages"]["status"] != "OK", timeout=40)
+
+    assert checks["failed-messages"]["status"] == "CRITICAL"
+    assert checks["failed-messages"]["summary"].startswith("100.0 % failed: ")
+    # every send failed: none was timed, so no latency is claimed
+    assert checks["message-latency"]["status"] == "UNKNOWN"
+    assert "no message was sent" in checks["message-latency"]["summary"]
