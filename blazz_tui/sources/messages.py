@@ -51,7 +51,13 @@ class MessagesSource:
 
     async def read(self) -> MessagesReading:
         started, clock = time.time(), time.perf_counter()
-        counters = await asyncio.gather(*(self._read_one(cfg) for cfg in self._instances))
+        gate = asyncio.Semaphore(InstancesSource.CONCURRENCY)
+
+        async def one(cfg: InstanceConfig) -> SendCounters:
+            async with gate:
+                return await self._read_one(cfg)
+
+        counters = await asyncio.gather(*(one(cfg) for cfg in self._instances))
         return MessagesReading(instances=tuple(counters), fetched_at=started,
                                attempted_at=started, latency=time.perf_counter() - clock)
 

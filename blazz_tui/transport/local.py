@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import glob as globmod
+import ipaddress
 import os
 import socket
 import time
@@ -165,8 +166,14 @@ async def connect_socket(address: Address) -> socket.socket:
     if isinstance(address, str):
         candidates = [(socket.AF_UNIX, address)]
     else:
-        infos = await loop.getaddrinfo(*address, type=socket.SOCK_STREAM)
-        candidates = [(info[0], info[4]) for info in infos]
+        host, port = address
+        try:  # an address already: no resolver (a thread hop each) to ask
+            ip = ipaddress.ip_address(host.strip("[]"))
+            candidates = [(socket.AF_INET6 if ip.version == 6 else socket.AF_INET,
+                           (str(ip), port))]
+        except ValueError:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            candidates = [(info[0], info[4]) for info in infos]
     error: OSError = OSError(f"{address!r} resolves to no address")
     for family, addr in candidates:
         sock = socket.socket(family, socket.SOCK_STREAM)
