@@ -9,6 +9,7 @@ process's environment (API keys, passwords): only the fields below are kept.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import time
 from dataclasses import dataclass, replace
@@ -64,6 +65,16 @@ class Pm2Source:
 
     async def read(self) -> Pm2Reading:
         started, clock = time.time(), time.perf_counter()
+        home = self._config.home or (os.environ.get("PM2_HOME") if self._transport.name ==
+                                     "local" else None) or "~/.pm2"
+        if not await self._daemon_runs(home):
+            # Most targets have no PM2: found out by reading a file, not by starting a
+            # process every poll (that alone cost ~4 % of a core).
+            return Pm2Reading(fetched_at=started, attempted_at=started,
+                              latency=time.perf_counter() - clock,
+                              required=self._config.required, home=home,
+                              absent=f"no PM2 daemon runs with {home} (if PM2 runs as another "
+                                     f"user, set [pm2] home to its PM2_HOME)")
         try:
             result = await self._transport.run(pm2_argv(self._config, "jlist"),
                                                self._timeout)
@@ -95,6 +106,15 @@ class Pm2Source:
                                latency)
         return Pm2Reading(fetched_at=started, attempted_at=started, latency=latency,
                           required=self._config.required, home=head, processes=processes)
+
+    async def _daemon_runs(self, home: str) -> bool:
+        """Whether the pid file in ``home`` names a running process."""
+        try:
+            pid = int((await self._transport.read_range(f"{home}/pm2.pid", 0, 32)).strip())
+            await self._transport.stat(f"/proc/{pid}")
+        except (OSError, ValueError):
+            return False
+        return True
 
     def failed(self, error: str, attempted_at: float, latency: float) -> Pm2Reading:
         return replace(Pm2Reading.failed(error, attempted_at, latency),

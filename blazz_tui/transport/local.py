@@ -60,12 +60,12 @@ class LocalTransport:
         return elapsed
 
     async def stat(self, path: str) -> FileStat:
-        st = await blocking.call(os.stat, path, timeout=None)
+        st = await blocking.call(os.stat, os.path.expanduser(path), timeout=None)
         return FileStat(size=st.st_size, inode=st.st_ino, mtime=st.st_mtime)
 
     async def read_range(self, path: str, offset: int, length: int) -> bytes:
         def read() -> bytes:
-            with open(path, "rb") as f:
+            with open(os.path.expanduser(path), "rb") as f:
                 f.seek(offset)
                 return f.read(length)
 

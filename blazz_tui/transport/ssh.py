@@ -258,6 +258,7 @@ class SshTransport:
 
     async def stat(self, path: str) -> FileStat:
         sftp = await self._sftp_client()
+        path = _from_home(path)
         try:
             attrs = await sftp.stat(path)
         except asyncssh.SFTPError as exc:
@@ -267,6 +268,7 @@ class SshTransport:
 
     async def read_range(self, path: str, offset: int, length: int) -> bytes:
         sftp = await self._sftp_client()
+        path = _from_home(path)
         try:
             async with sftp.open(path, "rb") as f:
                 return typing.cast(bytes, await f.read(length, offset))
@@ -275,8 +277,7 @@ class SshTransport:
 
     async def glob(self, pattern: str) -> list[str]:
         sftp = await self._sftp_client()
-        if pattern.startswith("~/"):
-            pattern = pattern[2:]  # SFTP paths are relative to the home directory
+        pattern = _from_home(pattern)
         try:
             return sorted(str(p) for p in await sftp.glob(pattern))
         except asyncssh.SFTPNoSuchFile:
@@ -403,6 +404,11 @@ async def _bridge(ours: socket.socket, reader: Any, writer: Any) -> None:
                 task.exception()  # a reset peer: the other side is closed below, that is all
         writer.close()
         local_writer.close()
+
+
+def _from_home(path: str) -> str:
+    """``~/x`` as SFTP takes it: a path relative to the home directory."""
+    return path[2:] if path.startswith("~/") else path
 
 
 def _known_hosts(path: Path) -> asyncssh.SSHKnownHosts:
