@@ -70,11 +70,7 @@ class Pm2Source:
         if not await self._daemon_runs(home):
             # Most targets have no PM2: found out by reading a file, not by starting a
             # process every poll (that alone cost ~4 % of a core).
-            return Pm2Reading(fetched_at=started, attempted_at=started,
-                              latency=time.perf_counter() - clock,
-                              required=self._config.required, home=home,
-                              absent=f"no PM2 daemon runs with {home} (if PM2 runs as another "
-                                     f"user, set [pm2] home to its PM2_HOME)")
+            return self._absent(started, time.perf_counter() - clock, home, NO_DAEMON)
         try:
             result = await self._transport.run(pm2_argv(self._config, "jlist"),
                                                self._timeout)
@@ -84,18 +80,8 @@ class Pm2Source:
         latency = time.perf_counter() - clock
         head, _, body = result.stdout.partition("\n")
         word, _, home = head.partition(" ")
-        if word == NO_DAEMON:
-            return Pm2Reading(fetched_at=started, attempted_at=started, latency=latency,
-                              required=self._config.required, home=home,
-                              absent=f"no PM2 daemon runs with {home} (if PM2 runs "
-                                                 f"as another user, set [pm2] home to its "
-                                                 f"PM2_HOME)")
-        if word == NO_PM2:
-            return Pm2Reading(fetched_at=started, attempted_at=started, latency=latency,
-                              required=self._config.required, home=home,
-                              absent=f"a PM2 daemon runs with {home}, but the "
-                                                 f"{self._config.command!r} command is not "
-                                                 f"on the PATH")
+        if word in (NO_DAEMON, NO_PM2):
+            return self._absent(started, latency, home, word)
         if result.exit_code != 0:
             why = (result.stderr.strip().splitlines() or [f"exit code {result.exit_code}"])[-1]
             return self.failed(f"pm2 jlist failed: {visible(why)[:200]}", started, latency)
@@ -106,6 +92,14 @@ class Pm2Source:
                                latency)
         return Pm2Reading(fetched_at=started, attempted_at=started, latency=latency,
                           required=self._config.required, home=head, processes=processes)
+
+    def _absent(self, started: float, latency: float, home: str, why: str) -> Pm2Reading:
+        absent = (f"no PM2 daemon runs with {home} (if PM2 runs as another user, set [pm2] "
+                  f"home to its PM2_HOME)" if why == NO_DAEMON else
+                  f"a PM2 daemon runs with {home}, but the {self._config.command!r} command "
+                  f"is not on the PATH")
+        return Pm2Reading(fetched_at=started, attempted_at=started, latency=latency,
+                          required=self._config.required, home=home, absent=absent)
 
     async def _daemon_runs(self, home: str) -> bool:
         """Whether the pid file in ``home`` names a running process."""
