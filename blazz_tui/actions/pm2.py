@@ -24,7 +24,6 @@ from blazz_tui.sources.instances import InstanceError, InstancesSource
 from blazz_tui.sources.pm2 import NO_DAEMON, NO_PM2, Pm2Process, Pm2Source, pm2_argv
 
 ROLLING = "rolling-restart"
-SETTLED = {"online", "errored", "stopped"}
 UP_FOR = 1.0
 """Seconds a restarted process must have been online: PM2's own min_uptime."""
 
