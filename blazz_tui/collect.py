@@ -12,6 +12,7 @@ import time
 from dataclasses import replace
 from typing import Any, TypeVar
 
+from blazz_tui import message_figures
 from blazz_tui.correlation import (
     InstanceMatcher,
     SessionsView,
@@ -61,7 +62,8 @@ def build_sources(target: TargetConfig, transport: Transport) -> dict[str, Sourc
         sources["database"] = DatabaseSource(
             target.database, transport,
             watch=target.queues.watch if target.queues.connection == "database" else (),
-            timeout=poll.database.timeout)
+            timeout=poll.database.timeout, messages=target.messages,
+            timezone=target.logs.timezone)
     if target.redis is not None:
         sources["redis"] = RedisSource(target.redis, transport,
                                        queue_names=target.queues.watch,
@@ -71,7 +73,8 @@ def build_sources(target: TargetConfig, transport: Transport) -> dict[str, Sourc
     if target.ports:
         sources["ports"] = PortsSource(target.ports, transport, poll.ports.timeout)
     if target.logs.files:
-        sources["logs"] = LogsSource(target.logs, transport, target.app_dir)
+        sources["logs"] = LogsSource(target.logs, transport, target.app_dir,
+                                     target.messages.log_pattern)
     if target.pm2 is not None:
         sources["pm2"] = Pm2Source(target.pm2, transport, poll.pm2.timeout)
     return sources
@@ -283,6 +286,8 @@ class Collector:
         database = self._get(readings, "database", DatabaseReading)
         redis = self._get(readings, "redis", RedisReading)
         restarts = self.history.restarts(now)
+        logs = self._get(readings, "logs", LogsReading)
+        rates = self.history.message_rates() if "messages" in self.sources else None
         queues = queue_views(database, redis, supervisor, self.target.queues.connection,
                              self.target.queues.watch, now,
                              frozenset(r.name for r in restarts if r.recent))
@@ -296,7 +301,7 @@ class Collector:
             redis=redis,
             host=self._get(readings, "host", HostReading),
             ports=self._get(readings, "ports", PortsReading),
-            logs=self._get(readings, "logs", LogsReading),
+            logs=logs,
             pm2=self._get(readings, "pm2", Pm2Reading),
             queues=queues,
             sessions=self._sessions_view(instances, database),
@@ -309,6 +314,7 @@ class Collector:
             link=self._closed_link if self._closed_link is not None else self.transport.link,
             database_load=self.history.database_rates() if database is not None else None,
             uptime=self.history.uptime(now),
-            messages=self.history.message_rates() if "messages" in self.sources else None,
+            message_latency=message_figures.latency(rates, logs, database),
+            failed_messages=message_figures.failed(rates, database),
         )
 

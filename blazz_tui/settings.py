@@ -7,6 +7,7 @@ Laravel ``.env`` files into these; everything else only reads them.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -246,6 +247,61 @@ class Pm2Config:
     """Whether no PM2 daemon is CRITICAL; by default a target without PM2 just has none."""
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+@dataclass(frozen=True)
+class MessagesConfig:
+    """Where the target's message figures come from besides the instances' ``/metrics``: the
+    ``chats`` table (seed 003) and the Laravel log; and which failed jobs are sends."""
+
+    table: str = "chats"
+    """One row a message; "" to read none. A target without the table has no figures from it."""
+    status_column: str = "message_status"
+    sent_column: str = "sent_at"
+    delivered_column: str = "delivered_at"
+    failed_statuses: tuple[str, ...] = ("failed",)
+    """Values of ``status_column`` that mean the message failed."""
+    scan_limit: int = 5_000
+    """At most this many of the newest rows are read a poll (~0.5 µs a row on MySQL): a busier
+    hour is figured over its newest rows, and says so."""
+    log_pattern: str = (r"Message sent\b.*?\b(?:duration|latency|took|elapsed)_ms\W{1,3}"
+                        r"(?P<ms>\d+(?:\.\d+)?)")
+    """A regular expression on Laravel log messages capturing a send's duration as ``ms`` or
+    ``seconds``; "" to read none."""
+    send_jobs: str = r"Send\w*Message"
+    """Failed jobs whose class matches this (a regular expression) are failed sends."""
+
+    def __post_init__(self) -> None:
+        for key in ("status_column", "sent_column", "delivered_column"):
+            _identifier(key, getattr(self, key))
+        if self.table:
+            _identifier("table", self.table)
+        _positive("scan_limit", self.scan_limit)
+        if not self.failed_statuses:
+            raise FieldError("failed_statuses", "must name at least one status")
+        pattern = _regex("log_pattern", self.log_pattern)
+        if pattern is not None and not {"ms", "seconds"} & set(pattern.groupindex):
+            raise FieldError("log_pattern", "must capture the duration as (?P<ms>...) or "
+                                            "(?P<seconds>...)")
+        _regex("send_jobs", self.send_jobs)
+
+
+def _identifier(key: str, value: str) -> None:
+    if not _IDENTIFIER.fullmatch(value):
+        raise FieldError(key, f"{value!r} is not a table or column name (letters, digits and "
+                              "_, not starting with a digit)")
+
+
+def _regex(key: str, value: str) -> re.Pattern[str] | None:
+    if not value:
+        return None
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        raise FieldError(key, f"not a regular expression: {exc}") from None
+
+
 @dataclass(frozen=True)
 class PollConfig:
     supervisor: Poll = Poll(2.0, 3.0)
@@ -320,6 +376,7 @@ class TargetConfig:
     workers: tuple[WorkerConfig, ...] = ()
     """Queue workers whose queues their command line does not tell."""
     pm2: Pm2Config | None = Pm2Config()
+    messages: MessagesConfig = MessagesConfig()
     remote_env: bool = False
     """Set by the loader, never in a file: an SSH target naming only its link and ``app_dir``,
     whose sources come from the server's ``.env`` once the link is up."""

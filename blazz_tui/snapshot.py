@@ -10,10 +10,10 @@ from blazz_tui.correlation import QueueView, SessionsView
 from blazz_tui.history import (
     CacheWindow,
     DatabaseRates,
-    MessageRates,
     ProgramRestarts,
     Uptime,
 )
+from blazz_tui.message_figures import MessageFigure
 from blazz_tui.sources.base import Reading
 from blazz_tui.sources.database import DatabaseReading
 from blazz_tui.sources.host import HostReading
@@ -58,8 +58,10 @@ class Snapshot:
     uptime: tuple[Uptime, ...] = ()
     """Each instance's observed uptime over the last hour and day."""
     pm2: Pm2Reading | None = None
-    messages: MessageRates | None = None
-    """Message latency and failures over the window, from the instances' send counters."""
+    message_latency: MessageFigure | None = None
+    """Seconds a message, from whichever source the target has (None: it has none)."""
+    failed_messages: MessageFigure | None = None
+    """Percent of messages failed, likewise."""
 
     @property
     def link_rtt(self) -> float:

@@ -1,7 +1,9 @@
-"""Laravel 11's queue tables and Blazz's ``whatsapp_accounts``, for MySQL/MariaDB and SQLite.
+"""Laravel 11's queue tables and Blazz's ``whatsapp_accounts`` and ``chats``, for
+MySQL/MariaDB and SQLite.
 
 Used by the simulated stack and by the tests to build a database shaped like a real Blazz one:
-``jobs`` has exactly one secondary index (on ``queue``), as Laravel's migration creates it.
+``jobs`` has exactly one secondary index (on ``queue``), as Laravel's migration creates it;
+``chats`` has seed 003's columns and indexes, none of them on ``sent_at``.
 """
 
 from __future__ import annotations
@@ -44,6 +46,26 @@ MYSQL = (
         KEY idx_workspace_status (workspace_id, status),
         KEY idx_session_id (session_id)
     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci""",
+    """CREATE TABLE IF NOT EXISTS chats (
+        id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        workspace_id BIGINT UNSIGNED NOT NULL,
+        whatsapp_account_id BIGINT UNSIGNED NULL,
+        contact_phone VARCHAR(32) NULL,
+        chat_type ENUM('private', 'group') NOT NULL DEFAULT 'private',
+        provider_type VARCHAR(32) NOT NULL DEFAULT 'webjs',
+        last_message TEXT NULL,
+        message_status ENUM('pending', 'sent', 'delivered', 'read', 'failed')
+            NOT NULL DEFAULT 'pending',
+        sent_at TIMESTAMP NULL,
+        delivered_at TIMESTAMP NULL,
+        last_message_at TIMESTAMP NULL,
+        unread_count INT UNSIGNED NOT NULL DEFAULT 0,
+        created_at TIMESTAMP NULL,
+        updated_at TIMESTAMP NULL,
+        KEY idx_account_recent (whatsapp_account_id, last_message_at),
+        KEY idx_workspace_chat_type (workspace_id, chat_type),
+        KEY idx_unread (unread_count)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci""",
 )
 
 SQLITE = (
@@ -83,6 +105,24 @@ SQLITE = (
     )""",
     "CREATE UNIQUE INDEX IF NOT EXISTS whatsapp_accounts_uuid_unique ON whatsapp_accounts (uuid)",
     "CREATE INDEX IF NOT EXISTS idx_session_id ON whatsapp_accounts (session_id)",
+    """CREATE TABLE IF NOT EXISTS chats (
+        id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+        workspace_id INTEGER NOT NULL,
+        whatsapp_account_id INTEGER,
+        contact_phone VARCHAR,
+        chat_type VARCHAR NOT NULL DEFAULT 'private',
+        provider_type VARCHAR NOT NULL DEFAULT 'webjs',
+        last_message TEXT,
+        message_status VARCHAR NOT NULL DEFAULT 'pending',
+        sent_at DATETIME,
+        delivered_at DATETIME,
+        last_message_at DATETIME,
+        unread_count INTEGER NOT NULL DEFAULT 0,
+        created_at DATETIME,
+        updated_at DATETIME
+    )""",
+    "CREATE INDEX IF NOT EXISTS idx_account_recent ON chats (whatsapp_account_id, "
+    "last_message_at)",
 )
 
 

@@ -9,6 +9,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -114,17 +115,37 @@ def _read_cache(app: laravel.App, cache: Any, uuids: list[str]) -> None:
 SENDS_PER_TICK = 4
 
 
-def _send_messages(client: httpx.Client, accounts: list[Any], count: int) -> None:
+def _send_messages(app: laravel.App, conn: Any, client: httpx.Client, accounts: list[Any],
+                   count: int) -> None:
     """Messages to random connected accounts, through the instance the app thinks hosts
-    them (SendWhatsAppMessage's HTTP call): the instances time and count them."""
+    them (SendWhatsAppMessage's HTTP call): the instances time and count them, and each is a
+    row of ``chats`` — delivered when the instance took it, failed when it did not."""
+    rows = []
     for _, session, url in random.sample(accounts, min(count, len(accounts))):
         if not session or not url:
             continue
+        sent = time.time()
         try:
-            client.post(f"{url.replace('localhost', '127.0.0.1')}/api/messages/send",
-                        json={"sessionId": session, "to": "+628120000000", "text": "sim"})
-        except httpx.HTTPError:
-            pass  # an instance down: the app's job would be retried
+            answer = client.post(f"{url.replace('localhost', '127.0.0.1')}/api/messages/send",
+                                 json={"sessionId": session, "to": "+628120000000",
+                                       "text": "sim"})
+            took = answer.json().get("seconds") if answer.status_code == 200 else None
+        except (httpx.HTTPError, ValueError, AttributeError):
+            continue  # an instance down or broken: the app's job would be retried
+        rows.append((random.randint(1, 20), f"+62812{random.randint(10**6, 10**7 - 1)}",
+                     "failed" if took is None else "delivered", _stamp(sent),
+                     None if took is None else _stamp(sent + float(took)), _stamp(sent)))
+    if rows:
+        m = app.mark
+        conn.cursor().executemany(
+            "INSERT INTO chats (workspace_id, contact_phone, last_message, message_status, "
+            f"sent_at, delivered_at, last_message_at) VALUES ({m}, {m}, 'sim', {m}, {m}, {m}, "
+            f"{m})", rows)
+
+
+def _stamp(epoch: float) -> str:
+    """As Laravel writes a timestamp column: whole seconds, in APP_TIMEZONE (UTC here)."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def traffic(app: laravel.App, rate: float, duration: float,
@@ -149,7 +170,7 @@ def traffic(app: laravel.App, rate: float, duration: float,
                     "WHERE status = 'connected' LIMIT 500")
         connected = cur.fetchall()
         _read_cache(app, cache, [row[0] for row in connected])
-        _send_messages(client, connected, SENDS_PER_TICK)
+        _send_messages(app, conn, client, connected, SENDS_PER_TICK)
         if tick % 15 == 0:
             create_session(app, conn, client)
         if tick % 40 == 0:

@@ -18,7 +18,8 @@ workers take jobs in. A poll sends a fixed handful of statements, whatever the n
 * failed jobs (``failed_at`` has no index): followed by primary key, so a steady poll reads the
   rows that arrived since the last one; its bounded count is redone when rows left, on a
   flood, or every ``RECOUNT_EVERY`` seconds;
-* connected accounts, bounded by ``accounts_limit``.
+* connected accounts, bounded by ``accounts_limit``;
+* the last hour's messages in ``chats``: its newest ``scan_limit`` rows (``sources/chats.py``).
 
 Nothing is ever counted without a bound, and no index is added to the user's database.
 ``bench/db_poll.py`` measures a poll against the naive queries on 1,000,000 jobs.
@@ -40,13 +41,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from blazz_tui import blocking
 from blazz_tui.dbconn import DatabaseUrl, DatabaseUrlError, abort, connect, parse_database_url
 from blazz_tui.fmt import visible
-from blazz_tui.settings import DatabaseConfig
+from blazz_tui.settings import DatabaseConfig, MessagesConfig
 from blazz_tui.sources import queue_jobs
 from blazz_tui.sources.base import Reading, describe_error
+from blazz_tui.sources.chats import MessageWindow, read_chats
 from blazz_tui.sources.queue_jobs import QueueJobs
 from blazz_tui.transport.base import Transport
 
@@ -133,6 +136,11 @@ class DatabaseReading(Reading):
     failed_last_hour_capped: bool = False
     """Every one of the newest FAILED_WINDOW failed jobs is from the last hour."""
     failed_error: str | None = None
+    failed_sends_last_hour: int | None = None
+    """Failed jobs of the last hour whose class is a send's (``messages.send_jobs``)."""
+    chats: MessageWindow | None = None
+    """The last hour's messages from the chats table (None: not read, or not there)."""
+    chats_error: str | None = None
     accounts: tuple[Account, ...] = ()
     """Accounts with status ``connected`` (bounded by accounts_limit)."""
     accounts_truncated: bool = False
@@ -249,11 +257,11 @@ class _FailedJobs:
         self.min_id: int | None = None
         self.total = 0
         self.counted_at = 0.0
-        self.recent: deque[tuple[int, str, float]] = deque(maxlen=FAILED_WINDOW)
-        """(id, queue, failed_at epoch seconds) of the newest failures, oldest first."""
+        self.recent: deque[tuple[int, str, float, str]] = deque(maxlen=FAILED_WINDOW)
+        """(id, queue, failed_at epoch seconds, job class) of the newest failures, oldest
+        first."""
 
-    def read(self, s: _Session, cap: int) -> tuple[int, bool, dict[str, int], bool]:
-        """(total up to cap, total capped, failures per queue in the last hour, those capped)."""
+    def read(self, s: _Session, cap: int, sends: re.Pattern[str] | None) -> _Failed:
         low, high = s.rows("SELECT MIN(id), MAX(id) FROM failed_jobs")[0]
         low, high = _opt_int(low), int(high or 0)
         if high < self.last_id:  # flushed or truncated: ids start again
@@ -268,17 +276,33 @@ class _FailedJobs:
         else:
             self.total += len(new)
         self.recent = deque((r for r in self.recent if r[2] >= now - 3600), FAILED_WINDOW)
-        per_queue = Counter(queue for _, queue, _ in self.recent)
-        return (min(self.total, cap), self.total > cap, dict(per_queue),
-                len(self.recent) >= FAILED_WINDOW)
+        return _Failed(
+            min(self.total, cap), self.total > cap,
+            dict(Counter(queue for _, queue, _, _ in self.recent)),
+            len(self.recent) >= FAILED_WINDOW,
+            None if sends is None else sum(1 for *_, job in self.recent if sends.search(job)))
 
-    def _arrivals(self, s: _Session, high: int) -> list[tuple[int, str, float]]:
-        rows = s.rows("SELECT id, queue, failed_at FROM failed_jobs WHERE id > ? AND id <= ? "
-                      "ORDER BY id DESC LIMIT ?", (self.last_id, high, FAILED_WINDOW))
-        new = [(int(i), str(q), _epoch(at)) for i, q, at in reversed(rows)]
+    def _arrivals(self, s: _Session, high: int) -> list[tuple[int, str, float, str]]:
+        rows = s.rows("SELECT id, queue, failed_at, SUBSTR(payload, 1, 400) FROM failed_jobs "
+                      "WHERE id > ? AND id <= ? ORDER BY id DESC LIMIT ?",
+                      (self.last_id, high, FAILED_WINDOW))
+        new = [(int(i), str(q), _epoch(at), queue_jobs.job_name(str(payload or "")))
+               for i, q, at, payload in reversed(rows)]
         self.recent.extend(new)
         self.last_id = high
         return new
+
+
+@dataclass(frozen=True)
+class _Failed:
+    total: int
+    """Up to the count cap."""
+    total_capped: bool
+    per_queue: dict[str, int]
+    """Failures in the last hour, by queue."""
+    hour_capped: bool
+    sends: int | None
+    """Of those, failed sends (jobs of the configured send classes); None: not asked."""
 
 
 @dataclass(frozen=True)
@@ -334,8 +358,13 @@ class DatabaseSource:
     name = "database"
 
     def __init__(self, config: DatabaseConfig, transport: Transport,
-                 watch: tuple[str, ...] = (), *, timeout: float = 5.0) -> None:
+                 watch: tuple[str, ...] = (), *, timeout: float = 5.0,
+                 messages: MessagesConfig | None = None, timezone: str = "UTC") -> None:
         self._config = config
+        self._messages = messages
+        self._sends = re.compile(messages.send_jobs) if messages and messages.send_jobs \
+            else None
+        self._zone = ZoneInfo(timezone)
         self._transport = transport
         self._watch = watch
         self._timeout = timeout
@@ -506,16 +535,19 @@ class DatabaseSource:
         # First: between two polls' counters lie exactly the previous poll's own statements.
         load, load_error = self._read_load(s, url)
         depths, jobs_error = self._guard(url, "jobs", lambda: self._read_jobs(s))
-        failed, failed_error = self._guard(url, "failed_jobs", lambda: self._read_failed(s))
+        failed, failed_error = self._guard(url, "failed_jobs", lambda: self._failed.read(
+            s, self._config.count_cap, self._sends))
         accounts, accounts_error = self._guard(url, "whatsapp_accounts",
                                                lambda: self._read_accounts(s))
-        total, total_capped, per_queue, hour_capped = failed or (0, False, {}, False)
+        chats, chats_error = self._read_chats(s, url)
+        failed = failed or _Failed(0, False, {}, False, None)
         account_rows = accounts or _AccountRows()
         return DatabaseReading(
             fetched_at=time.time(), engine=url.engine, server_version=self._version,
-            queues=self._merge(depths or {}, per_queue), jobs_error=jobs_error,
-            failed_total=total, failed_total_capped=total_capped,
-            failed_last_hour_capped=hour_capped, failed_error=failed_error,
+            queues=self._merge(depths or {}, failed.per_queue), jobs_error=jobs_error,
+            failed_total=failed.total, failed_total_capped=failed.total_capped,
+            failed_last_hour_capped=failed.hour_capped, failed_error=failed_error,
+            failed_sends_last_hour=failed.sends, chats=chats, chats_error=chats_error,
             accounts=account_rows.accounts, accounts_truncated=account_rows.truncated,
             accounts_unassigned=account_rows.unassigned,
             accounts_error=accounts_error, load=load, load_error=load_error,
@@ -664,11 +696,16 @@ class DatabaseSource:
 
     # -- failed jobs and accounts -------------------------------------------------------------
 
-    def _read_failed(self, s: _Session) -> tuple[int, bool, dict[str, int], bool]:
-        return self._failed.read(s, self._config.count_cap)
-
     def _read_accounts(self, s: _Session) -> _AccountRows:
         return self._accounts.read(s, self._config.accounts_limit)
+
+    def _read_chats(self, s: _Session,
+                    url: DatabaseUrl) -> tuple[MessageWindow | None, str | None]:
+        messages = self._messages
+        if messages is None or not messages.table:
+            return None, None
+        return self._guard(url, messages.table, lambda: read_chats(
+            s, url.engine, messages, self._zone, time.time()))
 
     # -- errors -------------------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ from blazz_tui.transport.base import Transport
 MAX_PER_POLL = 4 * 1024 * 1024
 MAX_LINE = 16 * 1024
 KEEP = 2000
+SEND_WINDOW = 300.0
+"""Seconds of send timings from the log a reading figures over."""
 MAX_DETAIL = 50
 SYNC_SEARCH = 16 * 1024 * 1024
 ERROR_LEVELS = {"ERROR", "CRITICAL", "ALERT", "EMERGENCY"}
@@ -64,12 +66,26 @@ class LogFileState:
     errors_last_minute: int = 0
 
 
+@dataclass(frozen=True)
+class SendTimes:
+    """Send durations the log reported (``messages.log_pattern``) within ``seconds``."""
+
+    count: int
+    total: float
+    """Their sum, seconds."""
+    seconds: float = SEND_WINDOW
+    seen: bool = False
+    """Whether any line ever matched: the app logs its sends' durations."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class LogsReading(Reading):
     files: tuple[LogFileState, ...] = ()
     entries: tuple[LogEntry, ...] = ()
     errors_last_minute: int = 0
     last_sync: SyncRun | None = None
+    send_times: SendTimes | None = None
+    """None: no pattern configured."""
 
 
 @dataclass
@@ -83,8 +99,13 @@ class _Cursor:
 class LogsSource:
     name = "logs"
 
-    def __init__(self, config: LogsConfig, transport: Transport, app_dir: str) -> None:
+    def __init__(self, config: LogsConfig, transport: Transport, app_dir: str,
+                 send_pattern: str = "") -> None:
         self._config = config
+        self._send_pattern = re.compile(send_pattern) if send_pattern else None
+        self._sends: deque[tuple[float, float]] = deque(maxlen=10_000)
+        """(time, seconds) of the sends the log timed, oldest first."""
+        self._sends_seen = False
         self._transport = transport
         self._app_dir = app_dir
         try:
@@ -127,7 +148,8 @@ class LogsSource:
                                latency=time.perf_counter() - clock)
         return LogsReading(files=tuple(states), entries=tuple(self._entries),
                            errors_last_minute=sum(s.errors_last_minute for s in states),
-                           last_sync=self._last_sync, fetched_at=started, attempted_at=started,
+                           last_sync=self._last_sync, send_times=self._send_times(now),
+                           fetched_at=started, attempted_at=started,
                            latency=time.perf_counter() - clock)
 
     async def _read_file(self, path: str, now: float) -> LogFileState:
@@ -193,6 +215,7 @@ class LogsSource:
         if level in ERROR_LEVELS and at is not None:
             self._errors.setdefault(path, deque()).append(at)
         self._note_sync(entry)
+        self._note_send(entry)
 
     def _other_format(self, line: str) -> tuple[str, float | None, str]:
         """(level, time, message) of a line in supervisord's, a Node logger's or a plain
@@ -225,6 +248,25 @@ class LogsSource:
             updated, verified = sync.groups()
             self._last_sync = SyncRun(entry.time, int(updated) if updated else None,
                                       int(verified) if verified else None, entry.file)
+
+    def _note_send(self, entry: LogEntry) -> None:
+        found = self._send_pattern.search(entry.message) if self._send_pattern else None
+        if found is None or entry.time is None:
+            return
+        groups = found.groupdict()
+        try:
+            took = float(groups["ms"]) / 1000 if groups.get("ms") else float(groups["seconds"])
+        except (KeyError, TypeError, ValueError):
+            return
+        if took == took and 0 <= took < 86_400:  # a garbage figure is no send time
+            self._sends_seen = True
+            self._sends.append((entry.time, took))
+
+    def _send_times(self, now: float) -> SendTimes | None:
+        if self._send_pattern is None:
+            return None
+        recent = [took for at, took in self._sends if at >= now - SEND_WINDOW]
+        return SendTimes(len(recent), sum(recent), seen=self._sends_seen)
 
     def _parse_time(self, stamp: str, offset: str | None) -> float | None:
         try:

@@ -140,20 +140,22 @@ def _window_rate(w: CacheWindow | None) -> str:
 
 
 def _messages(snap: Snapshot) -> list[tuple[str, str, str]]:
-    """Message latency and failures (the instances' send counters), beside the cache's work."""
-    m = snap.messages
-    if m is None:
-        return []
-    if m.unknown is not None:
-        why = "the instances publish no send counters (/metrics)" if not m.available \
-            else m.unknown
-        return [("messages", f"- ({why})", MUTED)]
-    window = f" over {duration(m.seconds)}"
-    latency = "-" if m.latency is None else f"{m.latency * 1000:.0f} ms"
-    failed = "-" if m.failed_percent is None else f"{m.failed_percent:.1f} %"
-    return [("message latency", f"{latency} (mean of {m.sent:,}){window}", PLAIN),
-            ("failed messages", f"{failed} ({m.failed:,} of {m.sent + m.failed:,}){window}",
-             PLAIN)]
+    """Message latency and failures, each with its source, beside the cache's work."""
+    rows = []
+    for label, m in (("message latency", snap.message_latency),
+                     ("failed messages", snap.failed_messages)):
+        if m is None:
+            continue
+        if m.value is None:
+            rows.append((label, f"- ({'needs a second sample' if m.waiting else m.unknown}; "
+                                f"{m.source})", MUTED))
+        elif m is snap.message_latency:
+            rows.append((label, f"{m.value * 1000:.0f} ms (mean of {m.messages:,}) {m.window}",
+                         PLAIN))
+        else:
+            rows.append((label, f"{m.value:.1f} % ({m.failed:,} of {m.messages:,}) {m.window}",
+                         PLAIN))
+    return rows
 
 
 def _database_load(snap: Snapshot) -> list[tuple[str, str, str]]:

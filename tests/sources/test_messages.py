@@ -9,6 +9,7 @@ import time
 
 import httpx
 
+from blazz_tui import message_figures
 from blazz_tui.history import History, MessageRates
 from blazz_tui.rules import Status, evaluate
 from blazz_tui.settings import Thresholds
@@ -52,7 +53,8 @@ async def window(fleet: InstanceFleet, between: int) -> tuple[MessageRates, list
 def judged(rates: MessageRates) -> dict[str, tuple[Status, str]]:
     snap = Snapshot(target="t", transport="local", taken_at=time.time(), supervisor=None,
                     instances=None, database=None, redis=None, host=None, ports=None,
-                    logs=None, messages=rates)
+                    logs=None, message_latency=message_figures.latency(rates, None, None),
+                    failed_messages=message_figures.failed(rates, None))
     return {c.name: (c.status, c.summary) for c in evaluate(snap, Thresholds())}
 
 

@@ -1,0 +1,86 @@
+"""The messages of the last hour from the ``chats`` table (seed 003: ``message_status``,
+``sent_at``, ``delivered_at``): how many failed, and how long the delivered ones took.
+
+One bounded statement, read by the database source each poll: the newest ``scan_limit`` rows
+by primary key (Blazz adds no index on ``sent_at``, and none is added here), of which those
+sent in the last hour are counted. Rows arrive in id order, so the newest rows are the
+hour's; an hour busier than ``scan_limit`` rows is figured over its newest rows, and the
+window says how long they cover. ~0.5 µs a row on MySQL: 5,000 rows ≈ 2.7 ms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from blazz_tui.settings import MessagesConfig
+
+HOUR = 3_600.0
+
+
+@dataclass(frozen=True)
+class MessageWindow:
+    """The chats table's messages sent within ``seconds`` before it was read."""
+
+    messages: int
+    failed: int
+    delivered: int
+    """Messages with both ``sent_at`` and ``delivered_at`` (their latency is known)."""
+    delivery_seconds: float
+    """Sum of their ``delivered_at - sent_at``."""
+    seconds: float
+    """The window: an hour, or less when the newest ``scan_limit`` rows cover less."""
+    table: str = "chats"
+    capped: bool = False
+    """More messages in the hour than ``scan_limit``: figured over the newest of them."""
+
+
+class Rows(Protocol):
+    def rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]: ...
+
+
+def read_chats(s: Rows, engine: str, config: MessagesConfig, zone: ZoneInfo,
+               now: float) -> MessageWindow:
+    """The window ending ``now``; the table's timestamps are in ``zone`` (APP_TIMEZONE)."""
+    # Backticks on SQLite too: a double-quoted name it does not know is taken as a string.
+    table, status, sent, delivered = (
+        f"`{name}`" for name in (config.table, config.status_column,
+                                           config.sent_column, config.delivered_column))
+    took = (f"TIMESTAMPDIFF(MICROSECOND, {sent}, {delivered}) / 1e6" if engine == "mysql"
+            else f"ROUND((julianday({delivered}) - julianday({sent})) * 86400000) / 1000.0")
+    failed = ", ".join("?" for _ in config.failed_statuses)
+    cutoff = _local(now - HOUR, zone)
+    row = s.rows(
+        f"SELECT COUNT(*), SUM({status} IN ({failed})), "
+        f"SUM(CASE WHEN {delivered} >= {sent} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {delivered} >= {sent} THEN {took} ELSE 0 END), MIN({sent}) "
+        f"FROM (SELECT {status}, {sent}, {delivered} FROM {table} "
+        f"ORDER BY id DESC LIMIT ?) AS newest WHERE {sent} >= ?",
+        (*config.failed_statuses, config.scan_limit, cutoff))[0]
+    messages = int(row[0] or 0)
+    capped = messages >= config.scan_limit
+    oldest = _epoch(row[4], zone)
+    seconds = max(0.0, now - oldest) if capped and oldest is not None else HOUR
+    return MessageWindow(messages, int(row[1] or 0), int(row[2] or 0), float(row[3] or 0.0),
+                         seconds, config.table, capped)
+
+
+def _local(epoch: float, zone: ZoneInfo) -> str:
+    """``epoch`` as the table's naive timestamps write it."""
+    return datetime.fromtimestamp(epoch, zone).replace(tzinfo=None).isoformat(" ", "seconds")
+
+
+def _epoch(value: Any, zone: ZoneInfo) -> float | None:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return float(value.astimezone(UTC).timestamp())
+
