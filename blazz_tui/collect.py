@@ -16,11 +16,12 @@ from blazz_tui import message_figures
 from blazz_tui.correlation import (
     InstanceMatcher,
     SessionsView,
+    instance_program,
     queue_views,
     sessions_known,
     sessions_view,
 )
-from blazz_tui.history import History
+from blazz_tui.history import History, ProgramRestarts, Uptime
 from blazz_tui.settings import TargetConfig, Thresholds
 from blazz_tui.snapshot import QueueHistory, Snapshot
 from blazz_tui.sources.base import Reading, Source, describe_error
@@ -247,6 +248,8 @@ class Collector:
             self.history.observe_instances(reading)
         elif isinstance(reading, MessagesReading):
             self.history.observe_messages(reading)
+        elif isinstance(reading, Pm2Reading):
+            self.history.observe_pm2(reading)
         elif isinstance(reading, RedisReading):
             self.history.observe_redis(reading)
             if self.target.queues.connection == "redis":
@@ -261,6 +264,20 @@ class Collector:
     def _get(self, readings: dict[str, Reading], name: str, cls: type[R]) -> R | None:
         reading = readings.get(name)
         return reading if isinstance(reading, cls) else None
+
+    def _uptime(self, now: float, restarts: tuple[ProgramRestarts, ...],
+                supervisor: SupervisorReading | None,
+                pm2: Pm2Reading | None) -> tuple[Uptime, ...]:
+        """Each instance's observed uptime, with the restarts of the program that runs it."""
+        configs = {i.name: i for i in self.target.instances}
+        seen = {r.name: r.last_hour for r in restarts}
+        out = []
+        for uptime in self.history.uptime(now):
+            config = configs.get(uptime.name)
+            program = instance_program(config, pm2, supervisor) if config else None
+            out.append(replace(uptime, program=program, restarts_hour=None if program is None
+                               else seen.get(program, 0)))
+        return tuple(out)
 
     def _sessions_view(self, instances: InstancesReading | None,
                        database: DatabaseReading | None) -> SessionsView:
@@ -287,6 +304,7 @@ class Collector:
         redis = self._get(readings, "redis", RedisReading)
         restarts = self.history.restarts(now)
         logs = self._get(readings, "logs", LogsReading)
+        pm2 = self._get(readings, "pm2", Pm2Reading)
         rates = self.history.message_rates() if "messages" in self.sources else None
         queues = queue_views(database, redis, supervisor, self.target.queues.connection,
                              self.target.queues.watch, now,
@@ -302,7 +320,7 @@ class Collector:
             host=self._get(readings, "host", HostReading),
             ports=self._get(readings, "ports", PortsReading),
             logs=logs,
-            pm2=self._get(readings, "pm2", Pm2Reading),
+            pm2=pm2,
             queues=queues,
             sessions=self._sessions_view(instances, database),
             restarts=restarts,
@@ -313,7 +331,7 @@ class Collector:
             max_sessions_per_instance=self.target.max_sessions_per_instance,
             link=self._closed_link if self._closed_link is not None else self.transport.link,
             database_load=self.history.database_rates() if database is not None else None,
-            uptime=self.history.uptime(now),
+            uptime=self._uptime(now, restarts, supervisor, pm2),
             message_latency=message_figures.latency(rates, logs, database),
             failed_messages=message_figures.failed(rates, database),
         )

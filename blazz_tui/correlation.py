@@ -7,17 +7,21 @@
   an error, the API key refused), a session not found is *unreachable* on the instance the
   database assigns it to when that is the unreadable one, else *unplaced*; while polling, a
   session counts as lost only once both sources have been read again (``LostSessions``);
-- *unserved queues*: pending jobs and no running worker serving that queue.
+- *unserved queues*: pending jobs and no running worker serving that queue;
+- *the program behind an instance*: the PM2 process whose ``PORT`` is the instance's, else
+  the supervisor program whose name holds its port (``blazz-whatsapp-3001``) or its name.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from blazz_tui.settings import InstanceConfig, redact_url
 from blazz_tui.sources.database import DatabaseReading
 from blazz_tui.sources.instances import InstanceReading, InstancesReading
+from blazz_tui.sources.pm2 import Pm2Reading
 from blazz_tui.sources.redis import RedisReading
 from blazz_tui.sources.supervisor import SupervisorReading
 
@@ -105,6 +109,19 @@ class SessionsView:
         """Both sources were read and so was every instance's session list: a session found
         nowhere is lost."""
         return self.known and not self.unreadable
+
+
+def instance_program(instance: InstanceConfig, pm2: Pm2Reading | None,
+                     supervisor: SupervisorReading | None) -> str | None:
+    """The process that runs ``instance``: ``pm2/NAME``, or a supervisor ``group:process``."""
+    port = normalize_url(instance.url)[1]
+    for proc in pm2.processes if pm2 is not None else ():
+        if proc.port == port:
+            return f"pm2/{proc.name}"
+    token = re.compile(rf"(?<![0-9]){port}(?![0-9])|{re.escape(instance.name)}")
+    names = [p.full_name for e in (supervisor.endpoints if supervisor else ())
+             for p in e.processes]
+    return next((n for n in names if token.search(n)), None)
 
 
 def normalize_url(url: str) -> tuple[str, int]:

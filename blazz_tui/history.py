@@ -27,6 +27,7 @@ from blazz_tui.sources.database import DatabaseReading
 from blazz_tui.sources.host import HostReading
 from blazz_tui.sources.instances import InstancesReading
 from blazz_tui.sources.messages import MessagesReading
+from blazz_tui.sources.pm2 import Pm2Reading
 from blazz_tui.sources.redis import RedisReading
 from blazz_tui.sources.supervisor import SupervisorReading
 
@@ -57,6 +58,7 @@ class ProgramRestarts:
     recent: int
     """Restarts within the flap window."""
     last_restart_at: float | None
+    last_hour: int = 0
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,11 @@ class Uptime:
     """Seconds of the last hour it was observed."""
     day: float | None
     day_observed: float
+    program: str | None = None
+    """The supervisor program or PM2 process (``pm2/NAME``) that runs it, when known."""
+    restarts_hour: int | None = None
+    """Its restarts in the last hour (None: no program known) — seen between two reads even
+    when the instance answered both."""
 
 
 @dataclass(frozen=True)
@@ -313,13 +320,32 @@ class History:
                     self._restart_totals[key] = self._restart_totals.get(key, 0) + 1
                 self._programs[key] = current
 
+    def observe_pm2(self, reading: Pm2Reading) -> None:
+        """PM2 counts restarts itself: a rise is a restart (several between two reads are put
+        at the newest start); a fall is a ``pm2 reset`` or a new daemon."""
+        if not reading.ok:
+            return
+        for proc in reading.processes:
+            key = f"pm2/{proc.name}"
+            seen = self._programs.get(key)
+            started = reading.fetched_at - proc.uptime if proc.uptime else reading.fetched_at
+            if seen is not None and proc.restarts > seen[0]:
+                new = proc.restarts - int(seen[0])
+                times = self._restarts.setdefault(key, deque(maxlen=MAX_RESTARTS_KEPT))
+                times.extend([started] * min(new, MAX_RESTARTS_KEPT))
+                self._restart_totals[key] = self._restart_totals.get(key, 0) + new
+            self._programs[key] = (proc.restarts, started)
+
     def restarts(self, now: float) -> tuple[ProgramRestarts, ...]:
+        """Supervisor programs by ``group:process``, PM2 processes by ``pm2/NAME``."""
         out = []
         for key, total in sorted(self._restart_totals.items()):
             times = self._restarts.get(key, deque())
-            recent = sum(1 for t in times if now - t <= self.flap_window)
-            out.append(ProgramRestarts(name=key.split("/", 1)[1], restarts=total, recent=recent,
-                                       last_restart_at=times[-1] if times else None))
+            out.append(ProgramRestarts(
+                name=key if key.startswith("pm2/") else key.split("/", 1)[1], restarts=total,
+                recent=sum(1 for t in times if now - t <= self.flap_window),
+                last_restart_at=times[-1] if times else None,
+                last_hour=sum(1 for t in times if now - t <= 3_600.0)))
         return tuple(out)
 
     # -- redis ------------------------------------------------------------------------------

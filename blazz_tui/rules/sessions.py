@@ -183,9 +183,11 @@ def uptime_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
     rest = f"; the others ≥ {min(u.hour or 0.0 for u in others):.1f} %" if others else ""
     day = f", {worst.day:.1f} % over {duration(worst.day_observed)} of the day" \
         if worst.day is not None else ""
+    restarted = "".join(f"; {u.name} restarted {plural(u.restarts_hour, 'time')} in the hour "
+                        f"({u.program})" for u in snap.uptime if u.restarts_hour)
     yield Check("instance-uptime", lower(worst.hour, t.uptime_warn, t.uptime_crit),
                 f"{worst.name} {worst.hour:.1f} % over the last hour (observed "
-                f"{duration(worst.hour_observed)}){day}{rest}", "instances", perf)
+                f"{duration(worst.hour_observed)}){day}{rest}{restarted}", "instances", perf)
 
 
 def _pm2_note(snap: Snapshot, url: str) -> str:

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import psutil
 
+from blazz_tui.collect import Collector
 from blazz_tui.history import History
 from blazz_tui.judge import Judge
 from blazz_tui.rules import Status
-from blazz_tui.settings import InstanceConfig, Pm2Config, Thresholds
+from blazz_tui.settings import InstanceConfig, LogsConfig, Pm2Config, TargetConfig, Thresholds
 from blazz_tui.snapshot import Snapshot
 from blazz_tui.sources.instances import InstancesSource
 from blazz_tui.sources.pm2 import Pm2Reading, Pm2Source
@@ -102,3 +103,25 @@ def test_a_down_instance_names_the_pm2_process_that_runs_it(pm2: Pm2) -> None:
     assert check.status is Status.CRITICAL
     assert check.summary.endswith(f"; PM2 process {name} is stopped (0 restarts)")
     assert checks[f"pm2:{name}"].status is Status.WARNING
+
+
+def test_an_instances_uptime_counts_the_restarts_pm2_made_between_two_reads(pm2: Pm2) -> None:
+    name, port = pm2.start_instance()
+    first = pm2.wait(name, lambda p: p["pm2_env"]["status"] == "online" and p["pid"])
+    instance = InstanceConfig(name=f"wa-{port}", url=f"http://127.0.0.1:{port}", api_key="k")
+    target = TargetConfig(instances=(instance,), database=None, redis=None, supervisor=(),
+                          ports=(), logs=LogsConfig(files=()))
+    collector = Collector(target, LocalTransport(), Thresholds())
+
+    async def poll() -> None:
+        for source in ("instances", "pm2"):
+            collector.store(source, await collector.read(source))
+
+    asyncio.run(poll())
+    time.sleep(1.5)  # past PM2's min_uptime
+    psutil.Process(first["pid"]).kill()
+    pm2.wait(name, lambda p: p["pm2_env"]["restart_time"] >= 1 and p["pid"])
+    asyncio.run(poll())  # the instance may well answer both reads: PM2's count says it restarted
+
+    [uptime] = collector.snapshot().uptime
+    assert (uptime.program, uptime.restarts_hour) == (f"pm2/{name}", 1)

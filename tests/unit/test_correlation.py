@@ -7,6 +7,7 @@ from blazz_tui.correlation import (
     InstanceMatcher,
     LostSessions,
     SessionsView,
+    instance_program,
     queue_views,
     sessions_view,
 )
@@ -201,3 +202,14 @@ def test_an_unreachable_database_leaves_every_queue_unknown_not_empty() -> None:
                         NOW)
     assert [(q.name, q.pending, q.unserved) for q in views] == [
         ("default", None, False), ("whatsapp-high", None, False)]
+
+
+def test_the_supervisor_program_behind_an_instance_is_the_one_naming_its_port() -> None:
+    names = ("blazz-whatsapp-30010", "blazz-queue-worker", "blazz-whatsapp-3001")
+    supervisor = SupervisorReading(fetched_at=1.0, endpoints=(EndpointReading(
+        fetched_at=1.0, name="main", processes=tuple(
+            ProcessInfo("main", n, n, "RUNNING") for n in names)),))
+    wa = InstanceConfig(name="wa-1", url="http://localhost:3001")
+    assert instance_program(wa, None, supervisor) == "blazz-whatsapp-3001:blazz-whatsapp-3001"
+    other = InstanceConfig(name="wa-9", url="http://localhost:3009")
+    assert instance_program(other, None, supervisor) is None

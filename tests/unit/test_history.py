@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from blazz_tui.history import History
 from blazz_tui.sources.instances import InstanceReading, InstancesReading
+from blazz_tui.sources.pm2 import Pm2Process, Pm2Reading
 from blazz_tui.sources.redis import RedisReading
 from blazz_tui.sources.supervisor import EndpointReading, ProcessInfo, SupervisorReading
 
@@ -142,3 +143,18 @@ def test_cron_checks_five_minutes_apart_keep_the_uptime_in_the_state_file() -> N
     [uptime] = history.uptime(now=T0 + 1_200)
     assert uptime.hour_observed == 1_200
     assert uptime.hour == 75.0  # down from halfway before that check to halfway after
+
+
+def test_pm2s_restart_count_rising_is_a_restart_and_a_reset_is_not() -> None:
+    def pm2(restarts: int, at: float) -> Pm2Reading:
+        return Pm2Reading(fetched_at=at, processes=(Pm2Process(
+            "whatsapp-3001", 0, "online", 10, 5.0, restarts, 0, 0.0, 0, 3001, "server.js",
+            "blazz"),))
+
+    history = History()
+    for restarts, at in ((4, 1000.0), (4, 1005.0), (6, 1010.0), (0, 1015.0), (1, 1020.0)):
+        history.observe_pm2(pm2(restarts, at))
+
+    [seen] = history.restarts(now=1020.0)
+    assert (seen.name, seen.restarts, seen.last_hour) == ("pm2/whatsapp-3001", 3, 3)
+    assert seen.last_restart_at == 1015.0  # the newest start: 5 s of uptime before 1020

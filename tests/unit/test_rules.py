@@ -256,3 +256,11 @@ def test_the_worst_instances_uptime_is_judged_once_observed_long_enough() -> Non
     young = (Uptime("wa-3001", 50.0, 120, 50.0, 120),)
     assert by_name(snapshot(uptime=young))["instance-uptime"] == (
         Status.OK, "judged once an hour's uptime spans 15m (2m observed so far)")
+
+
+def test_restarts_the_reads_did_not_see_as_downtime_are_named_beside_the_uptime() -> None:
+    uptime = (Uptime("wa-3001", 100.0, 3_600, 100.0, 3_600, "pm2/whatsapp-3001", 2),
+              Uptime("wa-3002", 100.0, 3_600, 100.0, 3_600, "blazz-whatsapp-3002", 0))
+    status, summary = by_name(snapshot(uptime=uptime))["instance-uptime"]
+    assert status is Status.OK
+    assert summary.endswith("; wa-3001 restarted 2 times in the hour (pm2/whatsapp-3001)")
