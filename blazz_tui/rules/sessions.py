@@ -169,13 +169,16 @@ def uptime_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
         return
     judged = [u for u in snap.uptime if u.hour is not None
               and u.hour_observed >= t.uptime_min_observed]
+    restarted = ", ".join(f"{u.name} ×{u.restarts_hour} ({u.program})" for u in snap.uptime
+                          if u.restarts_hour)
+    restarted = f"; restarted in the hour: {restarted}" if restarted else ""
     perf = tuple(Perf(f"{u.name}_uptime", round(u.hour, 2), "%", f"{t.uptime_warn:g}:",
                       f"{t.uptime_crit:g}:", 0, 100) for u in judged if u.hour is not None)
     if not judged:
         longest = max(u.hour_observed for u in snap.uptime)
         yield Check("instance-uptime", Status.OK,
                     f"judged once an hour's uptime spans {duration(t.uptime_min_observed)} "
-                    f"({duration(longest)} observed so far)", "instances")
+                    f"({duration(longest)} observed so far){restarted}", "instances")
         return
     worst = min(judged, key=lambda u: u.hour or 0.0)
     assert worst.hour is not None
@@ -183,8 +186,6 @@ def uptime_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
     rest = f"; the others ≥ {min(u.hour or 0.0 for u in others):.1f} %" if others else ""
     day = f", {worst.day:.1f} % over {duration(worst.day_observed)} of the day" \
         if worst.day is not None else ""
-    restarted = "".join(f"; {u.name} restarted {plural(u.restarts_hour, 'time')} in the hour "
-                        f"({u.program})" for u in snap.uptime if u.restarts_hour)
     yield Check("instance-uptime", lower(worst.hour, t.uptime_warn, t.uptime_crit),
                 f"{worst.name} {worst.hour:.1f} % over the last hour (observed "
                 f"{duration(worst.hour_observed)}){day}{rest}{restarted}", "instances", perf)

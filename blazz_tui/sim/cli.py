@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,7 +23,8 @@ class StackError(RuntimeError):
 
 
 def launch(root: Path, *, owner: int | None = None, database: str | None = None,
-           accounts: int = 120, chaos: bool = False, sync_every: float = 10.0) -> Layout:
+           accounts: int = 120, chaos: bool = False, sync_every: float = 10.0,
+           pm2: bool = False) -> Layout:
     """Start a keeper for a stack in ``root`` and wait until the stack is ready."""
     if (root / "ready").exists() and _keeperalive(root):
         raise StackError(f"a simulated stack already runs in {root} (blazz-tui sim stop)")
@@ -36,6 +38,10 @@ def launch(root: Path, *, owner: int | None = None, database: str | None = None,
         argv += ["--database", database]
     if chaos:
         argv.append("--chaos")
+    if pm2:
+        if shutil.which("pm2") is None:
+            raise StackError("--pm2: pm2 is not installed (npm install -g pm2)")
+        argv.append("--pm2")
     log = (root / "keeper.log").open("ab")
     with log:
         keeper = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
@@ -60,11 +66,14 @@ def stop(root: Path, timeout: float = 30.0) -> bool:
         return False
     pid = layout.keeper_pid
     if pid is None or not alive(pid):
+        from blazz_tui.sim import pm2
         from blazz_tui.sim.stack import supervisor_for
 
         sv = supervisor_for(layout)
+        if layout.pm2:
+            pm2.stop(layout)
         if sv.pid is None:
-            return False
+            return layout.pm2
         sv.stop()  # the keeper died (SIGKILL): stop what it left
         return True
     os.kill(pid, signal.SIGTERM)
@@ -107,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--sync-every", type=float, default=10.0, metavar="SECONDS",
                        help="instance-URL sync interval (default 10 s; production: 300)")
     start.add_argument("--chaos", action="store_true", help="inject and heal faults at random")
+    start.add_argument("--pm2", action="store_true",
+                       help="run the instances under a PM2 daemon of the stack's own "
+                            "(npm install -g pm2), as seed 003 does")
     sub.add_parser("status", help="is it running, and its programs")
     sub.add_parser("stop", help="stop every process of the stack")
     fault = sub.add_parser("fault", help="inject a fault",
@@ -124,7 +136,7 @@ def main(argv: Sequence[str]) -> int:
     if args.command == "start":
         try:
             layout = launch(root, database=args.database, accounts=args.accounts,
-                            chaos=args.chaos, sync_every=args.sync_every)
+                            chaos=args.chaos, sync_every=args.sync_every, pm2=args.pm2)
         except StackError as exc:
             print(f"blazz-tui sim: {exc}", file=sys.stderr)
             return 1
@@ -168,4 +180,12 @@ def _status(layout: Layout) -> int:
     for info in infos:
         print(f"  {info['group'] + ':' + info['name']:<42} {info['statename']:<9} "
               f"{info['description']}")
+    if layout.pm2:
+        from blazz_tui.sim import pm2
+
+        try:
+            print(pm2.run(layout, "list", "--no-color").rstrip())
+        except pm2.Pm2Error as exc:
+            print(f"PM2 not answering: {exc}")
+            return 1
     return 0

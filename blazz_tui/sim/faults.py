@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from blazz_tui.dbconn import connect, parse_database_url
+from blazz_tui.sim import pm2 as sim_pm2
 from blazz_tui.sim.layout import Layout
 
 
@@ -64,6 +65,10 @@ def _broken_flag(layout: Layout, program: str) -> Path:
 
 def kill_instance(layout: Layout, which: str) -> str:
     port = _instance_port(layout, which)
+    if layout.pm2:  # stopped through PM2, so it does not restart it
+        sim_pm2.run(layout, "stop", layout.pm2_name(port))
+        return f"instance {port} stopped (pm2 stop {layout.pm2_name(port)}); it stays down " \
+               "until `sim heal`"
     proxy = rpc(layout)
     for name in _processes(layout, f"blazz-whatsapp-{port}"):
         # Stopped through supervisord, so autorestart does not bring it straight back.
@@ -258,6 +263,10 @@ def heal(layout: Layout) -> str:
             except xmlrpc.client.Fault:
                 continue  # already starting: supervisord will finish it
             started.append(info["name"])
+    if layout.pm2:
+        for name in sim_pm2.stopped(layout):
+            sim_pm2.run(layout, "start", name)
+            started.append(name)
     return "healed" + (f"; started {', '.join(started)}" if started else "")
 
 
@@ -293,7 +302,7 @@ def apply(layout: Layout, name: str, args: list[str]) -> str:
         return fault.run(layout, *args)
     except TypeError:
         raise FaultError(f"usage: sim fault {name} {fault.usage}".rstrip()) from None
-    except (OSError, xmlrpc.client.Error, httpx.HTTPError) as exc:
+    except (OSError, xmlrpc.client.Error, httpx.HTTPError, sim_pm2.Pm2Error) as exc:
         raise FaultError(f"{name}: the stack did not answer: {exc}") from exc
 
 

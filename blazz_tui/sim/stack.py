@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 
 from blazz_tui.sim import faults
+from blazz_tui.sim import pm2 as sim_pm2
 from blazz_tui.sim.layout import (
     INSTANCE_PORTS,
     REVERB_PORT,
@@ -46,18 +47,23 @@ CHAOS_FAULTS = ("kill-instance", "break-worker", "flood-queue", "drift", "slow-i
 
 
 def plan(root: Path, database_url: str | None, accounts: int, chaos: bool,
-         owner: int | None, sync_every: float) -> Layout:
+         owner: int | None, sync_every: float, pm2: bool = False) -> Layout:
     ports = choose_ports(INSTANCE_PORTS + (REVERB_PORT,))
     redis = free_port() if shutil.which("redis-server") else None
     database = database_url or f"sqlite://{root.resolve() / 'app' / 'database' / 'blazz.sqlite'}"
     return Layout(root=str(root.resolve()), instance_ports=ports[:-1], reverb_port=ports[-1],
                   redis_port=redis, database_url=database, accounts=accounts, chaos=chaos,
-                  owner_pid=owner, keeper_pid=os.getpid(), sync_every=sync_every)
+                  owner_pid=owner, keeper_pid=os.getpid(), sync_every=sync_every, pm2=pm2)
+
+
+def _env(layout: Layout) -> dict[str, str]:
+    return {"BLAZZ_SIM_ENV": str(layout.env_path),
+            "BLAZZ_SIM_FAULT_DIR": str(layout.path / "faults"), "PYTHONUNBUFFERED": "1"}
 
 
 def programs(layout: Layout) -> tuple[list[ProgramSpec], list[GroupSpec]]:
-    env = {"BLAZZ_SIM_ENV": str(layout.env_path),
-           "BLAZZ_SIM_FAULT_DIR": str(layout.path / "faults"), "PYTHONUNBUFFERED": "1"}
+    """supervisord's programs: the instances too, unless they run under PM2."""
+    env = _env(layout)
     artisan = f"{PY} -m blazz_tui.sim.artisan"
     logs = layout.log_dir
     specs = [
@@ -68,7 +74,7 @@ def programs(layout: Layout) -> tuple[list[ProgramSpec], list[GroupSpec]]:
                              f" --max-sessions {layout.max_sessions}"),
                     environment=env, stdout_logfile=str(logs / "whatsapp-service.log"),
                     startsecs=0)
-        for port in layout.instance_ports
+        for port in (() if layout.pm2 else layout.instance_ports)
     ]
     specs += [
         ProgramSpec(name=name, numprocs=2, autostart=False, environment=env,
@@ -152,6 +158,8 @@ def start(layout: Layout) -> Supervisord:
     sv = supervisor_for(layout)
     sv.start()
     try:
+        if layout.pm2:
+            sim_pm2.start(layout, _env(layout))
         _artisan(layout, "sim:setup")
         _wait_instances(layout)
         _artisan(layout, "sim:seed", f"--accounts={layout.accounts}",
@@ -166,7 +174,7 @@ def start(layout: Layout) -> Supervisord:
         layout.config_path.write_text(watch_config(layout, sv.url))
         os.chmod(layout.config_path, 0o600)  # it holds the instances' API key
     except BaseException:
-        sv.stop()  # never leave a half-started stack behind
+        _stop_all(layout, sv)  # never leave a half-started stack behind
         raise
     return sv
 
@@ -195,8 +203,14 @@ def keep(layout: Layout, sv: Supervisord) -> None:
                     heal_at = now + random.uniform(15, 30)
             time.sleep(0.25)
     finally:
-        sv.stop()
+        _stop_all(layout, sv)
         _mark(layout, ready=False)
+
+
+def _stop_all(layout: Layout, sv: Supervisord) -> None:
+    sv.stop()
+    if layout.pm2:
+        sim_pm2.stop(layout)
 
 
 def _random_fault(layout: Layout) -> str:
@@ -234,9 +248,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--accounts", type=int, default=120)
     parser.add_argument("--sync-every", type=float, default=10.0)
     parser.add_argument("--chaos", action="store_true")
+    parser.add_argument("--pm2", action="store_true")
     args = parser.parse_args(argv)
     root = Path(args.dir)
-    layout = plan(root, args.database, args.accounts, args.chaos, args.owner, args.sync_every)
+    layout = plan(root, args.database, args.accounts, args.chaos, args.owner, args.sync_every,
+                  args.pm2)
     layout.save()
     sv = start(layout)
     _mark(layout, ready=True)

@@ -263,4 +263,4 @@ def test_restarts_the_reads_did_not_see_as_downtime_are_named_beside_the_uptime(
               Uptime("wa-3002", 100.0, 3_600, 100.0, 3_600, "blazz-whatsapp-3002", 0))
     status, summary = by_name(snapshot(uptime=uptime))["instance-uptime"]
     assert status is Status.OK
-    assert summary.endswith("; wa-3001 restarted 2 times in the hour (pm2/whatsapp-3001)")
+    assert summary.endswith("; restarted in the hour: wa-3001 ×2 (pm2/whatsapp-3001)")
