@@ -49,7 +49,8 @@ from blazz_tui.widgets.logs_panel import LogsPanel, TailLog
 from blazz_tui.widgets.table_panel import PanelTable, TablePanel
 
 PANELS = (("checks", "Checks"), ("services", "Services"), ("instances", "Instances"),
-          ("queues", "Queues"), ("cache", "Cache"), ("logs", "Logs"), ("events", "Events"))
+          ("queues", "Queues"), ("monitoring", "Monitoring"), ("logs", "Logs"),
+          ("events", "Events"))
 NARROW_WIDTH = 110
 
 
@@ -140,9 +141,10 @@ class BlazzApp(App[int]):
             yield TablePanel("4 Queues", lambda f: panels.queues(f.snapshot), "database"
                              if target.queues.connection == "database" else "redis",
                              id="queues").data_bind(BlazzApp.frame)
-            yield TablePanel("5 Cache", lambda f: panels.cache(f.snapshot),
+            yield TablePanel("5 Monitoring",
+                             lambda f: panels.monitoring(f.snapshot, f.checks, f.thresholds),
                              "redis" if target.redis is not None else "database",
-                             id="cache", severity_first=False).data_bind(BlazzApp.frame)
+                             id="monitoring", severity_first=False).data_bind(BlazzApp.frame)
             yield TablePanel("1 Checks", lambda f: panels.checks(f.checks), None,
                              id="checks").data_bind(BlazzApp.frame)
             yield EventsPanel(id="events").data_bind(BlazzApp.events)

@@ -290,7 +290,8 @@ def _snapshot_text(path: str, result: CheckResult, config: Config,
     from blazz_tui.export import snapshot_json
 
     if path == "-" or path.endswith(".json"):
-        return snapshot_json(result.snapshot, result.checks, result.status, target)
+        return snapshot_json(result.snapshot, result.checks, result.status, target,
+                             config.thresholds)
     import asyncio
     from pathlib import Path
 
@@ -301,7 +302,8 @@ def _snapshot_text(path: str, result: CheckResult, config: Config,
     # The dashboard's timeline, read only: a snapshot adds nothing to it.
     events = Timeline(Path(config.state_dir).expanduser() / f"events-{target.name}.jsonl",
                       write=False).events
-    frame = Frame(result.snapshot, result.checks, events=tuple(events))
+    frame = Frame(result.snapshot, result.checks, events=tuple(events),
+                  thresholds=config.thresholds)
     return asyncio.run(render_dashboard(target, frame, Path(path).suffix))
 
 

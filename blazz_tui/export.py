@@ -13,8 +13,9 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from blazz_tui.dbconn import DatabaseUrlError, parse_database_url
+from blazz_tui.monitoring import monitoring_table
 from blazz_tui.rules import Check, Status
-from blazz_tui.settings import TargetConfig
+from blazz_tui.settings import TargetConfig, Thresholds
 from blazz_tui.snapshot import Snapshot
 
 SNAPSHOT_VERSION = 1
@@ -39,12 +40,13 @@ def to_data(value: Any) -> Any:
 
 
 def snapshot_json(snapshot: Snapshot, checks: list[Check] | tuple[Check, ...], status: Status,
-                  target: TargetConfig) -> str:
+                  target: TargetConfig, thresholds: Thresholds) -> str:
     document = {
         "version": SNAPSHOT_VERSION,
         "status": status.value,
         "checks": [{"name": c.name, "status": c.status.value, "summary": c.summary,
                     "perfdata": [p.render() for p in c.perf]} for c in checks],
+        "monitoring": to_data(monitoring_table(snapshot, checks, thresholds)),
         **to_data(snapshot),
     }
     return redact(json.dumps(document, indent=2, ensure_ascii=False), secrets_of(target))

@@ -3,10 +3,11 @@ what watching costs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from blazz_tui.events import Episode
 from blazz_tui.rules import Check, Status, worst
+from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
 
 
@@ -31,6 +32,8 @@ class Frame:
     events: tuple[Episode, ...] = ()
     """The newest episodes of the alert log, oldest first."""
     monitor: MonitorStats | None = None
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    """What the checks were judged against (the monitoring table shows them)."""
 
     @property
     def status(self) -> Status:

@@ -87,7 +87,8 @@ class Judge:
                                self.thresholds.retries)
         ordered = tuple(by_severity(checks))
         self.timeline.observe(ordered, time.time())
-        return Frame(snapshot, ordered, waiting, tuple(self.timeline.events), monitor)
+        return Frame(snapshot, ordered, waiting, tuple(self.timeline.events), monitor,
+                     self.thresholds)
 
     def _failures(self, checks: list[Check], snapshot: Snapshot) -> dict[str, int]:
         """Consecutive failing polls per check, each source attempt counted once however

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from blazz_tui.correlation import queue_views, sessions_view
 from blazz_tui.frame import Frame
 from blazz_tui.history import CacheWindow, ProgramRestarts
+from blazz_tui.message_figures import METRICS, MessageFigure
 from blazz_tui.rules import by_severity, evaluate
 from blazz_tui.settings import InstanceConfig, TargetConfig, Thresholds
 from blazz_tui.snapshot import QueueHistory, Snapshot
@@ -86,6 +87,9 @@ def frame(scenario: Scenario, now: float = FROZEN) -> Frame:
         queue_history=tuple(QueueHistory(v.name, tuple(int((v.pending or 0) * (0.5 + i / 24))
                                                        for i in range(12))) for v in views),
         hit_rate_history=tuple(99.0 + (i % 5) / 10 for i in range(12)),
+        message_latency=MessageFigure(0.31 if scenario.degraded else 0.048, 1_180, 300.0,
+                                      METRICS),
+        failed_messages=MessageFigure(0.4, 9_412, 3_600.0, "the chats table", failed=38),
     )
     checks = tuple(by_severity(evaluate(snapshot, Thresholds())))
     return Frame(snapshot, checks)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from blazz_tui.fmt import count, duration, percent, size, visible
 from blazz_tui.frame import MonitorStats
-from blazz_tui.history import CacheWindow
-from blazz_tui.rules.model import Check
+from blazz_tui.monitoring import monitoring_table
+from blazz_tui.rules.model import Check, Status
+from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
 from blazz_tui.views.cells import (
     CRIT,
@@ -131,78 +132,43 @@ def queues(snap: Snapshot) -> Table:
                   "depth"), tuple(rows))
 
 
-def _window_rate(w: CacheWindow | None) -> str:
-    if w is None or not w.seconds:
-        return "- (needs a second sample)"
-    if w.hit_rate is None:
-        return f"- (no lookups in {duration(w.seconds)})"
-    return f"{percent(w.hit_rate)} over {duration(w.seconds)}"
+def monitoring(snap: Snapshot, all_checks: tuple[Check, ...], t: Thresholds) -> Table:
+    """Seed 002's monitoring table (its value coloured by the check that judges it), then the
+    cache's own figures."""
+    rows = [Row(m.name, (Cell(_SHORT.get(m.name, m.name), MUTED),
+                         Cell(_with_spark(m.value, m.check, snap),
+                              PLAIN if m.status is Status.OK else STATUS_TONE[m.status]),
+                         Cell(m.target, MUTED), Cell(m.alert, MUTED), Cell(m.source, MUTED)))
+            for m in monitoring_table(snap, all_checks, t)]
+    r, w = snap.redis, snap.cache
+    if r is not None and r.has_data:
+        figures = (
+            ("hit rate (all)", percent(r.lifetime_hit_rate), PLAIN),
+            ("ops/s", f"{r.ops_per_sec:,.0f}", PLAIN),
+            ("memory", f"{size(r.used_memory)}" + (f" of {size(r.maxmemory)}" if r.maxmemory
+                                                   else " (no maxmemory)"), PLAIN),
+            ("evictions", f"{r.evicted_keys:,} total" + (f", {w.evictions} in window" if w
+                                                        else ""),
+             WARN if w and w.evictions else PLAIN),
+            ("instance-URL keys", count(r.instance_url_keys, r.instance_url_keys_capped), PLAIN),
+            ("clients", f"{r.connected_clients} ({r.blocked_clients} blocked)", PLAIN),
+            ("redis", f"{r.version}, up {duration(r.uptime)}", MUTED))
+        rows += [Row(name, (Cell(name, MUTED), Cell(value, tone), Cell(""), Cell(""),
+                            Cell("Redis INFO", MUTED))) for name, value, tone in figures]
+    return Table(("metric", "now", "target", "alert", "source"), tuple(rows))
 
 
-def _messages(snap: Snapshot) -> list[tuple[str, str, str]]:
-    """Message latency and failures, each with its source, beside the cache's work."""
-    rows = []
-    for label, m in (("message latency", snap.message_latency),
-                     ("failed messages", snap.failed_messages)):
-        if m is None:
-            continue
-        if m.value is None:
-            rows.append((label, f"- ({'needs a second sample' if m.waiting else m.unknown}; "
-                                f"{m.source})", MUTED))
-        elif m is snap.message_latency:
-            rows.append((label, f"{m.value * 1000:.0f} ms (mean of {m.messages:,}) {m.window}",
-                         PLAIN))
-        else:
-            rows.append((label, f"{m.value:.1f} % ({m.failed:,} of {m.messages:,}) {m.window}",
-                         PLAIN))
-    return rows
+_SHORT = {"Scheduler status": "scheduler", "Health check frequency": "sync age",
+          "Sessions synced": "sessions synced", "Cache hit rate": "cache hit rate",
+          "Message latency": "msg latency", "Failed messages": "failed msgs",
+          "Instance uptime": "uptime", "Database load": "db load"}
+"""The seeds' names, short enough for a half-width panel."""
 
 
-def _database_load(snap: Snapshot) -> list[tuple[str, str, str]]:
-    """The database's side of the cache's work, beside its hit rate."""
-    db, rates = snap.database, snap.database_load
-    if db is None or rates is None or db.engine != "mysql":
-        return []
-    load = db.load
-    if load is None:
-        return [("db queries/s", f"- ({db.load_error})", MUTED)]
-    qps = "-" if rates.queries_per_second is None else f"{rates.queries_per_second:,.1f}"
-    why = f" ({rates.unknown})" if rates.unknown else f" over {duration(rates.seconds)}"
-    longest = "-" if load.longest_query is None else duration(load.longest_query)
-    return [("db queries/s", f"{qps}{why}", PLAIN),
-            ("db threads / longest", f"{load.threads_running} running, longest query "
-                                     f"{longest}", PLAIN)]
-
-
-def cache(snap: Snapshot) -> Table:
-    r = snap.redis
-    if r is None or not r.has_data:
-        return _metrics([*_database_load(snap), *_messages(snap)])
-    w = snap.cache
-    window_rate = w.hit_rate if w else None
-    rows = [
-        ("hit rate (window)", _window_rate(w)
-         + (f"  {sparkline(snap.hit_rate_history)}" if snap.hit_rate_history else ""),
-         CRIT if window_rate is not None and window_rate < 95 else
-         WARN if window_rate is not None and window_rate < 99 else PLAIN),
-        ("hit rate (since start)", percent(r.lifetime_hit_rate), PLAIN),
-        ("ops/s", f"{r.ops_per_sec:,.0f}", PLAIN),
-        ("memory", f"{size(r.used_memory)}" + (f" of {size(r.maxmemory)}" if r.maxmemory
-                                               else " (no maxmemory)"), PLAIN),
-        ("evictions", f"{r.evicted_keys:,} total" + (f", {w.evictions} in window" if w else ""),
-         WARN if w and w.evictions else PLAIN),
-        ("instance-URL keys", count(r.instance_url_keys, r.instance_url_keys_capped), PLAIN),
-        ("clients", f"{r.connected_clients} ({r.blocked_clients} blocked)", PLAIN),
-        ("redis", f"{r.version}, up {duration(r.uptime)}", MUTED),
-        *_database_load(snap),
-        *_messages(snap),
-    ]
-    return _metrics(rows)
-
-
-def _metrics(rows: list[tuple[str, str, str]]) -> Table:
-    return Table(("metric", "value"), tuple(
-        Row(name, (Cell(name, MUTED), Cell(value, tone))) for name, value, tone in rows))
+def _with_spark(value: str, check: str, snap: Snapshot) -> str:
+    if check == "cache-hit-rate" and snap.hit_rate_history:
+        return f"{value} {sparkline(snap.hit_rate_history[-8:])}"
+    return value
 
 
 def checks(all_checks: list[Check] | tuple[Check, ...]) -> Table:

@@ -32,7 +32,7 @@ async def test_wide_terminal_shows_every_panel(stack: Layout) -> None:
     async with app.run_test(size=(160, 50)) as pilot:
         await until(lambda: app.frame is not None)
         await pilot.pause()
-        for panel in ("services", "instances", "queues", "cache", "checks", "events", "logs"):
+        for panel in ("services", "instances", "queues", "monitoring", "checks", "events", "logs"):
             assert app.query_one(f"#{panel}").display, panel
 
 
@@ -110,4 +110,4 @@ async def test_unsorted_the_broken_rows_come_first_and_figures_keep_their_order(
         assert [r[2] for r in rows(app, "services")[:3]] == ["FATAL", "FATAL", "EXITED"]
         assert rows(app, "instances")[0][:2] == ["wa-3003", "DOWN"]
         assert [r[0] for r in rows(app, "queues")[:2]] == ["messaging", "whatsapp-normal"]
-        assert rows(app, "cache")[0][0] == "hit rate (window)"
+        assert rows(app, "monitoring")[0][0] == "scheduler"

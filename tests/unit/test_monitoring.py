@@ -1,0 +1,57 @@
+"""Seed 002's monitoring table: every row there with its figure, this config's thresholds, its
+source and the status of the check that judges it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from blazz_tui.history import CacheWindow, Uptime
+from blazz_tui.message_figures import MessageFigure
+from blazz_tui.monitoring import monitoring_table
+from blazz_tui.rules import Status, evaluate
+from blazz_tui.settings import Thresholds
+from blazz_tui.snapshot import Snapshot
+from blazz_tui.sources.logs import LogsReading, SyncRun
+
+NOW = time.time()
+SEEDS = ["Scheduler status", "Health check frequency", "Sessions synced", "Cache hit rate",
+         "Message latency", "Failed messages", "Instance uptime", "Database load"]
+
+
+def table(snap: Snapshot, t: Thresholds) -> dict[str, tuple[str, str, str, str, Status]]:
+    rows = monitoring_table(snap, evaluate(snap, t), t)
+    return {m.name: (m.value, m.target, m.alert, m.source, m.status) for m in rows}
+
+
+def snapshot(**parts: object) -> Snapshot:
+    base = Snapshot(target="t", transport="local", taken_at=NOW, supervisor=None, instances=None,
+                    database=None, redis=None, host=None, ports=None, logs=None)
+    return replace(base, **parts)  # type: ignore[arg-type]
+
+
+def test_the_seeds_rows_come_in_their_order_with_this_configs_thresholds() -> None:
+    t = Thresholds(message_latency_warn=0.1, message_latency_crit=0.2, uptime_warn=99.5)
+    snap = snapshot(
+        logs=LogsReading(fetched_at=NOW, last_sync=SyncRun(NOW - 30, 2, 98, "laravel.log")),
+        cache=CacheWindow(99.6, 1_000, 60.0, 0, False),
+        message_latency=MessageFigure(0.25, 400, 300.0, "the instances' /metrics"),
+        uptime=(Uptime("wa-3002", 99.0, 3_600, 99.0, 3_600, "pm2/whatsapp-3002", 1),))
+
+    rows = table(snap, t)
+
+    assert list(rows) == SEEDS
+    assert rows["Message latency"] == ("250 ms (400 in 5m)", "< 100 ms", "> 200 ms",
+                                       "instances' /metrics", Status.CRITICAL)
+    assert rows["Instance uptime"][1:] == ("> 99.5 %", "< 95 %", "/health reads, PM2 restarts",
+                                           Status.WARNING)
+    assert rows["Sessions synced"][0] == "98 %" and rows["Health check frequency"][0] == "30s ago"
+    assert rows["Cache hit rate"][:3] == ("99.6 % (1m)", "> 99 %", "< 95 %")
+
+
+def test_a_figure_the_target_has_no_source_for_says_so_and_is_unknown() -> None:
+    rows = table(snapshot(), Thresholds())
+    assert rows["Failed messages"][0] == "- (no source)"
+    assert rows["Failed messages"][3].startswith("no /metrics, send log lines or chats table")
+    assert rows["Failed messages"][4] is Status.UNKNOWN
+    assert rows["Database load"][0] == "- (no database)"
