@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -329,3 +330,24 @@ def test_an_alias_and_the_app_dir_are_enough_the_rest_comes_from_the_servers_env
     assert snapshot["redis"]["error"] is None
     assert [i["error"] for i in snapshot["instances"]["instances"]] == [None] * 4
     assert snapshot["logs"]["files"], "storage/logs of the server's app"
+
+
+@pytest.mark.skipif(shutil.which("pm2") is None, reason="pm2 is not installed")
+def test_pm2_over_ssh_reads_and_restarts_what_it_does_on_the_server(
+        sshd: SshSetup, stack_factory: StackFactory, mysql_db: TestDatabase) -> None:
+    stack = stack_factory(database=mysql_db.url, pm2=True)
+    config = with_remote(stack)
+    name = stack.pm2_name(stack.instance_ports[0])
+
+    def pm2_checks(target: str) -> dict[str, str]:
+        return {c["name"]: c["status"] for c in check_json(config, target)[1]["checks"]
+                if c["name"].startswith("pm2:")}
+
+    assert pm2_checks("remote") == pm2_checks("demo") == {
+        f"pm2:{stack.pm2_name(p)}": "OK" for p in stack.instance_ports}
+    restarted = blazz("restart", f"pm2:{name}", "-c", str(config), "--target", "remote",
+                      "--yes")
+    assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+    summary = next(c["summary"] for c in check_json(config, "remote")[1]["checks"]
+                   if c["name"] == f"pm2:{name}")
+    assert summary.endswith(", 1 restart")
