@@ -204,6 +204,11 @@ class BlazzApp(App[int]):
     def tone_style(self, tone: str) -> str:
         if self.no_color:  # NO_COLOR: tones become weights, still told apart
             return {"warn": "bold", "crit": "bold reverse", "muted": "dim"}.get(tone, "")
+        if self.console.color_system in ("standard", "windows"):
+            # 16 colours: a theme's orange warning would become the same bright red as its
+            # error; the terminal's own yellow and red stay apart.
+            return {"ok": "green", "warn": "yellow", "crit": "bold red", "muted": "dim"}.get(
+                tone, "")
         theme = self.current_theme
         return {
             "ok": rich_color(theme.success or "green"),

@@ -4,7 +4,9 @@ what watching costs."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
+from blazz_tui.causes import Problem, problems
 from blazz_tui.events import Episode
 from blazz_tui.rules import Check, Status, worst
 from blazz_tui.settings import Thresholds
@@ -34,6 +36,13 @@ class Frame:
     monitor: MonitorStats | None = None
     thresholds: Thresholds = field(default_factory=Thresholds)
     """What the checks were judged against (the monitoring table shows them)."""
+    badge: Status | None = None
+    """The overall status the header shows, with hysteresis (None: ``status``)."""
+
+    @cached_property
+    def problems(self) -> list[Problem]:
+        """The failing checks, cause first (``causes``)."""
+        return problems(self.checks, self.snapshot)
 
     @property
     def status(self) -> Status:

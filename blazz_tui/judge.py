@@ -16,7 +16,7 @@ from blazz_tui.events import Timeline
 from blazz_tui.fmt import duration, visible
 from blazz_tui.frame import Frame, MonitorStats
 from blazz_tui.history import History
-from blazz_tui.rules import Check, Status, apply_retries, by_severity, evaluate
+from blazz_tui.rules import Check, Status, apply_retries, by_severity, evaluate, worst
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
 
@@ -63,10 +63,38 @@ def _behind_link(checks: list[Check], snapshot: Snapshot) -> list[Check]:
     return [c for c in checks if c.source not in waiting]
 
 
+BADGE_HOLD = 3.0
+"""Seconds a new overall status must hold before the header's badge shows it."""
+
+
+class Badge:
+    """The header's overall status, with hysteresis: a busy host's CPU must not flip it
+    CRITICAL ↔ WARNING every few seconds. A new status shows once it held ``BADGE_HOLD``
+    seconds — except worse because of a Blazz check (not the host's), which shows at once:
+    its checks have passed their retries already."""
+
+    def __init__(self) -> None:
+        self.shown: Status | None = None
+        self._next: tuple[Status, float] | None = None
+
+    def update(self, status: Status, checks: tuple[Check, ...], now: float) -> Status:
+        shown = self.shown
+        worse = shown is not None and status.rank > shown.rank and any(
+            c.status is status and not c.name.startswith("host") for c in checks)
+        if shown is None or status is shown or worse:
+            self.shown, self._next = status, None
+        elif self._next is None or self._next[0] is not status:
+            self._next = (status, now)
+        elif now - self._next[1] >= BADGE_HOLD:
+            self.shown, self._next = status, None
+        return self.shown or status
+
+
 class Judge:
     def __init__(self, thresholds: Thresholds, history: History,
                  timeline: Timeline | None = None) -> None:
         self.thresholds = thresholds
+        self.badge = Badge()
         self.history = history
         self.timeline = timeline or Timeline()
         self._lost = LostSessions()
@@ -86,9 +114,11 @@ class Judge:
         checks = apply_retries(checks, self._failures(checks, snapshot),
                                self.thresholds.retries)
         ordered = tuple(by_severity(checks))
-        self.timeline.observe(ordered, time.time())
+        now = time.time()
+        self.timeline.observe(ordered, now)
+        badge = self.badge.update(worst(ordered), ordered, now) if not waiting else None
         return Frame(snapshot, ordered, waiting, tuple(self.timeline.events), monitor,
-                     self.thresholds)
+                     self.thresholds, badge)
 
     def _failures(self, checks: list[Check], snapshot: Snapshot) -> dict[str, int]:
         """Consecutive failing polls per check, each source attempt counted once however

@@ -39,6 +39,11 @@ class MessageFigure:
     """Over the newest rows of a busier window only (chats ``scan_limit``)."""
 
     @property
+    def quiet(self) -> bool:
+        """No message at all in a window that was read: nothing to judge, nothing wrong."""
+        return self.value is None and self.seconds > 0 and self.messages + self.failed == 0
+
+    @property
     def polled_by(self) -> str:
         """The source whose polls bring this figure."""
         return {METRICS: "messages", LOG: "logs"}.get(self.source, "database")
@@ -76,7 +81,7 @@ def _metrics_unknown(rates: MessageRates | None) -> MessageFigure | None:
 def _metrics_latency(rates: MessageRates | None) -> MessageFigure | None:
     if rates is None or not rates.available or rates.unknown is not None:
         return _metrics_unknown(rates)
-    return MessageFigure(rates.latency, rates.sent, rates.seconds, METRICS,
+    return MessageFigure(rates.latency, rates.sent, rates.seconds, METRICS, rates.failed,
                          unknown=None if rates.latency is not None else
                          f"no message was sent in {duration(rates.seconds)}")
 
@@ -120,7 +125,7 @@ def _chats_latency(database: DatabaseReading | None) -> MessageFigure | None:
                                                         unknown=error)
     return MessageFigure(window.delivery_seconds / window.delivered if window.delivered
                          else None, window.delivered, window.seconds, _chats_source(window),
-                         unknown=None if window.delivered else
+                         window.failed, unknown=None if window.delivered else
                          f"no message delivered in {duration(window.seconds)}",
                          capped=window.capped)
 

@@ -60,7 +60,7 @@ class HeaderBar(Static):
             if frame is not None:
                 line.append(f" waiting for {', '.join(frame.waiting)}", style="dim")
         else:
-            status = frame.status
+            status = frame.badge or frame.status
             line.append("  ")
             line.append(f" {status.value} ", style=f"reverse {style(STATUS_TONE[status])}")
             bad = [c for c in frame.checks if c.status is not Status.OK]
@@ -83,28 +83,30 @@ class HeaderBar(Static):
 
 
 class ProblemsBar(Static):
-    """The worst checks, one line each (two on a short terminal); hidden when all is OK."""
+    """The problems, cause first, one line each (two on a short terminal); hidden when all
+    is OK."""
 
     frame: reactive[Frame | None] = reactive(None, always_update=True, repaint=False)
     SHORT_SCREEN = 30
     _shown = ""
 
     def watch_frame(self, frame: Frame | None) -> None:
-        bad = [c for c in frame.checks if c.status is not Status.OK] if frame else []
-        self.display = bool(bad)
-        if not bad:
+        found = frame.problems if frame else []
+        self.display = bool(found)
+        if not found:
             return
         style = self.app.tone_style  # type: ignore[attr-defined]
         limit = 2 if self.app.size.height < self.SHORT_SCREEN else 4
         lines = []
-        for check in bad[:limit]:
+        for problem in found[:limit]:
             line = Text(no_wrap=True, overflow="ellipsis")
-            line.append(f" {check.status.value:<8} ", style=style(STATUS_TONE[check.status]))
-            line.append(f"{check.name}  ", style="bold")
-            line.append(check.summary)
+            line.append(f" {problem.status.value:<8} ", style=style(STATUS_TONE[problem.status]))
+            line.append(problem.cause, style="bold")
+            if problem.effects:
+                line.append(f" → {problem.effects}")
             lines.append(line)
-        if len(bad) > limit:
-            lines.append(Text(f" … and {len(bad) - limit} more (press 1 for all checks)",
+        if len(found) > limit:
+            lines.append(Text(f" … and {len(found) - limit} more (press 1 for all checks)",
                               style="dim", no_wrap=True, overflow="ellipsis"))
         plain = "\n".join(line.plain for line in lines)
         if plain != self._shown:  # a layout pass (auto height) only when the text changed

@@ -2,8 +2,11 @@
 
 The panel receives frames (``frame`` reactive, bound from the app) and never fetches.
 Its subtitle shows the age of the data or the source's error and the age of its last
-good data. Rows keep the cursor by key across refreshes; a column header click or ``s``
-sorts; ``/`` filters rows by text; space marks rows (the selection an action acts on).
+good data. Unsorted, the broken rows come first. ``<``/``>`` (or a header click) sort by a
+column, shown in its header (``pending ▼``), ``s`` reverses; ``/`` filters rows by text, the
+title saying so with the counts (``4 Queues /wh [2/8]``); space marks rows (the selection an
+action acts on). While the cursor rests below the first row of a focused table, the rows keep
+their order: the row under it does not move away as figures change.
 """
 
 from __future__ import annotations
@@ -111,8 +114,11 @@ class TablePanel(Vertical, can_focus=False):
     """
 
     BINDINGS = [
-        Binding("s", "cycle_sort", "Sort", show=False,
-                tooltip="by the next column; again reverses"),
+        Binding("greater_than_sign", "move_sort(1)", "Sort →", key_display=">",
+                tooltip="sort by the next column"),
+        Binding("less_than_sign", "move_sort(-1)", "Sort ←", key_display="<",
+                tooltip="sort by the previous column"),
+        Binding("s", "reverse_sort", "Reverse", tooltip="reverse the sort"),
         Binding("space", "toggle_mark", "Mark row", show=False,
                 tooltip="what an action acts on; esc clears"),
     ]
@@ -176,11 +182,13 @@ class TablePanel(Vertical, can_focus=False):
             return
         table = self.data_table
         columns = self._table.columns
-        if tuple(str(c.label) for c in table.columns.values()) != columns:
+        labels = tuple(self._label(i, c) for i, c in enumerate(columns))
+        if tuple(str(c.label) for c in table.columns.values()) != labels:
             table.clear(columns=True)
-            table.add_columns(*columns)
+            table.add_columns(*labels)
             self._shown = []
         rows = list(self._table.rows)
+        total = len(rows)
         if self.filter_text:
             needle = self.filter_text.lower()
             rows = [r for r in rows if any(needle in c.text.lower() for c in r.cells)]
@@ -189,6 +197,9 @@ class TablePanel(Vertical, can_focus=False):
             rows.sort(key=lambda r: _sort_key(r, col), reverse=self._sort_reverse)
         elif self._severity_first:  # the broken row on top, in view without scrolling
             rows.sort(key=_severity)
+        if table.has_focus and table.cursor_row > 0 and self._shown:
+            rows = _keep_order(rows, [key for key, _, _ in self._shown])
+        self._set_title(len(rows), total)
         shown = [(row.key, row.key in self.marked,
                   tuple((c.text, c.tone or row.tone) for c in row.cells)) for row in rows]
         if [key for key, _, _ in shown] == [key for key, _, _ in self._shown]:
@@ -271,33 +282,56 @@ class TablePanel(Vertical, can_focus=False):
         self._title_marks()
 
     def _title_marks(self) -> None:
-        """The title says how many rows are marked: what an action would act on."""
-        selection = self.selection
-        count = len(selection.keys) if selection.marked else 0
-        self.border_title = f"{self._title} · {count} marked" if count else self._title
+        self._set_title(*self._counts)
 
-    def action_cycle_sort(self) -> None:
-        if self._table is None:
+    _counts = (0, 0)
+
+    def _set_title(self, shown: int, total: int) -> None:
+        """The title says what the table holds back: an active filter with the counts, and
+        how many rows are marked (what an action would act on)."""
+        self._counts = (shown, total)
+        title = self._title
+        if self.filter_text:
+            title += f" /{visible(self.filter_text)} [{shown}/{total}]"
+        marked = len(self.selection.keys) if self.marked and self.selection.marked else 0
+        if marked:
+            title += f" · {marked} marked"
+        if self.border_title != title:
+            self.border_title = title
+
+    def _label(self, index: int, column: str) -> str:
+        if index != self._sort_column:
+            return column
+        return f"{column} {'▼' if self._sort_reverse else '▲'}"
+
+    def action_move_sort(self, step: int) -> None:
+        if self._table is None or not self._table.columns:
             return
         n = len(self._table.columns)
+        start = self._sort_column if self._sort_column is not None else (-1 if step > 0 else n)
+        self._sort_by((start + step) % n)
+
+    def _sort_by(self, column: int) -> None:
+        """Figures biggest first (▼), names from A (▲)."""
+        rows = self._table.rows if self._table else ()
+        self._sort_column = column
+        self._sort_reverse = any(isinstance(r.cells[column].key, int | float) for r in rows
+                                 if column < len(r.cells))
+        self._refresh_rows()
+
+    def action_reverse_sort(self) -> None:
         if self._sort_column is None:
-            self._sort_column, self._sort_reverse = 0, False
-        elif not self._sort_reverse:
-            self._sort_reverse = True
-        else:
-            self._sort_column = (self._sort_column + 1) % n
-            self._sort_reverse = False
-        self.notify(f"sorted by {self._table.columns[self._sort_column]}"
-                    f"{' (descending)' if self._sort_reverse else ''}", timeout=2)
+            self.action_move_sort(1)
+            return
+        self._sort_reverse = not self._sort_reverse
         self._refresh_rows()
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         event.stop()
         if self._sort_column == event.column_index:
-            self._sort_reverse = not self._sort_reverse
+            self.action_reverse_sort()
         else:
-            self._sort_column, self._sort_reverse = event.column_index, False
-        self._refresh_rows()
+            self._sort_by(event.column_index)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -313,6 +347,12 @@ def _severity(row: Row) -> int:
     sort keeps the view's order within each)."""
     return min((_RANK.get(tone, 2) for tone in (row.tone, *(c.tone for c in row.cells))),
                default=2)
+
+
+def _keep_order(rows: list[Row], before: list[str]) -> list[Row]:
+    """``rows`` in the order ``before`` showed them; new ones after."""
+    place = {key: i for i, key in enumerate(before)}
+    return sorted(rows, key=lambda r: place.get(r.key, len(place)))
 
 
 def _sort_key(row: Row, column: int) -> tuple[int, float | str]:

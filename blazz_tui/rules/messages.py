@@ -40,6 +40,8 @@ def _pending(name: str, m: MessageFigure, t: Thresholds) -> Check | None:
     if m.waiting:
         return Check(name, Status.OK, f"the window starts at the next read ({m.source})",
                      m.polled_by)
+    if m.quiet:
+        return Check(name, Status.OK, f"no message {m.window}", m.polled_by)
     if m.value is None:
         return Check(name, Status.UNKNOWN, f"unknown: {m.unknown} ({m.source})", m.polled_by)
     if m.messages < t.messages_min:

@@ -248,3 +248,16 @@ async def test_j_k_g_and_G_move_through_a_table() -> None:
         assert table.cursor_row == table.row_count - 1
         await pilot.press("g")
         assert table.cursor_row == 0
+
+
+async def test_in_16_colours_warning_is_yellow_and_critical_red(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLORTERM", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)):
+        assert app.console.color_system == "standard"
+        warn, crit = (Style.parse(app.tone_style(t)).color for t in ("warn", "crit"))
+        assert warn is not None and crit is not None
+        assert (warn.name, crit.name) == ("yellow", "red")

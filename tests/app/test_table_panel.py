@@ -41,3 +41,60 @@ async def test_a_panel_whose_source_fails_shows_its_last_data_as_stale() -> None
         assert services.has_class("-stale") and services.has_class("-failed")
         assert "last good" in str(services.border_subtitle)
         assert not app.query_one("#instances").has_class("-stale")
+
+
+def header(app: object, panel: str) -> list[str]:
+    from textual.widgets import DataTable
+
+    table = app.query_one(f"#{panel}").query_one(DataTable)  # type: ignore[attr-defined]
+    return [str(c.label) for c in table.columns.values()]
+
+
+async def test_the_sort_moves_with_angle_brackets_shows_in_its_header_and_s_reverses() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("4")  # Queues
+        await pilot.press("greater_than_sign", "greater_than_sign")
+        assert header(app, "queues")[:2] == ["queue", "pending ▼"]  # a figure: biggest first
+        pending = [int(r[1].replace(",", "")) for r in rows(app, "queues")]
+        assert pending == sorted(pending, reverse=True)
+        await pilot.press("s")
+        assert header(app, "queues")[1] == "pending ▲"
+        await pilot.press("less_than_sign")
+        assert header(app, "queues")[0] == "queue ▲"  # names from A
+        names = [r[0] for r in rows(app, "queues")]
+        assert names == sorted(names)
+
+
+async def test_an_active_filter_stays_in_the_title_with_its_counts() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("4", "slash", *"campaign", "enter")
+        panel = app.query_one("#queues")
+        assert panel.border_title == "4 Queues /campaign [3/8]"
+        await pilot.press("escape")
+        assert panel.border_title == "4 Queues"
+
+
+async def test_rows_keep_their_order_while_the_cursor_rests_below_the_top() -> None:
+    from dataclasses import replace
+
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("4", "j", "j")
+        before = [r[0] for r in rows(app, "queues")]
+        resting_on = before[2]
+        first = app.frame
+        assert first is not None
+        last = before[-1]
+        flooded = replace(first, snapshot=replace(first.snapshot, queues=tuple(
+            replace(q, pending=9_999, served=False) if q.name == last else q
+            for q in first.snapshot.queues)))
+        app.show_frame(flooded)  # unsorted, the flooded queue would jump to the top
+        await pilot.pause()
+        assert [r[0] for r in rows(app, "queues")] == before
+        assert rows(app, "queues")[2][0] == resting_on
+        await pilot.press("g")  # back at the top: sorted again
+        app.show_frame(flooded)
+        await pilot.pause()
+        assert [r[0] for r in rows(app, "queues")].index(last) < 3  # with the broken ones

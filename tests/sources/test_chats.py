@@ -169,3 +169,17 @@ def test_a_bad_messages_setting_is_refused_naming_it(field: str, value: object,
     with pytest.raises(FieldError) as caught:
         MessagesConfig(**{field: value})  # type: ignore[arg-type]
     assert caught.value.key == field and message in str(caught.value)
+
+
+async def test_a_quiet_hour_is_nothing_to_judge_not_unknown(blazz_db: TestDatabase) -> None:
+    from blazz_tui.rules import Status, evaluate
+    from blazz_tui.settings import Thresholds
+    from blazz_tui.snapshot import Snapshot
+
+    reading = await poll(blazz_db)  # an empty chats table
+    snap = Snapshot(target="t", transport="local", taken_at=time.time(), supervisor=None,
+                    instances=None, database=reading, redis=None, host=None, ports=None,
+                    logs=None, failed_messages=message_figures.failed(None, reading))
+    [check] = [c for c in evaluate(snap, Thresholds()) if c.name == "failed-messages"]
+    assert (check.status, check.summary) == (
+        Status.OK, "no message over the last 1h00m, from the chats table")

@@ -1,0 +1,182 @@
+"""Problems, cause first: the checks that fail for one reason folded into one line.
+
+An on-call engineer wants "blazz-queue-worker STOPPED → messaging, whatsapp-high unserved,
+63 jobs waiting, oldest 1m18s", not four queue lines and an ``unserved-queues`` line with the
+stopped program somewhere below. What is attributed to what:
+
+- a worker program not RUNNING (every process of it, folded) → the failing checks of the
+  queues it serves, and ``unserved-queues``;
+- the program or PM2 process that runs an instance, not running → that instance's check;
+- an instance down → the session checks that are unknown because of it;
+- a source that cannot be read (``redis``, ``database``, ``supervisor…``, ``instances``,
+  ``pm2``) → the other failing checks of the same source.
+
+Problems are worst first; at the same severity the Blazz ones come before the host's (a busy
+box's CPU must not push a stopped worker off the strip), then in the checks' own order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from blazz_tui.correlation import instance_program
+from blazz_tui.fmt import duration, plural
+from blazz_tui.rules.model import Check, Status
+from blazz_tui.settings import InstanceConfig
+from blazz_tui.snapshot import Snapshot
+from blazz_tui.sources.supervisor import ProcessInfo
+
+SOURCE_CHECKS = ("redis", "database", "supervisor", "instances", "pm2")
+
+
+@dataclass(frozen=True)
+class Problem:
+    status: Status
+    cause: str
+    """What is wrong at the root, in a few words ("blazz-queue-worker STOPPED")."""
+    effects: str
+    """What it causes, in a few words ("" when nothing else fails because of it)."""
+    checks: tuple[Check, ...]
+    """The cause's checks first, then the effects'."""
+
+    @property
+    def text(self) -> str:
+        return f"{self.cause} → {self.effects}" if self.effects else self.cause
+
+
+def problems(checks: Sequence[Check], snap: Snapshot) -> list[Problem]:
+    """The failing checks (``checks`` worst first) as problems, cause first."""
+    bad = [c for c in checks if c.status is not Status.OK]
+    instances = [InstanceConfig(name=i.name, url=i.url)
+                 for i in (snap.instances.instances if snap.instances else ())]
+    taken: set[str] = set()
+    found: list[Problem] = []
+
+    def claim(matching: list[Check]) -> list[Check]:
+        fresh = [c for c in matching if c.name not in taken]
+        taken.update(c.name for c in fresh)
+        return fresh
+
+    for down in _stopped(snap):
+        own = claim([c for c in bad if c.name in down.checks])
+        if not own:
+            continue
+        effects = claim([c for c in bad if c.name in {f"queue:{q}" for q in down.queues}
+                         or (c.name == "unserved-queues" and any(q in c.summary
+                                                                 for q in down.queues))])
+        runs = [i.name for i in instances
+                if instance_program(i, snap.pm2, snap.supervisor) in down.processes]
+        effects += claim([c for c in bad if c.name in {f"instance:{n}" for n in runs}])
+        effects += claim(_session_effects(bad, runs))
+        found.append(Problem(_worst(own + effects), down.label,
+                             _describe(effects, snap, down.queues, runs), tuple(own + effects)))
+    for check in bad:
+        if check.name in taken:
+            continue
+        if check.name.startswith("instance:"):
+            name = check.name.split(":", 1)[1]
+            own = claim([check])
+            effects = claim(_session_effects(bad, [name]))
+            found.append(Problem(_worst(own + effects), _instance_cause(name, check),
+                                 _describe(effects, snap, set(), [name]), tuple(own + effects)))
+        elif check.name.split(":", 1)[0] in SOURCE_CHECKS and check.status in (
+                Status.CRITICAL, Status.UNKNOWN):
+            own = claim([check])
+            effects = claim([c for c in bad if c.source == check.source])
+            found.append(Problem(_worst(own + effects), f"{check.name}: {check.summary}",
+                                 _names(effects), tuple(own + effects)))
+    for check in bad:
+        if check.name not in taken:
+            taken.add(check.name)
+            found.append(Problem(check.status, f"{check.name}: {check.summary}", "", (check,)))
+    order = {c.name: i for i, c in enumerate(checks)}
+    return sorted(found, key=lambda p: (-p.status.rank, _is_host(p),
+                                        min(order.get(c.name, 0) for c in p.checks)))
+
+
+@dataclass(frozen=True)
+class _Down:
+    label: str
+    checks: frozenset[str]
+    processes: frozenset[str]
+    """As ``instance_program`` names them: ``group:process``, ``pm2/NAME``."""
+    queues: frozenset[str] = frozenset()
+
+
+def _stopped(snap: Snapshot) -> list[_Down]:
+    """Supervisor programs not RUNNING — a program's processes (``name_00``, ``name_01``) in
+    one state folded — and PM2 processes not online."""
+    programs: dict[tuple[str, str], list[ProcessInfo]] = {}
+    for endpoint in snap.supervisor.endpoints if snap.supervisor else ():
+        for proc in endpoint.processes:
+            if proc.state != "RUNNING":
+                program = re.sub(r"_\d+$", "", proc.name)
+                programs.setdefault((program, proc.state), []).append(proc)
+    found = [_Down(f"{program} {state}" + (f" ({len(procs)} processes)" if len(procs) > 1
+                                          else ""),
+                   frozenset(f"program:{p.full_name}" for p in procs),
+                   frozenset(p.full_name for p in procs),
+                   frozenset(q for p in procs for q in p.queues))
+             for (program, state), procs in programs.items()]
+    found += [_Down(f"{p.name} {p.status} (PM2)", frozenset({f"pm2:{p.name}"}),
+                    frozenset({f"pm2/{p.name}"}))
+              for p in (snap.pm2.processes if snap.pm2 else ()) if p.status != "online"]
+    return found
+
+
+def _session_effects(bad: list[Check], instances: list[str]) -> list[Check]:
+    return [c for c in bad if c.name in ("session-drift", "sessions-lost", "sessions-balance")
+            and any(name in c.summary for name in instances)]
+
+
+def _instance_cause(name: str, check: Check) -> str:
+    """"wa-3002 down (connection refused)" from "http://… down: connection refused; …"."""
+    head = check.summary.split(";", 1)[0]
+    for what in ("down", "not answering", "error"):
+        marker = f" {what}: "
+        if marker in head:
+            return f"{name} {what} ({head.split(marker, 1)[1]})"
+    return f"{name}: {head}"
+
+
+def _describe(effects: list[Check], snap: Snapshot, queues: frozenset[str] | set[str],
+              instances: list[str]) -> str:
+    parts = []
+    hit = [q for q in snap.queues if q.name in queues and (q.pending or 0) > 0]
+    unserved = [q.name for q in hit if q.unserved]
+    if unserved:
+        parts.append(f"{', '.join(unserved)} unserved")
+    if hit:
+        waiting = sum(q.pending or 0 for q in hit)
+        oldest = max((q.oldest_pending_age or 0.0 for q in hit), default=0.0)
+        parts.append(f"{plural(waiting, 'job')} waiting" + (f", oldest {duration(oldest)}"
+                                                             if oldest else ""))
+    down = [c.name.split(":", 1)[1] for c in effects if c.name.startswith("instance:")]
+    if down:
+        parts.append(f"{', '.join(down)} down")
+    sessions = sum(i.assigned for i in snap.sessions.instances if i.name in instances
+                   and not i.up)
+    if sessions:
+        parts.append(f"{plural(sessions, 'session')} unreachable")
+    shown = {f"queue:{q}" for q in queues} | {"unserved-queues", "session-drift",
+                                              "sessions-lost", "sessions-balance"} \
+        | {f"instance:{n}" for n in down}
+    rest = [c for c in effects if c.name not in shown]
+    if rest:
+        parts.append(_names(rest))
+    return ", ".join(parts)
+
+
+def _names(checks: list[Check]) -> str:
+    return ", ".join(c.name for c in checks[:4]) + (f" and {len(checks) - 4} more"
+                                                     if len(checks) > 4 else "")
+
+
+def _worst(checks: list[Check]) -> Status:
+    return max((c.status for c in checks), key=lambda s: s.rank)
+
+
+def _is_host(problem: Problem) -> bool:
+    return all(c.name.startswith("host") for c in problem.checks)

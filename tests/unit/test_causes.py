@@ -1,0 +1,86 @@
+"""Problems, cause first: what fails because of one thing is one line, the thing first."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from blazz_tui.causes import problems
+from blazz_tui.correlation import InstanceSessions, QueueView, SessionsView
+from blazz_tui.rules import by_severity, evaluate
+from blazz_tui.settings import Thresholds
+from blazz_tui.snapshot import Snapshot
+from blazz_tui.sources.database import DatabaseReading
+from blazz_tui.sources.host import HostReading
+from blazz_tui.sources.instances import InstanceReading, InstancesReading
+from blazz_tui.sources.supervisor import EndpointReading, ProcessInfo, SupervisorReading
+from blazz_tui.transport.base import HostStats
+
+NOW = time.time()
+WORKER_QUEUES = ("messaging", "whatsapp-high")
+
+
+def proc(name: str, state: str, queues: tuple[str, ...] = ()) -> ProcessInfo:
+    return ProcessInfo("main", "blazz", name, state, pid=0 if state != "RUNNING" else 10,
+                       start=NOW - 60, uptime=60.0, queues=queues)
+
+
+def snapshot(*procs: ProcessInfo, **parts: object) -> Snapshot:
+    base = Snapshot(
+        target="t", transport="local", taken_at=NOW, instances=None, redis=None, ports=None,
+        logs=None, host=None, database=DatabaseReading(fetched_at=NOW),
+        supervisor=SupervisorReading(fetched_at=NOW, endpoints=(EndpointReading(
+            fetched_at=NOW, name="main", state="RUNNING", processes=procs),)))
+    return replace(base, **parts)  # type: ignore[arg-type]
+
+
+def strip(snap: Snapshot) -> list[str]:
+    checks = by_severity(evaluate(snap, Thresholds()))
+    return [f"{p.status.value} {p.text}" for p in problems(checks, snap)]
+
+
+def test_a_stopped_worker_is_one_line_naming_it_then_the_queues_it_leaves_unserved() -> None:
+    queues = tuple(QueueView(q, pending=p, oldest_pending_age=age, served=False)
+                   for q, p, age in (("messaging", 40, 78.0), ("whatsapp-high", 23, 30.0)))
+    snap = snapshot(proc("blazz-queue-worker_00", "STOPPED", WORKER_QUEUES),
+                    proc("blazz-queue-worker_01", "STOPPED", WORKER_QUEUES),
+                    proc("blazz-queue-default_00", "RUNNING", ("default",)), queues=queues)
+
+    assert strip(snap) == [
+        "CRITICAL blazz-queue-worker STOPPED (2 processes) → messaging, whatsapp-high unserved, "
+        "63 jobs waiting, oldest 1m18s"]
+
+
+def test_a_stopped_instance_program_comes_before_the_instance_and_its_sessions() -> None:
+    down = InstanceReading(name="wa-3002", url="http://127.0.0.1:3002", failure="DOWN",
+                           error="connection refused", attempted_at=NOW)
+    up = InstanceReading(name="wa-3001", url="http://127.0.0.1:3001", fetched_at=NOW,
+                         status="healthy", active_sessions=0, sessions=())
+    sessions = SessionsView(instances=(
+        InstanceSessions("wa-3001", up.url, True, 0, 0),
+        InstanceSessions("wa-3002", down.url, False, None, 263, "down: connection refused")),
+        unreachable=(("wa-3002", 263),))
+    snap = snapshot(proc("blazz-whatsapp-3002", "STOPPED"),
+                    instances=InstancesReading(fetched_at=NOW, instances=(up, down)),
+                    sessions=sessions)
+
+    [first, *rest] = strip(snap)
+
+    assert first == ("CRITICAL blazz-whatsapp-3002 STOPPED → wa-3002 down, 263 sessions "
+                     "unreachable")
+    assert not any("wa-3002" in line for line in rest)
+
+
+def test_a_busy_host_ranks_below_a_blazz_problem_of_the_same_severity() -> None:
+    stats = HostStats(cpu_busy=0.0, cpu_total=1.0, cpu_count=2, memory_total=8 << 30,
+                      memory_used=7_900 << 20, memory_percent=98.0, load=(0.1, 0.1, 0.1),
+                      disk_path="/", disk_total=1, disk_used=0, disk_percent=10.0,
+                      boot_time=NOW - 100)
+    snap = snapshot(proc("blazz-scheduler", "FATAL"),
+                    host=HostReading(fetched_at=NOW, cpu_percent=10.0, stats=stats))
+
+    lines = strip(snap)
+
+    assert lines[0].startswith("CRITICAL blazz-scheduler FATAL")
+    assert lines[1].startswith("CRITICAL host-memory: ")
+
