@@ -138,7 +138,8 @@ class BlazzApp(App[int]):
                              id="services").data_bind(BlazzApp.frame)
             yield TablePanel("3 Instances", lambda f: panels.instances(f.snapshot), "instances",
                              id="instances").data_bind(BlazzApp.frame)
-            yield TablePanel("4 Queues", lambda f: panels.queues(f.snapshot), "database"
+            yield TablePanel("4 Queues", lambda f: panels.queues(f.snapshot, f.thresholds),
+                             "database"
                              if target.queues.connection == "database" else "redis",
                              id="queues").data_bind(BlazzApp.frame)
             yield TablePanel("5 Monitoring",

@@ -8,6 +8,8 @@ stopped program somewhere below. What is attributed to what:
   queues it serves, and ``unserved-queues``;
 - the program or PM2 process that runs an instance, not running → that instance's check;
 - an instance down → the session checks that are unknown because of it;
+- a program not running that is a source's server (``redis``, ``mysql``) → that source's
+  checks, and its restarts (``flapping``) for any program;
 - a source that cannot be read (``redis``, ``database``, ``supervisor…``, ``instances``,
   ``pm2``) → the other failing checks of the same source.
 
@@ -29,6 +31,8 @@ from blazz_tui.snapshot import Snapshot
 from blazz_tui.sources.supervisor import ProcessInfo
 
 SOURCE_CHECKS = ("redis", "database", "supervisor", "instances", "pm2")
+SERVERS = {"redis": ("redis",), "database": ("mysql", "mariadb")}
+"""A source's server, by words in the name of the program that runs it."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,12 @@ def problems(checks: Sequence[Check], snap: Snapshot) -> list[Problem]:
         effects = claim([c for c in bad if c.name in {f"queue:{q}" for q in down.queues}
                          or (c.name == "unserved-queues" and any(q in c.summary
                                                                  for q in down.queues))])
+        effects += claim([c for c in bad if c.name == "flapping"
+                          and any(p in c.summary for p in down.processes)])
+        served = [name for name, words in SERVERS.items()
+                  if any(w in down.label.split(" ", 1)[0] for w in words)]
+        effects += claim([c for c in bad if c.name in served or (
+            c.source in served and c.name.split(":", 1)[0] not in SOURCE_CHECKS)])
         runs = [i.name for i in instances
                 if instance_program(i, snap.pm2, snap.supervisor) in down.processes]
         effects += claim([c for c in bad if c.name in {f"instance:{n}" for n in runs}])
@@ -145,14 +155,12 @@ def _describe(effects: list[Check], snap: Snapshot, queues: frozenset[str] | set
               instances: list[str]) -> str:
     parts = []
     hit = [q for q in snap.queues if q.name in queues and (q.pending or 0) > 0]
-    unserved = [q.name for q in hit if q.unserved]
-    if unserved:
-        parts.append(f"{', '.join(unserved)} unserved")
-    if hit:
+    if hit:  # the figures first, the names last: a narrow strip cuts only names
         waiting = sum(q.pending or 0 for q in hit)
         oldest = max((q.oldest_pending_age or 0.0 for q in hit), default=0.0)
         parts.append(f"{plural(waiting, 'job')} waiting" + (f", oldest {duration(oldest)}"
                                                              if oldest else ""))
+    unserved = [q.name for q in hit if q.unserved]
     down = [c.name.split(":", 1)[1] for c in effects if c.name.startswith("instance:")]
     if down:
         parts.append(f"{', '.join(down)} down")
@@ -164,8 +172,14 @@ def _describe(effects: list[Check], snap: Snapshot, queues: frozenset[str] | set
                                               "sessions-lost", "sessions-balance"} \
         | {f"instance:{n}" for n in down}
     rest = [c for c in effects if c.name not in shown]
+    servers = [c for c in rest if c.name in SERVERS]
+    if servers:
+        parts += [f"{c.name} {c.summary}" for c in servers]
+    rest = [c for c in rest if c not in servers]
     if rest:
         parts.append(_names(rest))
+    if unserved:
+        parts.append(f"unserved: {', '.join(unserved)}")
     return ", ".join(parts)
 
 

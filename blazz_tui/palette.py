@@ -27,10 +27,11 @@ def binding_commands(app: BlazzApp) -> Iterator[SystemCommand]:
                             partial(app.run_later, b.action, app))
     logs = app.query_one(LogsPanel)
     for b in _described(LogsPanel.BINDINGS):
-        yield SystemCommand(f"Logs: {b.description}  ({b.key})", b.tooltip,
+        yield SystemCommand(f"Logs: {b.description}  ({b.key_display or b.key})", b.tooltip,
                             partial(app.run_later, b.action, logs))
     for b in _described(TablePanel.BINDINGS):
-        yield SystemCommand(f"Table: {b.description}  ({b.key})", f"in the focused table: "
+        yield SystemCommand(f"Table: {b.description}  ({b.key_display or b.key})",
+                            f"in the focused table: "
                             f"{b.tooltip}", partial(app.run_on_table, b.action))
     yield SystemCommand("Details of the selected row  (enter)",
                         "program log, instance sessions, queue jobs and failures",

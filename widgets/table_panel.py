@@ -114,11 +114,11 @@ class TablePanel(Vertical, can_focus=False):
     """
 
     BINDINGS = [
-        Binding("greater_than_sign", "move_sort(1)", "Sort →", key_display=">",
-                tooltip="sort by the next column"),
-        Binding("less_than_sign", "move_sort(-1)", "Sort ←", key_display="<",
+        Binding("greater_than_sign", "move_sort(1)", "Sort", key_display="< >",
+                tooltip="sort by the next column (< the previous one)"),
+        Binding("less_than_sign", "move_sort(-1)", "Sort back", key_display="<", show=False,
                 tooltip="sort by the previous column"),
-        Binding("s", "reverse_sort", "Reverse", tooltip="reverse the sort"),
+        Binding("s", "reverse_sort", "Reverse sort", show=False, tooltip="reverse the sort"),
         Binding("space", "toggle_mark", "Mark row", show=False,
                 tooltip="what an action acts on; esc clears"),
     ]

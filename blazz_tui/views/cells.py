@@ -11,7 +11,7 @@ from blazz_tui.sources.base import Reading
 OK, WARN, CRIT, MUTED, PLAIN = "ok", "warn", "crit", "muted", ""
 STATUS_TONE = {Status.OK: OK, Status.WARNING: WARN, Status.CRITICAL: CRIT,
                Status.UNKNOWN: MUTED}
-STATE_TONE = {"RUNNING": OK, "STARTING": WARN, "STOPPING": WARN, "STOPPED": MUTED,
+STATE_TONE = {"RUNNING": OK, "STARTING": WARN, "STOPPING": WARN, "STOPPED": WARN,
               "EXITED": WARN, "BACKOFF": CRIT, "FATAL": CRIT, "UNKNOWN": CRIT}
 
 

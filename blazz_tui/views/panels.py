@@ -5,7 +5,7 @@ from __future__ import annotations
 from blazz_tui.fmt import count, duration, percent, size, visible
 from blazz_tui.frame import MonitorStats
 from blazz_tui.monitoring import monitoring_table
-from blazz_tui.rules.model import Check, Status
+from blazz_tui.rules.model import Check, Status, upper
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
 from blazz_tui.views.cells import (
@@ -106,7 +106,8 @@ def instances(snap: Snapshot) -> Table:
                   "drift in", "url / error"), tuple(rows))
 
 
-def queues(snap: Snapshot) -> Table:
+def queues(snap: Snapshot, t: Thresholds) -> Table:
+    """Pending and oldest coloured by the queue thresholds the checks use."""
     history = {h.name: h.depths for h in snap.queue_history}
     rows = []
     for q in snap.queues:
@@ -114,11 +115,13 @@ def queues(snap: Snapshot) -> Table:
         age = q.oldest_pending_age if q.pending else None
         rows.append(Row(q.name, (
             Cell(q.name, CRIT if unserved else PLAIN),
-            Cell(count(q.pending, q.capped), CRIT if unserved else PLAIN,
+            Cell(count(q.pending, q.capped), CRIT if unserved else
+                 _over(q.pending or 0, t.queue_pending_warn, t.queue_pending_crit),
                  sort=q.pending if q.pending is not None else -1),
             Cell(count(q.reserved, q.capped), sort=q.reserved),
             Cell(count(q.delayed, q.capped), sort=q.delayed),
-            Cell(duration(age), WARN if age and age > 120 else PLAIN, sort=age or 0.0),
+            Cell(duration(age), _over(age or 0.0, t.queue_age_warn, t.queue_age_crit),
+                 sort=age or 0.0),
             Cell(str(q.failed_last_hour), WARN if q.failed_last_hour else PLAIN,
                  sort=q.failed_last_hour),
             Cell("unknown" if q.served is None else
@@ -130,6 +133,11 @@ def queues(snap: Snapshot) -> Table:
         ), CRIT if unserved else PLAIN))
     return Table(("queue", "pending", "reserved", "delayed", "oldest", "failed 1h", "workers",
                   "depth"), tuple(rows))
+
+
+def _over(value: float, warn: float, crit: float) -> str:
+    """The tone ``rules.model.upper`` would judge ``value`` at."""
+    return STATUS_TONE[upper(value, warn, crit)] if value > warn else PLAIN
 
 
 def monitoring(snap: Snapshot, all_checks: tuple[Check, ...], t: Thresholds) -> Table:

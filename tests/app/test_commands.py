@@ -156,7 +156,8 @@ async def test_command_palette_holds_every_binding() -> None:
     async with app.run_test(size=(120, 40)):
         titles = [c.title for c in app.get_system_commands(app.screen)]
     for expected in ("Pause  (p)", "Refresh  (r)", "Logs: Follow  (f)", "Logs: Level  (l)",
-                     "Table: Sort  (s)", "Table: Mark row  (space)", "Events  (7)"):
+                     "Table: Sort  (< >)", "Table: Reverse sort  (s)", "Table: Mark row  (space)",
+                     "Events  (7)"):
         assert expected in titles
 
 

@@ -47,8 +47,8 @@ def test_a_stopped_worker_is_one_line_naming_it_then_the_queues_it_leaves_unserv
                     proc("blazz-queue-default_00", "RUNNING", ("default",)), queues=queues)
 
     assert strip(snap) == [
-        "CRITICAL blazz-queue-worker STOPPED (2 processes) → messaging, whatsapp-high unserved, "
-        "63 jobs waiting, oldest 1m18s"]
+        "CRITICAL blazz-queue-worker STOPPED (2 processes) → 63 jobs waiting, oldest 1m18s, "
+        "unserved: messaging, whatsapp-high"]
 
 
 def test_a_stopped_instance_program_comes_before_the_instance_and_its_sessions() -> None:
@@ -84,3 +84,13 @@ def test_a_busy_host_ranks_below_a_blazz_problem_of_the_same_severity() -> None:
     assert lines[0].startswith("CRITICAL blazz-scheduler FATAL")
     assert lines[1].startswith("CRITICAL host-memory: ")
 
+
+
+def test_a_stopped_redis_server_is_the_cause_of_redis_unreachable() -> None:
+    from blazz_tui.sources.redis import RedisReading
+
+    snap = snapshot(proc("redis", "STOPPED"),
+                    redis=RedisReading(error="connection refused",
+                                       attempted_at=NOW))
+
+    assert strip(snap)[0] == "CRITICAL redis STOPPED → redis unreachable: connection refused"
