@@ -35,7 +35,7 @@ class EventsPanel(Static):
         if not events:
             self.update(Text("no alerts yet", style="dim"))
             return
-        text = Text()
+        text = Text(no_wrap=True, overflow="ellipsis")  # one line an episode
         for i, event in enumerate(reversed(events[-200:])):
             if i:
                 text.append("\n")

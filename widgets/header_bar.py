@@ -13,7 +13,7 @@ from textual.widgets import Static
 from blazz_tui.frame import Frame
 from blazz_tui.rules.model import Status
 from blazz_tui.views.cells import CRIT, STATUS_TONE
-from blazz_tui.views.panels import host_line, link_text, monitor_text
+from blazz_tui.views.panels import host_line, key_figures, link_text, monitor_text
 
 
 class HeaderBar(Static):
@@ -72,6 +72,9 @@ class HeaderBar(Static):
         lines = [line]
         if frame is not None:
             second = Text(" ", no_wrap=True, overflow="ellipsis")
+            for figure, tone in key_figures(frame.snapshot, frame.thresholds):
+                second.append(figure, style=style(tone) if tone else "bold")
+                second.append("  ")
             host, tone = host_line(frame.snapshot)
             second.append(host, style=style(tone) if tone else "dim")
             if frame.monitor is not None:

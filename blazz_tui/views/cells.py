@@ -65,12 +65,16 @@ def bar(fraction: float, width: int = 10) -> str:
 SPARK = "▁▂▃▄▅▆▇█"
 
 
-def sparkline(values: tuple[float, ...] | tuple[int, ...], width: int = 12) -> str:
-    """The last ``width`` values, padded to ``width`` while the history fills: a column that
-    widened each second would lay out the whole screen again each second."""
+def sparkline(values: tuple[float, ...] | tuple[int, ...], low: float, high: float,
+              width: int = 12) -> str:
+    """The last ``width`` values on a fixed scale from ``low`` to ``high`` (a meaningful one:
+    a queue's depth against its thresholds, not against its own maximum, so 0 → 1 → 0 stays
+    flat), padded to ``width`` while the history fills: a column that widened each second
+    would lay out the whole screen again each second."""
     points = list(values)[-width:]
     if not points:
         return ""
-    low, high = min(points), max(points)
     span = (high - low) or 1
-    return "".join(SPARK[int((v - low) / span * (len(SPARK) - 1))] for v in points).ljust(width)
+    top = len(SPARK) - 1
+    return "".join(SPARK[max(0, min(top, int((v - low) / span * top)))]
+                   for v in points).ljust(width)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from blazz_tui.fmt import count, duration, percent, size, visible
 from blazz_tui.frame import MonitorStats
 from blazz_tui.monitoring import monitoring_table
-from blazz_tui.rules.model import Check, Status, upper
+from blazz_tui.rules.model import Check, Status, lower, upper
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
 from blazz_tui.views.cells import (
@@ -129,7 +129,7 @@ def queues(snap: Snapshot, t: Thresholds) -> Table:
                  MUTED if q.served is None else (OK if q.workers else
                                                  (CRIT if q.pending else WARN)),
                  sort=len(q.workers)),
-            Cell(sparkline(history.get(q.name, ())), MUTED),
+            Cell(sparkline(history.get(q.name, ()), 0, t.queue_pending_crit), MUTED),
         ), CRIT if unserved else PLAIN))
     return Table(("queue", "pending", "reserved", "delayed", "oldest", "failed 1h", "workers",
                   "depth"), tuple(rows))
@@ -144,7 +144,7 @@ def monitoring(snap: Snapshot, all_checks: tuple[Check, ...], t: Thresholds) -> 
     """Seed 002's monitoring table (its value coloured by the check that judges it), then the
     cache's own figures."""
     rows = [Row(m.name, (Cell(_SHORT.get(m.name, m.name), MUTED),
-                         Cell(_with_spark(m.value, m.check, snap),
+                         Cell(_with_spark(m.value, m.check, snap, t),
                               PLAIN if m.status is Status.OK else STATUS_TONE[m.status]),
                          Cell(m.target, MUTED), Cell(m.alert, MUTED), Cell(m.source, MUTED)))
             for m in monitoring_table(snap, all_checks, t)]
@@ -173,9 +173,11 @@ _SHORT = {"Scheduler status": "scheduler", "Health check frequency": "sync age",
 """The seeds' names, short enough for a half-width panel."""
 
 
-def _with_spark(value: str, check: str, snap: Snapshot) -> str:
+def _with_spark(value: str, check: str, snap: Snapshot, t: Thresholds) -> str:
+    """The hit rate's history on the scale of its thresholds: the critical one at the bottom,
+    100 % at the top."""
     if check == "cache-hit-rate" and snap.hit_rate_history:
-        return f"{value} {sparkline(snap.hit_rate_history[-8:])}"
+        return f"{value} {sparkline(snap.hit_rate_history, t.cache_hit_crit, 100.0, 8)}"
     return value
 
 
@@ -207,6 +209,43 @@ def link_text(snap: Snapshot) -> tuple[str, str]:
         return "connecting…", MUTED
     since = f" {duration(snap.taken_at - link.since)}" if link.since else ""
     return f"LINK DOWN{since}", CRIT
+
+
+def key_figures(snap: Snapshot, t: Thresholds) -> list[tuple[str, str]]:
+    """The figures an on-call engineer looks for first, always on screen (as Dolphie's
+    header): jobs waiting and the oldest, sessions hosted of those assigned, lost ones, the
+    cache hit rate over its window, the last sync's age. Each (text, tone); "?" when
+    unknown."""
+    out = []
+    known = [q for q in snap.queues if q.pending is not None]
+    if snap.queues:
+        waiting = sum(q.pending or 0 for q in known)
+        oldest = max((q.oldest_pending_age or 0.0 for q in known if q.pending), default=0.0)
+        tone = _over(oldest, t.queue_age_warn, t.queue_age_crit)
+        out.append((f"queued {waiting:,}" + (f" oldest {duration(oldest)}" if oldest else "")
+                    if known else "queued ?", tone if known else MUTED))
+    view = snap.sessions.instances
+    if view:
+        hosted = sum(i.hosted or 0 for i in view)
+        unread = " +?" if any(i.hosted is None for i in view) else ""
+        out.append((f"sessions {hosted:,}{unread}/{sum(i.assigned for i in view):,}", PLAIN))
+        lost = len(snap.sessions.lost)
+        out.append((f"lost {lost:,}", CRIT if lost else PLAIN))
+        unreachable = sum(n for _, n in snap.sessions.unreachable)
+        if unreachable:
+            out.append((f"unreachable {unreachable:,}", WARN))
+    if snap.redis is not None:
+        rate = snap.cache.hit_rate if snap.cache is not None else None
+        out.append(("hit ?" if rate is None else f"hit {rate:.1f} %",
+                    MUTED if rate is None else
+                    STATUS_TONE[lower(rate, t.cache_hit_warn, t.cache_hit_crit)]
+                    if rate < t.cache_hit_warn else PLAIN))
+    sync = snap.logs.last_sync if snap.logs is not None else None
+    if snap.logs is not None:
+        age = snap.taken_at - sync.at if sync is not None else None
+        out.append(("sync ?" if age is None else f"sync {duration(max(0.0, age))} ago",
+                    MUTED if age is None else _over(age, t.sync_age_warn, t.sync_age_crit)))
+    return out
 
 
 def host_line(snap: Snapshot) -> tuple[str, str]:

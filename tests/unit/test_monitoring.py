@@ -55,3 +55,21 @@ def test_a_figure_the_target_has_no_source_for_says_so_and_is_unknown() -> None:
     assert rows["Failed messages"][3].startswith("no /metrics, send log lines or chats table")
     assert rows["Failed messages"][4] is Status.UNKNOWN
     assert rows["Database load"][0] == "- (no database)"
+
+
+def test_the_key_figures_line_says_what_is_waiting_lost_and_unknown() -> None:
+    from blazz_tui.correlation import InstanceSessions, QueueView, SessionsView
+    from blazz_tui.views.panels import key_figures
+
+    snap = snapshot(
+        queues=(QueueView("messaging", pending=40, oldest_pending_age=700.0),
+                QueueView("default", pending=None)),
+        sessions=SessionsView(instances=(
+            InstanceSessions("wa-1", "http://127.0.0.1:3001", True, 120, 121),
+            InstanceSessions("wa-2", "http://127.0.0.1:3002", False, None, 30)),
+            lost=("s9",), unreachable=(("wa-2", 30),)),
+        logs=LogsReading(fetched_at=NOW))
+
+    assert key_figures(snap, Thresholds()) == [
+        ("queued 40 oldest 11m", "crit"), ("sessions 120 +?/151", ""), ("lost 1", "crit"),
+        ("unreachable 30", "warn"), ("sync ?", "muted")]
