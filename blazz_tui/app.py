@@ -82,6 +82,8 @@ class BlazzApp(App[int]):
         Binding("R", "restart", "Restart",
                 tooltip="restart the selected programs, or the workers of the selected queue"),
         Binding("S", "sync", "Sync", tooltip="point drifted accounts at their instance"),
+        Binding("z", "zoom", "Zoom", tooltip="the focused panel on the whole screen; z again "
+                                             "goes back"),
         Binding("B", "rebalance", "Balance", show=False,
                 tooltip="move sessions from the most loaded instances, none logged out"),
         Binding("escape", "clear_filter", "Clear filter and marks", show=False),
@@ -179,9 +181,21 @@ class BlazzApp(App[int]):
 
     def _apply_layout(self, width: int) -> None:
         narrow = width < NARROW_WIDTH
-        self.query_one(Dashboard).set_class(narrow, "-narrow")
-        self.query_one("#panel-tabs").display = narrow
+        dashboard = self.query_one(Dashboard)
+        dashboard.set_class(narrow, "-narrow")
+        self.query_one("#panel-tabs").display = narrow or dashboard.has_class("-zoomed")
         self._show(self.current_panel, focus=False)
+
+    def action_zoom(self) -> None:
+        """One panel on the whole screen, as on a narrow terminal; the number keys and tab
+        move between panels; ``z`` again goes back to all of them."""
+        panel = self._focused_panel()
+        if panel is not None and panel.id:
+            self.current_panel = panel.id
+        dashboard = self.query_one(Dashboard)
+        dashboard.toggle_class("-zoomed")
+        self._apply_layout(self.size.width)
+        self._show(self.current_panel)
 
     def _show(self, panel_id: str, focus: bool = True) -> None:
         self.current_panel = panel_id
@@ -451,7 +465,8 @@ class BlazzApp(App[int]):
     def _remember_panel(self, event: DataTable.RowHighlighted) -> None:
         panel = event.data_table.parent
         if isinstance(panel, TablePanel) and panel.id and panel.id != self.current_panel \
-                and not self.query_one(Dashboard).has_class("-narrow"):
+                and not any(self.query_one(Dashboard).has_class(c) for c in ("-narrow",
+                                                                             "-zoomed")):
             self.current_panel = panel.id
 
     def on_unmount(self) -> None:

@@ -111,3 +111,19 @@ async def test_unsorted_the_broken_rows_come_first_and_figures_keep_their_order(
         assert rows(app, "instances")[0][:2] == ["wa-3003", "DOWN"]
         assert [r[0] for r in rows(app, "queues")[:2]] == ["messaging", "whatsapp-normal"]
         assert rows(app, "monitoring")[0][0] == "scheduler"
+
+
+async def test_z_zooms_the_focused_panel_onto_the_whole_screen_and_back() -> None:
+    from tests.app.support import fixed_app
+
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("6", "z")
+        logs = app.query_one("#logs")
+        assert app.query_one("#dashboard").has_class("-zoomed")
+        assert logs.region.height >= 30 and not app.query_one("#services").display
+        await pilot.press("2")  # the number keys move between zoomed panels
+        assert app.query_one("#services").region.height >= 30
+        await pilot.press("z")
+        assert not app.query_one("#dashboard").has_class("-zoomed")
+        assert app.query_one("#logs").region.height < 15 and app.query_one("#services").display
