@@ -120,15 +120,19 @@ class BlazzApp(App[int]):
 
     # -- layout -----------------------------------------------------------------------------
 
-    def compose(self) -> ComposeResult:
-        target = self.target
+    def header_bar(self) -> HeaderBar:
+        """The title line and key figures, as the main screen and the details screens show
+        them (the details keep them, so a new failure is seen while reading)."""
         if self.runtime is not None:
             transport = self.runtime.collector.transport.name
         else:
             transport = self._static_frame.snapshot.transport if self._static_frame \
-                else target.transport
-        yield HeaderBar(target.name, transport, self.read_only, self.clock,
-                        self.notice).data_bind(BlazzApp.frame, BlazzApp.paused)
+                else self.target.transport
+        return HeaderBar(self.target.name, transport, self.read_only, self.clock, self.notice)
+
+    def compose(self) -> ComposeResult:
+        target = self.target
+        yield self.header_bar().data_bind(BlazzApp.frame, BlazzApp.paused)
         yield ProblemsBar(id="problems").data_bind(BlazzApp.frame)
         yield Tabs(*(Tab(f"{n} {title}", id=f"tab-{pid}")
                      for n, (pid, title) in enumerate(PANELS, start=1)), id="panel-tabs")

@@ -93,13 +93,18 @@ class ProblemsBar(Static):
     SHORT_SCREEN = 30
     _shown = ""
 
+    def __init__(self, *, id: str, most: int = 4) -> None:
+        super().__init__(id=id)
+        self._most = most
+        """Lines at most (two on a short terminal)."""
+
     def watch_frame(self, frame: Frame | None) -> None:
         found = frame.problems if frame else []
         self.display = bool(found)
         if not found:
             return
         style = self.app.tone_style  # type: ignore[attr-defined]
-        limit = 2 if self.app.size.height < self.SHORT_SCREEN else 4
+        limit = min(self._most, 2 if self.app.size.height < self.SHORT_SCREEN else 4)
         lines = []
         for problem in found[:limit]:
             line = Text(no_wrap=True, overflow="ellipsis")

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Footer, Static
 from blazz_tui.fmt import visible
 from blazz_tui.frame import Frame
 from blazz_tui.views.details import Details, Section
+from blazz_tui.widgets.header_bar import HeaderBar, ProblemsBar
 
 DetailsView = Callable[[Frame], Details | None]
 
@@ -52,6 +53,8 @@ class DetailsScreen(Screen[None]):
         self.set_reactive(DetailsScreen.frame, frame)
 
     def compose(self) -> ComposeResult:
+        yield self.app.header_bar()  # type: ignore[attr-defined]
+        yield ProblemsBar(id="problems", most=2)  # the details are what is read here
         yield Static(id="details-title")
         yield Static(id="details-facts")
         yield VerticalScroll(id="details-sections")
@@ -59,9 +62,12 @@ class DetailsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._composed = True
-        self._update_view()
+        self.watch_frame(self.frame)
 
-    def watch_frame(self) -> None:
+    def watch_frame(self, frame: Frame | None) -> None:
+        if self._composed:
+            self.query_one(HeaderBar).frame = frame
+            self.query_one(ProblemsBar).frame = frame
         self._update_view()
 
     def watch_loaded(self) -> None:

@@ -20,7 +20,7 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 76; max-height: 90%; border: round $accent;
+    HelpScreen > VerticalScroll { width: 90%; max-height: 95%; border: round $accent;
                                   background: $surface; padding: 0 1; }
     """
 
@@ -30,24 +30,31 @@ class HelpScreen(ModalScreen[None]):
         """(where, bindings): e.g. ("everywhere", App.BINDINGS), ("logs", LogsPanel.BINDINGS)."""
 
     def compose(self) -> ComposeResult:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column()
-        for where, bindings in self._tables:
-            table.add_row("", f"[dim]{where}[/dim]")
-            for binding in bindings:
-                if isinstance(binding, Binding) and binding.description:
-                    key = binding.key_display or binding.key.replace(",", " / ")
-                    what = binding.description + (f" — {binding.tooltip}" if binding.tooltip
-                                                  else "")
-                    table.add_row(key, what)
-        table.add_row("", "[dim]anywhere[/dim]")
-        for key, what in EXTRA:
-            table.add_row(key, what)
+        sections = [("anywhere", EXTRA)] + [
+            (where, [(b.key_display or b.key.replace(",", " / "),
+                      b.description + (f" — {b.tooltip}" if b.tooltip else ""))
+                     for b in bindings if isinstance(b, Binding) and b.description])
+            for where, bindings in self._tables]
+        # Two columns: the app's own keys on the left, the panels' and screens' on the right.
+        columns = Table.grid(padding=(0, 3))
+        columns.add_column(ratio=1)
+        columns.add_column(ratio=1)
+        columns.add_row(_keys(sections[:2]), _keys(sections[2:]))
         with VerticalScroll():
             yield Static("[b]blazz-tui keys[/b]")
-            yield Static(table)
+            yield Static(columns)
             yield Static("\n[dim]esc closes[/dim]")
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
+
+
+def _keys(sections: list[tuple[str, list[tuple[str, str]]]]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for where, keys in sections:
+        table.add_row("", f"[dim]{where}[/dim]")
+        for key, what in keys:
+            table.add_row(key, what)
+    return table

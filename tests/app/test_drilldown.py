@@ -124,3 +124,18 @@ async def test_a_session_listed_twice_by_an_instance_does_not_break_its_details(
         await pilot.pause()
         assert isinstance(app.screen, DetailsScreen)
         assert len(details_rows(app)) == len(first.sessions) + 1
+
+
+async def test_the_details_keep_the_header_and_the_problems_strip() -> None:
+    from blazz_tui.widgets.header_bar import ProblemsBar
+
+    from tests.app.support import fixed_app
+
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3", "enter")
+        assert isinstance(app.screen, DetailsScreen)
+        text = screen_text(app)
+        assert text.splitlines()[0].startswith(" production  via local   CRITICAL")
+        assert app.screen.query_one(ProblemsBar).display
+        assert "blazz-queue-worker FATAL (2 processes) →" in text
