@@ -30,9 +30,11 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 from blazz_tui.fmt import visible
 from blazz_tui.frame import Frame
 from blazz_tui.selection import Selection
-from blazz_tui.views.cells import CRIT, MUTED, WARN, Row, Table, freshness
+from blazz_tui.views.cells import CRIT, MUTED, OK, WARN, Row, Table, freshness
 
 ViewFn = Callable[[Frame], Table]
+Shown = tuple[str, bool, tuple[tuple[str, str, bool], ...]]
+"""A row as drawn: its key, whether it is marked, and (text, tone, right-aligned) a cell."""
 SegmentLines = list[list[Segment]]  # a rendered cell, as DataTable._render_cell returns it
 
 
@@ -147,7 +149,7 @@ class TablePanel(Vertical, can_focus=False):
         self._sort_column: int | None = None
         self._sort_reverse = False
         self._table: Table | None = None
-        self._shown: list[tuple[str, bool, tuple[tuple[str, str], ...]]] = []
+        self._shown: list[Shown] = []
         """What the table shows: (row key, marked, (text, tone) per cell)."""
         self.marked: dict[str, None] = {}
         """Marked row keys, in the order they were marked (kept across refreshes)."""
@@ -200,15 +202,18 @@ class TablePanel(Vertical, can_focus=False):
         if table.has_focus and table.cursor_row > 0 and self._shown:
             rows = _keep_order(rows, [key for key, _, _ in self._shown])
         self._set_title(len(rows), total)
+        # The value is coloured, not the row (as glances does): a row's tone only sorts it;
+        # figures are right-aligned.
         shown = [(row.key, row.key in self.marked,
-                  tuple((c.text, c.tone or row.tone) for c in row.cells)) for row in rows]
+                  tuple((c.text, c.tone, isinstance(c.sort, int | float)) for c in row.cells))
+                 for row in rows]
         if [key for key, _, _ in shown] == [key for key, _, _ in self._shown]:
             self._update_cells(shown)
         else:
             self._rebuild(shown)
         self._shown = shown
 
-    def _update_cells(self, shown: list[tuple[str, bool, tuple[tuple[str, str], ...]]]) -> None:
+    def _update_cells(self, shown: list[Shown]) -> None:
         """Same rows in the same order: only the cells that changed are redrawn (no layout,
         the cursor and the scroll position stay)."""
         table = self.data_table
@@ -221,7 +226,7 @@ class TablePanel(Vertical, can_focus=False):
                 wider = text.cell_len > table.columns[column_keys[index]].content_width
                 table.update_cell(key, column_keys[index], text, update_width=wider)
 
-    def _rebuild(self, shown: list[tuple[str, bool, tuple[tuple[str, str], ...]]]) -> None:
+    def _rebuild(self, shown: list[Shown]) -> None:
         table = self.data_table
         # The cursor follows its row across refreshes, except at the top: a table watched
         # from its first row stays there as rows arrive above the old first one.
@@ -236,10 +241,11 @@ class TablePanel(Vertical, can_focus=False):
             except RowDoesNotExist:
                 pass  # the row left the table: the cursor stays where it is
 
-    def _cell(self, cell: tuple[str, str], marked: bool) -> Text:
-        text, tone = cell
+    def _cell(self, cell: tuple[str, str, bool], marked: bool) -> Text:
+        text, tone, figure = cell
+        style = self.app.tone_style(tone) if tone and tone != OK else ""  # type: ignore[attr-defined]
         rendered = Text(visible(text),  # names and errors come from the watched system
-                        style=self.app.tone_style(tone) if tone else "")  # type: ignore[attr-defined]
+                        style=style, justify="right" if figure else "left")
         return Text(self.MARK, style="bold") + rendered if marked else rendered
 
     def _selected_key(self) -> str | None:
@@ -296,8 +302,26 @@ class TablePanel(Vertical, can_focus=False):
         marked = len(self.selection.keys) if self.marked and self.selection.marked else 0
         if marked:
             title += f" · {marked} marked"
+        hidden = self._hidden_columns()
+        if hidden:
+            title += f" · +{hidden} col{'s' if hidden > 1 else ''} →"
         if self.border_title != title:
             self.border_title = title
+
+    def _hidden_columns(self) -> int:
+        """Columns cut off at the right edge (the table scrolls sideways; no bar shows it)."""
+        table = self.data_table
+        room = table.scrollable_content_region.width
+        if not room:
+            return 0
+        end, hidden = 0, 0
+        for column in table.columns.values():
+            end += column.get_render_width(table)
+            hidden += end > room + table.scroll_offset.x
+        return hidden
+
+    def on_resize(self) -> None:
+        self._set_title(*self._counts)
 
     def _label(self, index: int, column: str) -> str:
         if index != self._sort_column:
