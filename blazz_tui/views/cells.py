@@ -58,7 +58,7 @@ def freshness(reading: Reading | None, now: float) -> tuple[str, str]:
 def bar(fraction: float, width: int = 10) -> str:
     """A text capacity bar: ``███████░░░``."""
     fraction = min(1.0, max(0.0, fraction))
-    filled = round(fraction * width)
+    filled = max(1, round(fraction * width)) if fraction > 0 else 0  # any load shows
     return "█" * filled + "░" * (width - filled)
 
 

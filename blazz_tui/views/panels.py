@@ -94,8 +94,8 @@ def instances(snap: Snapshot) -> Table:
             Cell("-" if hosted is None else str(hosted), sort=hosted or 0),
             Cell(str(inst.assigned), WARN if inst.up and hosted is not None
                  and inst.assigned != hosted else PLAIN, sort=inst.assigned),
-            Cell(f"{bar(load)} {load * 100:3.0f}%", CRIT if load >= 0.95 else
-                 WARN if load >= 0.8 else PLAIN, sort=load),
+            Cell(f"{load * 100:3.0f}% {bar(load, 5)}", CRIT if load >= 0.95 else  # % first:
+                 WARN if load >= 0.8 else PLAIN, sort=load),  # a cut cell keeps the figure
             Cell(f"{off:+.0f}%" if inst.up and mean else "-",
                  WARN if abs(off) > 20 else PLAIN, sort=off),
             Cell(str(drift_to.get(inst.name, 0)), WARN if drift_to.get(inst.name) else PLAIN),

@@ -56,3 +56,37 @@ def matches_golden(name: str, text: str) -> None:
 async def test_screen_matches_its_golden_file(name: str, scenario: Scenario,
                                               size: tuple[int, int], keys: tuple[str, ...]) -> None:
     matches_golden(name, await screen_after(scenario, size, *keys))
+
+
+async def svg_after(scenario: Scenario, size: tuple[int, int], theme: str) -> str:
+    app = fixed_app(scenario)
+    async with app.run_test(size=size) as pilot:
+        if theme:
+            app.theme = theme
+            app._apply_accent()
+        await pilot.pause()
+        await pilot.pause()
+        return app.export_screenshot()
+
+
+@pytest.mark.parametrize("name, scenario, size, theme, no_color", [
+    ("healthy-120x40", HEALTHY, (120, 40), "", False),
+    ("incident-80x24", DEGRADED, (80, 24), "", False),
+    ("incident-120x40", DEGRADED, (120, 40), "", False),
+    ("incident-200x60", DEGRADED, (200, 60), "", False),
+    ("incident-120x40-light", DEGRADED, (120, 40), "textual-light", False),
+    ("incident-120x40-no-color", DEGRADED, (120, 40), "", True),
+])
+async def test_screen_in_colour_matches_its_golden_svg(
+        name: str, scenario: Scenario, size: tuple[int, int], theme: str, no_color: bool,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The colours too: the same screens as SVG (render with ``rsvg-convert`` to review)."""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    svg = await svg_after(scenario, size, theme)
+    path = GOLDEN / f"{name}.svg"
+    if os.environ.get("BLAZZ_UPDATE_GOLDEN"):
+        path.write_text(svg)
+    assert svg == path.read_text(), f"{path} differs (see module docstring)"
