@@ -49,8 +49,8 @@ from blazz_tui.widgets.logs_panel import LogsPanel, TailLog
 from blazz_tui.widgets.table_panel import PanelTable, TablePanel
 
 PANELS = (("checks", "Checks"), ("services", "Services"), ("instances", "Instances"),
-          ("queues", "Queues"), ("monitoring", "Monitoring"), ("logs", "Logs"),
-          ("events", "Events"))
+          ("queues", "Queues"), ("monitoring", "Monitoring"), ("events", "Events"),
+          ("logs", "Logs"))
 NARROW_WIDTH = 110
 
 
@@ -73,15 +73,18 @@ class BlazzApp(App[int]):
     BINDINGS = [
         Binding("q", "quit", "Quit", tooltip="leave the dashboard"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="every key"),
-        Binding("p", "toggle_pause", "Pause", tooltip="stop polling; p again resumes"),
-        Binding("r", "refresh", "Refresh", tooltip="poll every source now"),
+        # The footer shows the focused panel's keys first; pause, refresh, restart and sync
+        # are in help, the palette and (R, S) the actions menu.
+        Binding("p", "toggle_pause", "Pause", show=False, tooltip="stop polling; p again resumes"),
+        Binding("r", "refresh", "Refresh", show=False, tooltip="poll every source now"),
         Binding("slash", "filter", "Filter", key_display="/",
                 tooltip="filter the focused table or log"),
         Binding("x", "actions_menu", "Actions",
                 tooltip="what can be done to the selected or marked rows"),
-        Binding("R", "restart", "Restart",
+        Binding("R", "restart", "Restart", show=False,
                 tooltip="restart the selected programs, or the workers of the selected queue"),
-        Binding("S", "sync", "Sync", tooltip="point drifted accounts at their instance"),
+        Binding("S", "sync", "Sync", show=False,
+                tooltip="point drifted accounts at their instance"),
         Binding("z", "zoom", "Zoom", tooltip="the focused panel on the whole screen; z again "
                                              "goes back"),
         Binding("B", "rebalance", "Balance", show=False,
@@ -139,6 +142,9 @@ class BlazzApp(App[int]):
         with Dashboard(id="dashboard"):
             # A panel's freshness is its main source's: supervisord's, else PM2's; Redis's,
             # else the database's (whose load it shows too).
+            # In reading order, as numbered: tab and the number keys follow the screen.
+            yield TablePanel("1 Checks", lambda f: panels.checks(f.checks), None,
+                             id="checks").data_bind(BlazzApp.frame)
             services = "supervisor" if target.supervisor or target.pm2 is None else "pm2"
             yield TablePanel("2 Services", lambda f: panels.services(f.snapshot), services,
                              id="services").data_bind(BlazzApp.frame)
@@ -152,8 +158,6 @@ class BlazzApp(App[int]):
                              lambda f: panels.monitoring(f.snapshot, f.checks, f.thresholds),
                              "redis" if target.redis is not None else "database",
                              id="monitoring", severity_first=False).data_bind(BlazzApp.frame)
-            yield TablePanel("1 Checks", lambda f: panels.checks(f.checks), None,
-                             id="checks").data_bind(BlazzApp.frame)
             yield EventsPanel(id="events").data_bind(BlazzApp.events)
             yield LogsPanel(id="logs").data_bind(BlazzApp.frame)
         yield FilterBar()

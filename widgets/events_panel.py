@@ -14,13 +14,13 @@ from blazz_tui.fmt import visible
 TONES = {"OK": "ok", "WARNING": "warn", "CRITICAL": "crit", "UNKNOWN": "muted"}
 
 
-class EventsPanel(Static):
+class EventsPanel(Static, can_focus=True):
     events: reactive[tuple[Episode, ...]] = reactive((), repaint=False)
     _shown: tuple[Episode, ...] | None = None
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id, classes="panel")
-        self.border_title = "7 Events"
+        self.border_title = "6 Events"
 
     _drawn_at = 0.0
 

@@ -73,7 +73,7 @@ class LogsPanel(Vertical):
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id, classes="panel")
-        self.border_title = "6 Logs"
+        self.border_title = "7 Logs"
         self._entries: list[LogEntry] = []
         self._files: list[str] = []
 

@@ -60,6 +60,7 @@ class PanelTable(DataTable[Text]):
     """A panel shows at most ~40 rows of ~10 cells."""
 
     BINDINGS = [  # the keys of less, vim, k9s and htop users
+        Binding("enter", "select_cursor", "Details", tooltip="everything about the row"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
         Binding("g", "scroll_top", "Top", show=False),
@@ -121,7 +122,7 @@ class TablePanel(Vertical, can_focus=False):
         Binding("less_than_sign", "move_sort(-1)", "Sort back", key_display="<", show=False,
                 tooltip="sort by the previous column"),
         Binding("s", "reverse_sort", "Reverse sort", show=False, tooltip="reverse the sort"),
-        Binding("space", "toggle_mark", "Mark row", show=False,
+        Binding("space", "toggle_mark", "Mark", key_display="space",
                 tooltip="what an action acts on; esc clears"),
     ]
     MARK = "● "

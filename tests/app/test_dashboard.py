@@ -118,7 +118,7 @@ async def test_z_zooms_the_focused_panel_onto_the_whole_screen_and_back() -> Non
 
     app = fixed_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("6", "z")
+        await pilot.press("7", "z")
         logs = app.query_one("#logs")
         assert app.query_one("#dashboard").has_class("-zoomed")
         assert logs.region.height >= 30 and not app.query_one("#services").display
@@ -127,3 +127,24 @@ async def test_z_zooms_the_focused_panel_onto_the_whole_screen_and_back() -> Non
         await pilot.press("z")
         assert not app.query_one("#dashboard").has_class("-zoomed")
         assert app.query_one("#logs").region.height < 15 and app.query_one("#services").display
+
+
+async def test_tab_reaches_every_panel_in_the_order_they_are_numbered_and_drawn() -> None:
+    from blazz_tui.app import PANELS
+    from tests.app.support import fixed_app
+
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        seen: list[str] = []
+        for _ in range(len(PANELS)):
+            await pilot.press("tab")
+            node = app.focused
+            while node is not None and node.id not in {pid for pid, _ in PANELS}:
+                node = node.parent
+            seen.append(node.id if node is not None else "?")
+        assert seen == [pid for pid, _ in PANELS]
+        titles = [str(app.query_one(f"#{pid}").border_title).split(" ", 1)[0]
+                  for pid, _ in PANELS]
+        assert titles == [str(n) for n in range(1, len(PANELS) + 1)]
+        tops = [app.query_one(f"#{pid}").region.y for pid, _ in PANELS]
+        assert tops == sorted(tops)  # reading order: row by row

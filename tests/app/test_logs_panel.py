@@ -26,7 +26,7 @@ async def test_new_entries_are_appended_while_following() -> None:
 async def test_f_holds_the_view_and_says_so() -> None:
     app = fixed_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("6", "f")
+        await pilot.press("7", "f")
         before = shown(app)
         app.show_frame(frame(Scenario(degraded=True), FROZEN + 10))
         await pilot.pause()
@@ -37,7 +37,7 @@ async def test_f_holds_the_view_and_says_so() -> None:
 async def test_l_keeps_errors_only_and_traces_unfold_with_t() -> None:
     app = fixed_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("6", "l", "l", "l")  # all → INFO → WARNING → ERROR
+        await pilot.press("7", "l", "l", "l")  # all → INFO → WARNING → ERROR
         lines = shown(app)
         assert lines and all("ERROR" in line for line in lines)
         assert all("[+2 lines, t]" in line for line in lines)
@@ -48,7 +48,7 @@ async def test_l_keeps_errors_only_and_traces_unfold_with_t() -> None:
 async def test_slash_filters_the_log_by_text() -> None:
     app = fixed_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("6", "slash", *"acc-00037", "enter")
+        await pilot.press("7", "slash", *"acc-00037", "enter")
         assert [line.split("INFO")[-1].strip() for line in shown(app)] == [
             "Message sent to account acc-00037"]
         await pilot.press("escape")
