@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from blazz_tui.widgets.picker import Picker
 from blazz_tui.widgets.table_panel import set_subtitle
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,7 +15,7 @@ from textual.geometry import Size
 from textual.reactive import Reactive, reactive
 from textual.widgets import RichLog
 
-from blazz_tui.fmt import visible
+from blazz_tui.fmt import size, visible
 from blazz_tui.frame import Frame
 from blazz_tui.sources.logs import LogEntry
 from blazz_tui.views.cells import MUTED, freshness
@@ -60,7 +61,7 @@ class LogsPanel(Vertical):
     BINDINGS = [
         Binding("f", "toggle_follow", "Follow", tooltip="follow new lines or hold the view"),
         Binding("l", "cycle_level", "Level", tooltip="minimum level: all, INFO, WARNING, ERROR"),
-        Binding("o", "cycle_file", "File", tooltip="one log file at a time, or all"),
+        Binding("o", "pick_file", "File", tooltip="choose one log file, or all"),
         Binding("t", "toggle_traces", "Traces", tooltip="unfold or fold stack traces"),
     ]
 
@@ -75,7 +76,6 @@ class LogsPanel(Vertical):
         super().__init__(id=id, classes="panel")
         self.border_title = "7 Logs"
         self._entries: list[LogEntry] = []
-        self._files: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield TailLog(max_lines=KEEP, wrap=False, markup=False, auto_scroll=True)
@@ -89,7 +89,6 @@ class LogsPanel(Vertical):
             return
         logs = frame.snapshot.logs
         text, tone = freshness(logs, frame.snapshot.taken_at)
-        self._files = [f.path for f in logs.files] if logs else []
         set_subtitle(self, self._subtitle(text))
         self.set_class(tone != MUTED, "-failed")
         if logs is None:
@@ -180,11 +179,20 @@ class LogsPanel(Vertical):
         self.min_level = MIN_LEVELS[(MIN_LEVELS.index(self.min_level) + 1) % len(MIN_LEVELS)]
         self._rerender()
 
-    def action_cycle_file(self) -> None:
-        choices = [""] + self._files
-        current = choices.index(self.only_file) if self.only_file in choices else 0
-        self.only_file = choices[(current + 1) % len(choices)]
-        self._rerender()
+    def action_pick_file(self) -> None:
+        logs = self.frame.snapshot.logs if self.frame is not None else None
+        choices = [("all files", "")] + [
+            (visible(f"{f.path}  " + (f.error or f"{size(f.size)}") + (
+                f", {f.errors_last_minute} errors in the last minute"
+                if f.errors_last_minute else "")), f.path)
+            for f in (logs.files if logs else ())]
+
+        def chosen(path: str | None) -> None:
+            if path is not None and path != self.only_file:
+                self.only_file = path
+                self._rerender()
+
+        self.app.push_screen(Picker("log file", choices, self.only_file), chosen)
 
     def action_toggle_traces(self) -> None:
         self.show_traces = not self.show_traces

@@ -64,3 +64,19 @@ async def test_a_burst_writes_its_newest_lines_and_says_how_many_were_skipped() 
         lines = shown(app)[before:]
         assert lines[0].startswith("… 700 lines skipped")
         assert len(lines) == 1 + BURST
+
+
+async def test_o_picks_one_log_file_from_a_list_and_esc_leaves_it_as_it_was() -> None:
+    from blazz_tui.widgets.picker import Picker
+
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("7", "o")
+        assert isinstance(app.screen, Picker)
+        await pilot.press("escape")
+        logs = app.query_one(LogsPanel)
+        assert logs.only_file == ""
+        await pilot.press("o", "j", "enter")  # the first file, below "all files"
+        assert not isinstance(app.screen, Picker)
+        assert logs.only_file.endswith("laravel.log")
+        assert "laravel.log" in str(logs.border_subtitle)
