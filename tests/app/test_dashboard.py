@@ -148,3 +148,18 @@ async def test_tab_reaches_every_panel_in_the_order_they_are_numbered_and_drawn(
         assert titles == [str(n) for n in range(1, len(PANELS) + 1)]
         tops = [app.query_one(f"#{pid}").region.y for pid, _ in PANELS]
         assert tops == sorted(tops)  # reading order: row by row
+
+
+async def test_an_episode_in_the_alert_log_is_one_line_however_long() -> None:
+    from blazz_tui.events import Episode
+    from blazz_tui.sim.synthetic import FROZEN
+    from tests.app.support import fixed_app, screen_text
+
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.events = (Episode("sessions-lost", FROZEN - 5, "UNKNOWN", "unknown while the "
+                              "session list of wa-3002 cannot be read " * 3),
+                      Episode("instance:wa-3002", FROZEN - 9, "CRITICAL", "down"))
+        await pilot.pause()
+        lines = [line for line in screen_text(app).splitlines() if "(ongoing" in line]
+        assert len(lines) == 2 and lines[0].rstrip(" │").endswith("…")
