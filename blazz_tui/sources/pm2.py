@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import time
 from dataclasses import dataclass, replace
@@ -84,6 +85,10 @@ class Pm2Source:
             return self._absent(started, latency, home, word)
         if result.exit_code != 0:
             why = (result.stderr.strip().splitlines() or [f"exit code {result.exit_code}"])[-1]
+            if re.search(r"EACCES|EPERM|permission denied", result.stderr, re.IGNORECASE):
+                return self.failed(f"the PM2 daemon in {head} belongs to another user: run "
+                                   "blazz-tui as that user, or over SSH as it "
+                                   f"({visible(why)[:120]})", started, latency)
             return self.failed(f"pm2 jlist failed: {visible(why)[:200]}", started, latency)
         try:
             processes = tuple(_process(p) for p in _json_list(body))

@@ -125,3 +125,23 @@ def test_an_instances_uptime_counts_the_restarts_pm2_made_between_two_reads(pm2:
 
     [uptime] = collector.snapshot().uptime
     assert (uptime.program, uptime.restarts_hour) == (f"pm2/{name}", 1)
+
+
+def test_a_daemon_of_another_user_is_said_so(tmp_path: Path) -> None:
+    """A mock: as root (CI) every PM2 home is readable, so the refusal a non-root monitor gets
+    from another user's daemon cannot be produced here; pm2's own words are replayed."""
+    from blazz_tui.transport.base import CommandResult
+
+    home = tmp_path / "deploy-pm2"
+    home.mkdir()
+    (home / "pm2.pid").write_text(str(os.getpid()))  # a running process
+
+    class Refused(LocalTransport):
+        async def run(self, argv: list[str], timeout: float) -> CommandResult:
+            return CommandResult(1, f"{home}\n", "Error: EACCES: permission denied, connect "
+                                                 f"'{home}/rpc.sock'\n")
+
+    reading = asyncio.run(Pm2Source(Pm2Config(home=str(home)), Refused(), 5.0).read())
+
+    assert reading.error is not None
+    assert reading.error.startswith(f"the PM2 daemon in {home} belongs to another user")
