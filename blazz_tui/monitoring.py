@@ -62,7 +62,8 @@ def monitoring_table(snap: Snapshot, checks: Iterable[Check], t: Thresholds) -> 
         else:
             value = f"{figure.value:.1f} % ({figure.failed:,}/{figure.messages:,} in " \
                     f"{duration(figure.seconds)})"
-        if figure.value is not None and figure.messages < t.messages_min:
+        least = t.failed_messages_min if check == "failed-messages" else t.messages_min
+        if figure.value is not None and figure.messages < least:
             value += ", too few to judge"
         rows.append(Metric(name, value, target, alert, figure.source.removeprefix("the "),
                            status(check), check))

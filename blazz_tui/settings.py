@@ -436,7 +436,10 @@ class Thresholds:
     failed_messages_crit: float = 5.0
     """(seeds: alert > 5 %)"""
     messages_min: int = 20
-    """Fewer messages than this in the window: shown, not judged."""
+    """Fewer messages than this in the window: the latency is shown, not judged."""
+    failed_messages_min: int = 100
+    """Fewer messages than this: the failed share is shown, not judged (one failure in 20 is
+    5 %: noise, not a trend)."""
     uptime_warn: float = 99.0
     """An instance's observed uptime over the last hour, percent (seeds: target > 99 %)."""
     uptime_crit: float = 95.0

@@ -30,7 +30,7 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 from blazz_tui.fmt import visible
 from blazz_tui.frame import Frame
 from blazz_tui.selection import Selection
-from blazz_tui.views.cells import CRIT, MUTED, OK, WARN, Row, Table, freshness
+from blazz_tui.views.cells import CRIT, MUTED, OK, WARN, Cell, Row, Table, freshness
 
 ViewFn = Callable[[Frame], Table]
 Shown = tuple[str, bool, tuple[tuple[str, str, bool], ...]]
@@ -206,7 +206,7 @@ class TablePanel(Vertical, can_focus=False):
         # The value is coloured, not the row (as glances does): a row's tone only sorts it;
         # figures are right-aligned.
         shown = [(row.key, row.key in self.marked,
-                  tuple((c.text, c.tone, isinstance(c.sort, int | float)) for c in row.cells))
+                  tuple((c.text, c.tone, _figure(c)) for c in row.cells))
                  for row in rows]
         if [key for key, _, _ in shown] == [key for key, _, _ in self._shown]:
             self._update_cells(shown)
@@ -372,6 +372,12 @@ def _severity(row: Row) -> int:
     sort keeps the view's order within each)."""
     return min((_RANK.get(tone, 2) for tone in (row.tone, *(c.tone for c in row.cells))),
                default=2)
+
+
+def _figure(cell: Cell) -> bool:
+    """A number (or its "-"), right-aligned: sorted as a number and written as one."""
+    return isinstance(cell.sort, int | float) and (cell.text[:1].isdigit() or cell.text in (
+        "-", "?") or cell.text[:1] in "≥+-")
 
 
 def _keep_order(rows: list[Row], before: list[str]) -> list[Row]:

@@ -73,3 +73,11 @@ def test_the_key_figures_line_says_what_is_waiting_lost_and_unknown() -> None:
     assert key_figures(snap, Thresholds()) == [
         ("queued 40 oldest 11m", "crit"), ("sessions 120 +?/151", ""), ("lost 1", "crit"),
         ("unreachable 30", "warn"), ("sync ?", "muted")]
+
+
+def test_one_failure_in_a_few_messages_is_shown_not_judged() -> None:
+    figure = MessageFigure(100 / 73, 73, 3_600.0, "the chats table", failed=1)
+    snap = snapshot(failed_messages=figure)
+    [check] = [c for c in evaluate(snap, Thresholds()) if c.name == "failed-messages"]
+    assert check.status is Status.OK and check.summary.startswith("too few messages to judge")
+    assert table(snap, Thresholds())["Failed messages"][0].endswith(", too few to judge")
