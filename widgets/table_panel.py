@@ -154,6 +154,8 @@ class TablePanel(Vertical, can_focus=False):
         """What the table shows: (row key, marked, (text, tone) per cell)."""
         self.marked: dict[str, None] = {}
         """Marked row keys, in the order they were marked (kept across refreshes)."""
+        self._counts = (0, 0)
+        """Rows shown (after the filter), and all rows."""
 
     def compose(self) -> ComposeResult:
         table = PanelTable(cursor_type="row", zebra_stripes=False)
@@ -281,21 +283,19 @@ class TablePanel(Vertical, can_focus=False):
         self._refresh_rows()
         self.data_table.move_cursor(row=min(row + 1, self.data_table.row_count - 1),
                                     animate=False)
-        self._title_marks()
+        self._retitle()
 
     def clear_marks(self) -> None:
         self.marked.clear()
         self._refresh_rows()
-        self._title_marks()
+        self._retitle()
 
-    def _title_marks(self) -> None:
+    def _retitle(self) -> None:
         self._set_title(*self._counts)
 
-    _counts = (0, 0)
-
     def _set_title(self, shown: int, total: int) -> None:
-        """The title says what the table holds back: an active filter with the counts, and
-        how many rows are marked (what an action would act on)."""
+        """The title says what the table holds back: an active filter with the counts, how
+        many rows are marked (what an action would act on), columns cut off."""
         self._counts = (shown, total)
         title = self._title
         if self.filter_text:
@@ -322,7 +322,7 @@ class TablePanel(Vertical, can_focus=False):
         return hidden
 
     def on_resize(self) -> None:
-        self._set_title(*self._counts)
+        self._retitle()
 
     def _label(self, index: int, column: str) -> str:
         if index != self._sort_column:
