@@ -149,6 +149,8 @@ def _answering(snap: Snapshot, name: str) -> str:
     text = f"{found.hour:.1f} % of the last hour (observed {duration(found.hour_observed)})"
     if found.day is not None and found.day_observed > found.hour_observed:
         text += f", {found.day:.1f} % of the day ({duration(found.day_observed)})"
+    if found.restarts_hour:
+        text += f"; restarted {found.restarts_hour}× in the hour ({found.program})"
     return text
 
 

@@ -98,7 +98,8 @@ def instances(snap: Snapshot) -> Table:
                  WARN if load >= 0.8 else PLAIN, sort=load),  # a cut cell keeps the figure
             Cell(f"{off:+.0f}%" if inst.up and mean else "-",
                  WARN if abs(off) > 20 else PLAIN, sort=off),
-            Cell(str(drift_to.get(inst.name, 0)), WARN if drift_to.get(inst.name) else PLAIN),
+            Cell(str(drift_to.get(inst.name, 0)), WARN if drift_to.get(inst.name) else PLAIN,
+                 sort=drift_to.get(inst.name, 0)),
             Cell(visible(reading.error) if reading and reading.error else
                  inst.unreadable or inst.url, MUTED),
         ), CRIT if known and not inst.up else PLAIN))
