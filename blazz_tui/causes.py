@@ -25,12 +25,13 @@ from dataclasses import dataclass
 
 from blazz_tui.correlation import instance_program
 from blazz_tui.fmt import duration, plural
-from blazz_tui.rules.model import Check, Status
+from blazz_tui.rules.model import Check, Status, worst
 from blazz_tui.settings import InstanceConfig
 from blazz_tui.snapshot import Snapshot
 from blazz_tui.sources.supervisor import ProcessInfo
 
 SOURCE_CHECKS = ("redis", "database", "supervisor", "instances", "pm2")
+SESSION_CHECKS = ("session-drift", "sessions-lost", "sessions-balance")
 SERVERS = {"redis": ("redis",), "database": ("mysql", "mariadb")}
 """A source's server, by words in the name of the program that runs it."""
 
@@ -73,14 +74,14 @@ def problems(checks: Sequence[Check], snap: Snapshot) -> list[Problem]:
         effects += claim([c for c in bad if c.name == "flapping"
                           and any(p in c.summary for p in down.processes)])
         served = [name for name, words in SERVERS.items()
-                  if any(w in down.label.split(" ", 1)[0] for w in words)]
+                  if any(w in down.program for w in words)]
         effects += claim([c for c in bad if c.name in served or (
             c.source in served and c.name.split(":", 1)[0] not in SOURCE_CHECKS)])
         runs = [i.name for i in instances
                 if instance_program(i, snap.pm2, snap.supervisor) in down.processes]
         effects += claim([c for c in bad if c.name in {f"instance:{n}" for n in runs}])
         effects += claim(_session_effects(bad, runs))
-        found.append(Problem(_worst(own + effects), down.label,
+        found.append(Problem(worst(own + effects), down.label,
                              _describe(effects, snap, down.queues, runs), tuple(own + effects)))
     for check in bad:
         if check.name in taken:
@@ -89,13 +90,13 @@ def problems(checks: Sequence[Check], snap: Snapshot) -> list[Problem]:
             name = check.name.split(":", 1)[1]
             own = claim([check])
             effects = claim(_session_effects(bad, [name]))
-            found.append(Problem(_worst(own + effects), _instance_cause(name, check),
+            found.append(Problem(worst(own + effects), _instance_cause(name, check),
                                  _describe(effects, snap, set(), [name]), tuple(own + effects)))
         elif check.name.split(":", 1)[0] in SOURCE_CHECKS and check.status in (
                 Status.CRITICAL, Status.UNKNOWN):
             own = claim([check])
             effects = claim([c for c in bad if c.source == check.source])
-            found.append(Problem(_worst(own + effects), f"{check.name}: {check.summary}",
+            found.append(Problem(worst(own + effects), f"{check.name}: {check.summary}",
                                  _names(effects), tuple(own + effects)))
     for check in bad:
         if check.name not in taken:
@@ -108,6 +109,7 @@ def problems(checks: Sequence[Check], snap: Snapshot) -> list[Problem]:
 
 @dataclass(frozen=True)
 class _Down:
+    program: str
     label: str
     checks: frozenset[str]
     processes: frozenset[str]
@@ -124,20 +126,20 @@ def _stopped(snap: Snapshot) -> list[_Down]:
             if proc.state != "RUNNING":
                 program = re.sub(r"_\d+$", "", proc.name)
                 programs.setdefault((program, proc.state), []).append(proc)
-    found = [_Down(f"{program} {state}" + (f" ({len(procs)} processes)" if len(procs) > 1
-                                          else ""),
+    found = [_Down(program, f"{program} {state}" + (f" ({len(procs)} processes)"
+                                                   if len(procs) > 1 else ""),
                    frozenset(f"program:{p.full_name}" for p in procs),
                    frozenset(p.full_name for p in procs),
                    frozenset(q for p in procs for q in p.queues))
              for (program, state), procs in programs.items()]
-    found += [_Down(f"{p.name} {p.status} (PM2)", frozenset({f"pm2:{p.name}"}),
+    found += [_Down(p.name, f"{p.name} {p.status} (PM2)", frozenset({f"pm2:{p.name}"}),
                     frozenset({f"pm2/{p.name}"}))
               for p in (snap.pm2.processes if snap.pm2 else ()) if p.status != "online"]
     return found
 
 
 def _session_effects(bad: list[Check], instances: list[str]) -> list[Check]:
-    return [c for c in bad if c.name in ("session-drift", "sessions-lost", "sessions-balance")
+    return [c for c in bad if c.name in SESSION_CHECKS
             and any(name in c.summary for name in instances)]
 
 
@@ -168,8 +170,7 @@ def _describe(effects: list[Check], snap: Snapshot, queues: frozenset[str] | set
                    and not i.up)
     if sessions:
         parts.append(f"{plural(sessions, 'session')} unreachable")
-    shown = {f"queue:{q}" for q in queues} | {"unserved-queues", "session-drift",
-                                              "sessions-lost", "sessions-balance"} \
+    shown = {f"queue:{q}" for q in queues} | {"unserved-queues", *SESSION_CHECKS} \
         | {f"instance:{n}" for n in down}
     rest = [c for c in effects if c.name not in shown]
     servers = [c for c in rest if c.name in SERVERS]
@@ -188,9 +189,5 @@ def _names(checks: list[Check]) -> str:
                                                      if len(checks) > 4 else "")
 
 
-def _worst(checks: list[Check]) -> Status:
-    return max((c.status for c in checks), key=lambda s: s.rank)
-
-
 def _is_host(problem: Problem) -> bool:
-    return all(c.name.startswith("host") for c in problem.checks)
+    return all(c.host for c in problem.checks)

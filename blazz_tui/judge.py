@@ -80,7 +80,7 @@ class Badge:
     def update(self, status: Status, checks: tuple[Check, ...], now: float) -> Status:
         shown = self.shown
         worse = shown is not None and status.rank > shown.rank and any(
-            c.status is status and not c.name.startswith("host") for c in checks)
+            c.status is status and not c.host for c in checks)
         if shown is None or status is shown or worse:
             self.shown, self._next = status, None
         elif self._next is None or self._next[0] is not status:

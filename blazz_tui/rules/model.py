@@ -77,6 +77,11 @@ class Check:
     """The source whose polls count as attempts for ``retries``."""
     perf: tuple[Perf, ...] = ()
 
+    @property
+    def host(self) -> bool:
+        """One of the host's own checks (``host``, ``host-cpu``…), not Blazz's."""
+        return self.name == "host" or self.name.startswith("host-")
+
 
 def worst(checks: Iterable[Check]) -> Status:
     statuses = [c.status for c in checks]
