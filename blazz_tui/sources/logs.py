@@ -104,8 +104,8 @@ class LogsSource:
         self._config = config
         self._send_pattern = re.compile(send_pattern) if send_pattern else None
         self._sends: deque[tuple[float, float]] = deque(maxlen=10_000)
-        """(time, seconds) of the sends the log timed, oldest first."""
-        self._sends_seen = False
+        """(time, seconds) of the sends the log timed, oldest first (never emptied: whether
+        any line ever matched)."""
         self._transport = transport
         self._app_dir = app_dir
         try:
@@ -259,14 +259,13 @@ class LogsSource:
         except (KeyError, TypeError, ValueError):
             return
         if took == took and 0 <= took < 86_400:  # a garbage figure is no send time
-            self._sends_seen = True
             self._sends.append((entry.time, took))
 
     def _send_times(self, now: float) -> SendTimes | None:
         if self._send_pattern is None:
             return None
         recent = [took for at, took in self._sends if at >= now - SEND_WINDOW]
-        return SendTimes(len(recent), sum(recent), seen=self._sends_seen)
+        return SendTimes(len(recent), sum(recent), seen=bool(self._sends))
 
     def _parse_time(self, stamp: str, offset: str | None) -> float | None:
         try:

@@ -80,9 +80,9 @@ class Pm2Source:
                                time.perf_counter() - clock)
         latency = time.perf_counter() - clock
         head, _, body = result.stdout.partition("\n")
-        word, _, home = head.partition(" ")
+        word, _, where = head.partition(" ")
         if word in (NO_DAEMON, NO_PM2):
-            return self._absent(started, latency, home, word)
+            return self._absent(started, latency, where, word)
         if result.exit_code != 0:
             why = (result.stderr.strip().splitlines() or [f"exit code {result.exit_code}"])[-1]
             if re.search(r"EACCES|EPERM|permission denied", result.stderr, re.IGNORECASE):
