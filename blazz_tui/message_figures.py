@@ -14,12 +14,15 @@ from dataclasses import dataclass
 
 from blazz_tui.fmt import duration
 from blazz_tui.history import MessageRates
+from blazz_tui.settings import Thresholds
 from blazz_tui.sources.chats import MessageWindow
 from blazz_tui.sources.database import DatabaseReading
 from blazz_tui.sources.logs import LogsReading
 
 METRICS = "the instances' /metrics"
 LOG = "the Laravel log"
+CHATS = "the chats table"
+"""Its name when it could not be read (its error names the configured table)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,12 @@ class MessageFigure:
         """The source whose polls bring this figure."""
         return {METRICS: "messages", LOG: "logs"}.get(self.source, "database")
 
+    def too_few(self, check: str, t: Thresholds) -> bool:
+        """Shown but not judged: fewer messages than ``check`` (``message-latency``,
+        ``failed-messages``) is judged from."""
+        return self.messages < (t.failed_messages_min if check == "failed-messages"
+                                else t.messages_min)
+
     @property
     def window(self) -> str:
         newest = "the newest messages of " if self.capped else ""
@@ -69,26 +78,25 @@ def _first(candidates: list[MessageFigure | None]) -> MessageFigure | None:
     return next((c for c in there if c.value is not None), there[0] if there else None)
 
 
-def _metrics_unknown(rates: MessageRates | None) -> MessageFigure | None:
-    if rates is None or not rates.available:
-        return None
-    if rates.unknown is not None:
-        return MessageFigure(None, 0, 0.0, METRICS, unknown=rates.unknown,
-                             waiting=rates.waiting)
-    return None
+def _unknown(source: str, why: str, waiting: bool = False) -> MessageFigure:
+    return MessageFigure(None, 0, 0.0, source, unknown=why, waiting=waiting)
 
 
 def _metrics_latency(rates: MessageRates | None) -> MessageFigure | None:
-    if rates is None or not rates.available or rates.unknown is not None:
-        return _metrics_unknown(rates)
+    if rates is None or not rates.available:
+        return None
+    if rates.unknown is not None:
+        return _unknown(METRICS, rates.unknown, rates.waiting)
     return MessageFigure(rates.latency, rates.sent, rates.seconds, METRICS, rates.failed,
                          unknown=None if rates.latency is not None else
                          f"no message was sent in {duration(rates.seconds)}")
 
 
 def _metrics_failed(rates: MessageRates | None) -> MessageFigure | None:
-    if rates is None or not rates.available or rates.unknown is not None:
-        return _metrics_unknown(rates)
+    if rates is None or not rates.available:
+        return None
+    if rates.unknown is not None:
+        return _unknown(METRICS, rates.unknown, rates.waiting)
     total = rates.sent + rates.failed
     return MessageFigure(rates.failed_percent, total, rates.seconds, METRICS, rates.failed,
                          unknown=None if total else
@@ -114,17 +122,16 @@ def _chats(database: DatabaseReading | None) -> tuple[MessageWindow | None, str 
     return database.chats, error
 
 
-def _chats_source(window: MessageWindow | None) -> str:
-    return f"the {window.table} table" if window else "the chats table"
+def _table(window: MessageWindow) -> str:
+    return f"the {window.table} table"
 
 
 def _chats_latency(database: DatabaseReading | None) -> MessageFigure | None:
     window, error = _chats(database)
     if window is None:
-        return None if error is None else MessageFigure(None, 0, 0.0, _chats_source(None),
-                                                        unknown=error)
+        return None if error is None else _unknown(CHATS, error)
     return MessageFigure(window.delivery_seconds / window.delivered if window.delivered
-                         else None, window.delivered, window.seconds, _chats_source(window),
+                         else None, window.delivered, window.seconds, _table(window),
                          window.failed, unknown=None if window.delivered else
                          f"no message delivered in {duration(window.seconds)}",
                          capped=window.capped)
@@ -133,10 +140,9 @@ def _chats_latency(database: DatabaseReading | None) -> MessageFigure | None:
 def _chats_failed(database: DatabaseReading | None) -> MessageFigure | None:
     window, error = _chats(database)
     if window is None:
-        return None if error is None else MessageFigure(None, 0, 0.0, _chats_source(None),
-                                                        unknown=error)
+        return None if error is None else _unknown(CHATS, error)
     return MessageFigure(100.0 * window.failed / window.messages if window.messages else None,
-                         window.messages, window.seconds, _chats_source(window), window.failed,
+                         window.messages, window.seconds, _table(window), window.failed,
                          unknown=None if window.messages else
                          f"no message sent in {duration(window.seconds)}",
                          capped=window.capped)

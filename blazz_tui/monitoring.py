@@ -62,8 +62,7 @@ def monitoring_table(snap: Snapshot, checks: Iterable[Check], t: Thresholds) -> 
         else:
             value = f"{figure.value:.1f} % ({figure.failed:,}/{figure.messages:,} in " \
                     f"{duration(figure.seconds)})"
-        least = t.failed_messages_min if check == "failed-messages" else t.messages_min
-        if figure.value is not None and figure.messages < least:
+        if figure.value is not None and figure.too_few(check, t):
             value += ", too few to judge"
         rows.append(Metric(name, value, target, alert, figure.source.removeprefix("the "),
                            status(check), check))

@@ -44,7 +44,7 @@ def _pending(name: str, m: MessageFigure, t: Thresholds) -> Check | None:
         return Check(name, Status.OK, f"no message {m.window}", m.polled_by)
     if m.value is None:
         return Check(name, Status.UNKNOWN, f"unknown: {m.unknown} ({m.source})", m.polled_by)
-    if m.messages < (t.failed_messages_min if name == "failed-messages" else t.messages_min):
+    if m.too_few(name, t):
         return Check(name, Status.OK, f"too few messages to judge ("
                                       f"{plural(m.messages, 'message')} {m.window})", m.polled_by)
     return None
