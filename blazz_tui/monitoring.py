@@ -74,11 +74,12 @@ def monitoring_table(snap: Snapshot, checks: Iterable[Check], t: Thresholds) -> 
 def _scheduler(snap: Snapshot, checks: dict[str, Check]) -> Metric:
     """The scheduler's program (``schedule:work``), or, where cron runs ``schedule:run``, the
     instance-URL sync it schedules as the sign that it runs."""
-    program = next((c for name, c in checks.items() if name.startswith("program:")
-                    and "schedul" in name), None)
+    procs = [p for e in (snap.supervisor.endpoints if snap.supervisor else ())
+             for p in e.processes if "schedul" in p.name]
+    program = checks.get(f"program:{procs[0].full_name}") if procs else None
     if program is not None:
-        return Metric("Scheduler status", program.summary.split(" ", 1)[0], "RUNNING",
-                      "not running", "supervisord", program.status, program.name)
+        return Metric("Scheduler status", procs[0].state, "RUNNING", "not running",
+                      "supervisord", program.status, program.name)
     sync = checks.get("instance-url-sync")
     return Metric("Scheduler status", "see sync age", "RUNNING", "not running",
                   "no scheduler program: the sync it runs",
