@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from blazz_tui.sim import faults
+from blazz_tui.sim import pm2 as sim_pm2
 from blazz_tui.sim.layout import DEFAULT_DIR, Layout, alive
 
 READY_TIMEOUT = 90.0
@@ -66,12 +67,11 @@ def stop(root: Path, timeout: float = 30.0) -> bool:
         return False
     pid = layout.keeper_pid
     if pid is None or not alive(pid):
-        from blazz_tui.sim import pm2
         from blazz_tui.sim.stack import supervisor_for
 
         sv = supervisor_for(layout)
         if layout.pm2:
-            pm2.stop(layout)
+            sim_pm2.stop(layout)
         if sv.pid is None:
             return layout.pm2
         sv.stop()  # the keeper died (SIGKILL): stop what it left
@@ -181,11 +181,9 @@ def _status(layout: Layout) -> int:
         print(f"  {info['group'] + ':' + info['name']:<42} {info['statename']:<9} "
               f"{info['description']}")
     if layout.pm2:
-        from blazz_tui.sim import pm2
-
         try:
-            print(pm2.run(layout, "list", "--no-color").rstrip())
-        except pm2.Pm2Error as exc:
+            print(sim_pm2.run(layout, "list", "--no-color").rstrip())
+        except sim_pm2.Pm2Error as exc:
             print(f"PM2 not answering: {exc}")
             return 1
     return 0

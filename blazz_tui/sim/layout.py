@@ -82,6 +82,13 @@ class Layout:
     def instance_name(self, port: int) -> str:
         return f"wa-{port}"
 
+    def instance_args(self, port: int) -> list[str]:
+        """The Python arguments of the instance on ``port``, under supervisord or PM2."""
+        return ["-m", "blazz_tui.sim.instance", "--port", str(port),
+                "--name", self.instance_name(port), "--state-dir", str(self.state_dir),
+                "--api-key", self.api_key, "--restore-delay", "1.0",
+                "--max-sessions", str(self.max_sessions)]
+
     def pm2_name(self, port: int) -> str:
         """As seed 002's runbooks name them: ``pm2 restart whatsapp-3001``."""
         return f"whatsapp-{port}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shlex
 import shutil
 import signal
 import socket
@@ -68,10 +69,7 @@ def programs(layout: Layout) -> tuple[list[ProgramSpec], list[GroupSpec]]:
     logs = layout.log_dir
     specs = [
         ProgramSpec(name=f"blazz-whatsapp-{port}",
-                    command=(f"{PY} -m blazz_tui.sim.instance --port {port} "
-                             f"--name {layout.instance_name(port)} --state-dir {layout.state_dir}"
-                             f" --api-key {layout.api_key} --restore-delay 1.0"
-                             f" --max-sessions {layout.max_sessions}"),
+                    command=shlex.join([PY, *layout.instance_args(port)]),
                     environment=env, stdout_logfile=str(logs / "whatsapp-service.log"),
                     startsecs=0)
         for port in (() if layout.pm2 else layout.instance_ports)
