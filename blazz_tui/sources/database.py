@@ -17,7 +17,7 @@ workers take jobs in. A poll sends a fixed handful of statements, whatever the n
   every ``RECOUNT_EVERY`` seconds (one queue per poll);
 * failed jobs (``failed_at`` has no index): followed by primary key, so a steady poll reads the
   rows that arrived since the last one; its bounded count is redone when rows left, on a
-  flood, or every ``RECOUNT_EVERY`` seconds;
+  flood, or every ``RECOUNT_EVERY`` seconds (``sources/failed_jobs.py``);
 * connected accounts, bounded by ``accounts_limit``;
 * the last hour's messages in ``chats``: its newest ``scan_limit`` rows (``sources/chats.py``).
 
@@ -36,10 +36,8 @@ import socket
 import sqlite3
 import sys
 import time
-from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -47,9 +45,10 @@ from blazz_tui import blocking
 from blazz_tui.dbconn import DatabaseUrl, DatabaseUrlError, abort, connect, parse_database_url
 from blazz_tui.fmt import visible
 from blazz_tui.settings import DatabaseConfig, MessagesConfig
-from blazz_tui.sources import queue_jobs
+from blazz_tui.sources import failed_jobs, queue_jobs
 from blazz_tui.sources.base import Reading, describe_error
 from blazz_tui.sources.chats import MessageWindow, read_chats
+from blazz_tui.sources.failed_jobs import FailedJobs, failed_at
 from blazz_tui.sources.queue_jobs import QueueJobs
 from blazz_tui.transport.base import Transport
 
@@ -57,8 +56,6 @@ HEAD_WINDOW = 32
 """Jobs read at the front of an anchored (over the cap) queue for its oldest pending job."""
 MAX_QUEUES = 200
 """At most this many queue names are discovered."""
-FAILED_WINDOW = 1_000
-"""Newest failed jobs examined for the last hour's failures."""
 RECOUNT_EVERY = 300.0
 """Seconds an anchored (over-the-cap) queue goes without its bounded count being redone."""
 
@@ -239,72 +236,6 @@ class _Session:
             self.server_time += time.perf_counter() - started
 
 
-class _FailedJobs:
-    """``failed_jobs`` followed by primary key, so a steady poll reads only the new rows.
-
-    Rows only arrive at the top (ids grow with ``failed_at``); they leave from the bottom
-    (``queue:prune-failed``), all at once (``queue:flush``, TRUNCATE), or one by one
-    (``queue:retry``). The newest failures of the last hour are kept here, at most
-    FAILED_WINDOW of them; the bounded total is recounted when rows left from the bottom, on
-    a flood, or every RECOUNT_EVERY seconds, and otherwise grows by the rows seen arriving.
-    """
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        self.last_id = 0
-        self.min_id: int | None = None
-        self.total = 0
-        self.counted_at = 0.0
-        self.recent: deque[tuple[int, str, float, str]] = deque(maxlen=FAILED_WINDOW)
-        """(id, queue, failed_at epoch seconds, job class) of the newest failures, oldest
-        first."""
-
-    def read(self, s: _Session, cap: int, sends: re.Pattern[str] | None) -> _Failed:
-        low, high = s.rows("SELECT MIN(id), MAX(id) FROM failed_jobs")[0]
-        low, high = _opt_int(low), int(high or 0)
-        if high < self.last_id:  # flushed or truncated: ids start again
-            self.reset()
-        new = self._arrivals(s, high) if high > self.last_id else []
-        now = time.time()
-        flood = len(new) >= FAILED_WINDOW
-        if flood or low != self.min_id or now - self.counted_at > RECOUNT_EVERY:
-            self.total = int(s.rows("SELECT COUNT(*) FROM (SELECT 1 FROM failed_jobs LIMIT ?) "
-                                    "AS f", (cap + 1,))[0][0])
-            self.counted_at, self.min_id = now, low
-        else:
-            self.total += len(new)
-        self.recent = deque((r for r in self.recent if r[2] >= now - 3600), FAILED_WINDOW)
-        return _Failed(
-            min(self.total, cap), self.total > cap,
-            dict(Counter(queue for _, queue, _, _ in self.recent)),
-            len(self.recent) >= FAILED_WINDOW,
-            None if sends is None else sum(1 for *_, job in self.recent if sends.search(job)))
-
-    def _arrivals(self, s: _Session, high: int) -> list[tuple[int, str, float, str]]:
-        rows = s.rows("SELECT id, queue, failed_at, SUBSTR(payload, 1, 400) FROM failed_jobs "
-                      "WHERE id > ? AND id <= ? ORDER BY id DESC LIMIT ?",
-                      (self.last_id, high, FAILED_WINDOW))
-        new = [(int(i), str(q), _epoch(at), queue_jobs.job_name(str(payload or "")))
-               for i, q, at, payload in reversed(rows)]
-        self.recent.extend(new)
-        self.last_id = high
-        return new
-
-
-@dataclass(frozen=True)
-class _Failed:
-    total: int
-    """Up to the count cap."""
-    total_capped: bool
-    per_queue: dict[str, int]
-    """Failures in the last hour, by queue."""
-    hour_capped: bool
-    sends: int | None
-    """Of those, failed sends (jobs of the configured send classes); None: not asked."""
-
-
 @dataclass(frozen=True)
 class _AccountRows:
     accounts: tuple[Account, ...] = ()
@@ -384,7 +315,7 @@ class DatabaseSource:
         """A poll's thread is running (set when it starts, cleared by the thread itself)."""
         self._over: dict[str, _Over] = {}
         """Queues found over the cap, by name."""
-        self._failed = _FailedJobs()
+        self._failed = FailedJobs(RECOUNT_EVERY)
         self._accounts = _Accounts()
 
     async def read(self) -> DatabaseReading:
@@ -468,7 +399,7 @@ class DatabaseSource:
         jobs, jobs_error = self._guard(self._url, "jobs",
                                        lambda: queue_jobs.read_jobs(s, queue, limit))
         failed, failed_error = self._guard(
-            self._url, "failed_jobs", lambda: queue_jobs.read_failed(s, queue, limit, _epoch))
+            self._url, "failed_jobs", lambda: queue_jobs.read_failed(s, queue, limit, failed_at))
         return QueueJobs(queue, jobs or (), failed or (), jobs_error, failed_error)
 
     async def _socket(self, url: DatabaseUrl) -> socket.socket | None:
@@ -540,7 +471,7 @@ class DatabaseSource:
         accounts, accounts_error = self._guard(url, "whatsapp_accounts",
                                                lambda: self._read_accounts(s))
         chats, chats_error = self._read_chats(s, url)
-        failed = failed or _Failed(0, False, {}, False, None)
+        failed = failed or failed_jobs.NONE
         account_rows = accounts or _AccountRows()
         return DatabaseReading(
             fetched_at=time.time(), engine=url.engine, server_version=self._version,
@@ -766,18 +697,6 @@ def _scrub(message: str, url: DatabaseUrl) -> str:
     if len(url.password) >= 4:
         return message.replace(url.password, "***")
     return message
-
-
-def _epoch(value: Any) -> float:
-    """``failed_at`` (a datetime from MySQL, text from SQLite), written in UTC by Laravel."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return 0.0  # unreadable: too old to count
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC).timestamp()
-    return 0.0
 
 
 def _created(first: tuple[int, int] | None) -> float | None:
