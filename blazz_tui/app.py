@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import replace
@@ -28,19 +27,17 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Tab, Tabs
 
 from blazz_tui.actions import menu
-from blazz_tui.actions.model import Progress, Result
-from blazz_tui.actions.run import ActionEnv, carry_out
+from blazz_tui.actions.run import ActionEnv
 from blazz_tui.crash import crash_line, write_crash_report
 from blazz_tui.events import Episode
 from blazz_tui.frame import Frame
 from blazz_tui.palette import binding_commands
 from blazz_tui.runtime import Runtime
-from blazz_tui.screens.action import ActionMenu, ActionScreen
+from blazz_tui.screens.action import ActionMenu, planned
 from blazz_tui.screens.details import DetailsScreen, DetailsView
 from blazz_tui.screens.help import HelpScreen
 from blazz_tui.selection import Selection
 from blazz_tui.settings import TargetConfig
-from blazz_tui.snapshot import Snapshot
 from blazz_tui.views import details, panels
 from blazz_tui.widgets.events_panel import EventsPanel
 from blazz_tui.widgets.filter_bar import FilterBar
@@ -429,25 +426,7 @@ class BlazzApp(App[int]):
 
     async def _open_action(self, offer: menu.Offer, runtime: Runtime, env: ActionEnv,
                            frame: Frame) -> None:
-        async def read(_needed: tuple[str, ...]) -> Snapshot:
-            return frame.snapshot
-
-        cancel = threading.Event()
-        env = replace(env, cancel=cancel)
-        plan, execute = await asyncio.wrap_future(runtime.ask(menu.plan_for, offer, env, read))
-
-        async def run(progress: Progress) -> Result:
-            result = await asyncio.wrap_future(runtime.ask(carry_out, plan, env, execute,
-                                                            progress))
-            runtime.poll_now()  # show what it changed
-            return result
-
-        where = env.transport.name
-        self.push_screen(ActionScreen(plan, run, target=self.target.name if where == "local"
-                                      else f"{self.target.name} via {where}",
-                                      production=self.target.production,
-                                      ask=env.actions.confirm,
-                                      cancel=cancel.set if plan.action == "rebalance" else None))
+        self.push_screen(await planned(offer, runtime, env, frame.snapshot, self.target))
 
     # -- command palette ---------------------------------------------------------------------
 

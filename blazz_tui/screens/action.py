@@ -8,7 +8,10 @@ The screen runs nothing itself: it is handed ``run``, which carries the plan out
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from rich.text import Text
 from textual import on, work
@@ -20,11 +23,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from blazz_tui.actions.menu import Offer
+from blazz_tui.actions.menu import Offer, plan_for
 from blazz_tui.actions.model import Outcome, Plan, Progress, Result
+from blazz_tui.actions.run import ActionEnv, carry_out
 from blazz_tui.fmt import visible
+from blazz_tui.runtime import Runtime
+from blazz_tui.settings import TargetConfig
+from blazz_tui.snapshot import Snapshot
 
 Run = Callable[[Progress], Awaitable[Result]]
+"""Carries the plan out (on the runtime's loop), reporting progress."""
 SHOWN_CHANGES = 200
 SHOWN_LINES = 6
 """Progress lines on screen while an action runs (the result lists them all)."""
@@ -177,6 +185,30 @@ class ActionScreen(ModalScreen[Result | None]):
             return
         self._lines = [*self._lines[1 - SHOWN_LINES:], visible(message.line)]
         self.query_one("#action-status", Static).update("\n".join(self._lines))
+
+
+async def planned(offer: Offer, runtime: Runtime, env: ActionEnv, snapshot: Snapshot,
+                  target: TargetConfig) -> ActionScreen:
+    """The screen of ``offer``, planned by the runtime on ``snapshot`` (the frame the operator
+    chose it on); carried out by the runtime when confirmed."""
+    async def read(_needed: tuple[str, ...]) -> Snapshot:
+        return snapshot
+
+    cancel = threading.Event()
+    env = replace(env, cancel=cancel)
+    plan, execute = await asyncio.wrap_future(runtime.ask(plan_for, offer, env, read))
+
+    async def run(progress: Progress) -> Result:
+        result = await asyncio.wrap_future(runtime.ask(carry_out, plan, env, execute,
+                                                        progress))
+        runtime.poll_now()  # show what it changed
+        return result
+
+    where = env.transport.name
+    return ActionScreen(plan, run, target=target.name if where == "local"
+                        else f"{target.name} via {where}", production=target.production,
+                        ask=env.actions.confirm,
+                        cancel=cancel.set if plan.action == "rebalance" else None)
 
 
 def _safe(text: str) -> str:
