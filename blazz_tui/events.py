@@ -1,8 +1,9 @@
 """The alert log: one *episode* per issue — a check that left OK: when it began, its worst
 status and what was said then, how often it flapped, and when it ended.
 
-A check that comes back OK and fails again within ``FOLD`` seconds is the same episode (a
-flap), not a new line. Episodes are kept in a JSONL file per target so the log survives a
+An episode is over the moment its check is OK again (it says "lasted …" from then on); a
+check that fails again within ``FOLD`` seconds reopens the same episode (a flap) rather than
+adding a line. Episodes are kept in a JSONL file per target so the log survives a
 restart: a record per change, the newest record of an episode winning. At start the episodes
 still open are *standing*: the first frame that shows them failing adds nothing. One process
 writes a target's file at a time (a lock beside it); another dashboard on the same target
@@ -42,10 +43,17 @@ class Episode:
     ok_since: float | None = None
     """When it last came back OK, while the episode may still continue."""
 
+    @property
+    def over_at(self) -> float | None:
+        """When its check was last OK again (None: failing now): the episode's end, unless
+        it relapses within FOLD seconds."""
+        return self.ended if self.ended is not None else self.ok_since
+
     def describe(self, now: float | None = None) -> str:
         clock = time.strftime("%H:%M:%S", time.localtime(self.started))
         now = time.time() if now is None else now
-        span = (f"lasted {duration(self.ended - self.started)}" if self.ended is not None
+        over = self.over_at
+        span = (f"lasted {duration(over - self.started)}" if over is not None
                 else f"ongoing {duration(now - self.started)}")
         flaps = f", {self.flaps} flap{'s' if self.flaps != 1 else ''}" if self.flaps else ""
         return f"{clock} {self.status:<8} {self.check} ({span}{flaps}): {self.summary}"

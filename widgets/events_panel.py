@@ -39,6 +39,6 @@ class EventsPanel(Static, can_focus=True):
         for i, event in enumerate(reversed(events[-200:])):
             if i:
                 text.append("\n")
-            tone = "muted" if event.ended is not None else TONES.get(event.status, "")
+            tone = "muted" if event.over_at is not None else TONES.get(event.status, "")
             text.append(visible(event.describe(now)), style=style(tone))
         self.update(text)

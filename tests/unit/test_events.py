@@ -50,3 +50,23 @@ def test_two_dashboards_on_one_target_write_its_log_once(tmp_path: Path) -> None
     first.observe(checks(Status.CRITICAL), now=100.0)
     second.observe(checks(Status.CRITICAL), now=100.0)
     assert len(path.read_text().splitlines()) == 1
+
+
+def test_an_episode_is_over_as_soon_as_its_check_is_ok_again() -> None:
+    timeline = Timeline()
+    timeline.observe(checks(Status.CRITICAL), now=100.0)
+    timeline.observe(checks(Status.OK), now=184.0)
+    [episode] = timeline.events
+    assert episode.over_at == 184.0
+    assert "(lasted 1m24s)" in episode.describe(now=190.0)
+    assert "ongoing" not in episode.describe(now=190.0)
+
+
+def test_a_relapse_within_the_fold_reopens_the_episode_as_ongoing() -> None:
+    timeline = Timeline()
+    timeline.observe(checks(Status.CRITICAL), now=100.0)
+    timeline.observe(checks(Status.OK), now=110.0)
+    timeline.observe(checks(Status.CRITICAL), now=120.0)
+    [episode] = timeline.events
+    assert episode.over_at is None
+    assert "(ongoing 30s, 1 flap)" in episode.describe(now=130.0)
