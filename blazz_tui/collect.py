@@ -111,7 +111,13 @@ class Collector:
     def timeout(self, name: str) -> float:
         """How long one read of source ``name`` may take, all told (setting a remote
         target's link up included)."""
-        return self.target.poll.for_source(name).timeout + TIMEOUT_SLACK + self._link_setup
+        return self._read_limit(name) + TIMEOUT_SLACK + self._link_setup
+
+    def _read_limit(self, name: str) -> float:
+        """Seconds one read of source ``name`` may take: its poll timeout, or a source whose
+        requests each have that timeout says how long a whole read may take."""
+        bound: float | None = getattr(self.sources[name], "read_bound", None)
+        return bound if bound is not None else self.target.poll.for_source(name).timeout
 
     @property
     def _link_setup(self) -> float:
@@ -125,7 +131,7 @@ class Collector:
         """One read of source ``name`` within its timeout; whatever goes wrong, including a
         bug in the source, comes back as a reading with ``error`` (nothing is stored)."""
         source = self.sources[name]
-        limit = self.target.poll.for_source(name).timeout
+        limit = self._read_limit(name)
         started, clock = time.time(), time.perf_counter()
         try:
             await asyncio.wait_for(self.transport.ready(), limit + self._link_setup)

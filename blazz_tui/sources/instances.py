@@ -85,9 +85,11 @@ def _key_message(cfg: InstanceConfig, what: str) -> str:
 
 
 class InstancesSource:
-    """Every instance concurrently (at most ``CONCURRENCY`` requests at once), within one
-    deadline for the whole source: an instance not answered by then says so, and the others
-    keep their answers.
+    """Every instance concurrently (at most ``CONCURRENCY`` requests at once). Each request
+    has its own deadline (``timeout``): an instance answering ``/health`` in 1.5 s of 2 is up
+    and slow — judged by its latency, its sessions counted — and only one that does not
+    answer ``/health`` at all is NO ANSWER; a session list that does not come in time leaves
+    that instance's sessions unknown. A whole read takes at most ``read_bound`` seconds.
 
     Each instance's latency is its ``/health`` request, timed while nothing else of this read
     runs: the ``/health`` requests start ``STAGGER`` apart (a 2 ms request rarely overlaps the
@@ -107,26 +109,30 @@ class InstancesSource:
         self._timeout = timeout
         self._client: httpx.AsyncClient | None = None
 
+    @property
+    def read_bound(self) -> float:
+        """Seconds a whole read may take: the staggered start, ``/health``, the wait for the
+        others, ``/health/sessions`` — each request within its own timeout."""
+        return 20 * self.STAGGER + 2 * self._timeout + self.SESSIONS_WAIT
+
     async def read(self) -> InstancesReading:
         started, clock = time.time(), time.perf_counter()
         self._open()
-        deadline = time.monotonic() + self._timeout
         gate = asyncio.Semaphore(self.CONCURRENCY)
         round_ = _Round(len(self._instances))
         readings = await asyncio.gather(*(
-            self._read_one(cfg, gate, deadline, round_, min(i, 20) * self.STAGGER)
+            self._read_one(cfg, gate, round_, min(i, 20) * self.STAGGER)
             for i, cfg in enumerate(self._instances)))
         return InstancesReading(instances=tuple(readings), fetched_at=started,
                                 attempted_at=started, latency=time.perf_counter() - clock)
 
-    async def _read_one(self, cfg: InstanceConfig, gate: asyncio.Semaphore, deadline: float,
+    async def _read_one(self, cfg: InstanceConfig, gate: asyncio.Semaphore,
                         round_: _Round, delay: float) -> InstanceReading:
         started = time.time()
         try:
-            async with asyncio.timeout_at(_loop_time(deadline)):
-                await asyncio.sleep(delay)
-                async with gate:
-                    return await self._fetch(cfg, started, round_)
+            await asyncio.sleep(delay)
+            async with gate:
+                return await self._fetch(cfg, started, round_)
         except TimeoutError:
             failure, error = NO_ANSWER, f"no answer within {self._timeout:g} s"
         except (httpx.HTTPError, OSError) as exc:
@@ -146,7 +152,8 @@ class InstancesSource:
         base = self._base_url(cfg.url)
         headers = {"X-Api-Key": cfg.api_key} if cfg.api_key else {}
         clock = time.perf_counter()
-        status_code, health = await self._get_json(f"{base}/health", headers, cfg.url)
+        async with asyncio.timeout(self._timeout):
+            status_code, health = await self._get_json(f"{base}/health", headers, cfg.url)
         latency = time.perf_counter() - clock
         if status_code == 401:
             raise InstanceError(_key_message(cfg, "/health"))
@@ -159,7 +166,8 @@ class InstancesSource:
         sessions: tuple[HostedSession, ...] | None = None
         sessions_error = None
         try:
-            code, body = await self._get_json(f"{base}/health/sessions", headers, cfg.url)
+            async with asyncio.timeout(self._timeout):
+                code, body = await self._get_json(f"{base}/health/sessions", headers, cfg.url)
             if code == 401:
                 sessions_error = _key_message(cfg, "/health/sessions")
             elif code != 200:
@@ -170,6 +178,8 @@ class InstancesSource:
                     sessions_error = "/health/sessions has no session list"
         except InstanceError as exc:
             sessions_error = str(exc)
+        except TimeoutError:
+            sessions_error = f"/health/sessions: no answer within {self._timeout:g} s"
         except httpx.HTTPError as exc:
             sessions_error = _describe(exc)[1]
         active = _int(health, "activeSessions", "active_sessions", "sessions")
@@ -292,11 +302,6 @@ def _sessions(body: Any) -> tuple[HostedSession, ...] | None:
         if sid:
             out.append(HostedSession(str(sid), str(status).upper()))
     return tuple(out)
-
-
-def _loop_time(monotonic_deadline: float) -> float:
-    """A ``time.monotonic()`` deadline on the running loop's clock."""
-    return asyncio.get_running_loop().time() + (monotonic_deadline - time.monotonic())
 
 
 def _int(data: Any, *keys: str) -> int | None:

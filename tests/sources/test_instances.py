@@ -45,6 +45,20 @@ async def test_a_slow_instance_costs_its_timeout_once(instances: InstanceFleet) 
     assert elapsed < 1.5  # one timeout for the slow instance, not one per request
 
 
+async def test_a_slow_instance_is_up_and_slow_with_its_sessions_counted(
+        instances: InstanceFleet) -> None:
+    # Each request answers in 0.6 s of a 1 s timeout: together they take longer than one
+    # timeout, yet every answer came in time — slow is not down.
+    instances[0].create_session("s1")
+    instances[0].wait_connected("s1")
+    instances[0].fault(mode="slow", delay=0.6)
+    reading = await source(instances, timeout=1.0).read()
+    slow = reading.instances[0]
+    assert slow.up and slow.state == "UP"
+    assert slow.latency >= 0.6
+    assert slow.connected == ("s1",) and slow.sessions_error is None
+
+
 async def test_an_html_page_is_an_error_said_in_words(instances: InstanceFleet) -> None:
     instances[0].fault(mode="garbage")
     reading = await source(instances).read()
