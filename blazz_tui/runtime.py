@@ -123,18 +123,24 @@ class LagMonitor:
 
     def __init__(self) -> None:
         self._samples: deque[tuple[float, float]] = deque(maxlen=400)
-        self._tick_started = time.monotonic()
+        self._tick_started: float | None = None
+        """When the tick under way started; None while the monitor is not running."""
 
     async def run(self) -> None:
-        while True:
-            self._tick_started = time.monotonic()
-            await asyncio.sleep(LAG_TICK)
-            now = time.monotonic()
-            self._samples.append((now, max(0.0, now - self._tick_started - LAG_TICK)))
+        try:
+            while True:
+                self._tick_started = time.monotonic()
+                await asyncio.sleep(LAG_TICK)
+                now = time.monotonic()
+                self._samples.append((now, max(0.0, now - self._tick_started - LAG_TICK)))
+        finally:
+            self._tick_started = None
 
     def worst_since(self, since: float) -> float:
-        """The worst lag seen since ``since`` (monotonic), the tick under way included."""
-        ongoing = max(0.0, time.monotonic() - self._tick_started - LAG_TICK)
+        """The worst lag seen since ``since`` (monotonic), the tick under way included (a
+        monitor that is not running has none under way: not running is not lagging)."""
+        started = self._tick_started
+        ongoing = 0.0 if started is None else max(0.0, time.monotonic() - started - LAG_TICK)
         seen = [lag for at, lag in reversed(self._samples) if at >= since]
         return max([ongoing, *seen])
 
@@ -254,12 +260,19 @@ class Runtime:
 
     async def read_all(self) -> None:
         """Read every source once (a one-shot collection): the timed ones first, alone."""
-        lag = asyncio.create_task(self._lag.run())
         names = sorted(self.collector.sources, key=lambda n: n not in TIMED)
+        await asyncio.gather(*(self.read(name) for name in names))
+
+    @contextlib.asynccontextmanager
+    async def lag_watched(self) -> AsyncIterator[None]:
+        """The loop's lag measured for as long as this lasts (a one-shot's whole collection,
+        its second reads included)."""
+        lag = asyncio.create_task(self._lag.run())
         try:
-            await asyncio.gather(*(self.read(name) for name in names))
+            yield
         finally:
             lag.cancel()
+            await asyncio.gather(lag, return_exceptions=True)
 
     def _wake_all(self) -> None:
         for event in self._wake.values():
@@ -402,12 +415,13 @@ def one_shot(collector: Collector, judge: Judge, deadline: float | None = None,
 
     async def collect() -> None:
         try:
-            await runtime.read_all()
-            if judge.unconfirmed_lost(collector.snapshot()):
-                # Sessions found nowhere: read both sources again before calling them lost
-                # (a session that just ended leaves its instance before the database).
-                await asyncio.sleep(SETTLE)
-                await asyncio.gather(runtime.read("instances"), runtime.read("database"))
+            async with runtime.lag_watched():
+                await runtime.read_all()
+                if judge.unconfirmed_lost(collector.snapshot()):
+                    # Sessions found nowhere: read both sources again before calling them
+                    # lost (a session that just ended leaves its instance before the database).
+                    await asyncio.sleep(SETTLE)
+                    await asyncio.gather(runtime.read("instances"), runtime.read("database"))
         finally:
             done.set_result(None)
 

@@ -11,13 +11,15 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from blazz_tui.collect import Collector
 from blazz_tui.frame import Frame
 from blazz_tui.history import History
 from blazz_tui.judge import Judge
-from blazz_tui.runtime import Runtime, backoff
+from blazz_tui.rules import Status
+from blazz_tui.runtime import Runtime, backoff, one_shot
 from blazz_tui.settings import (
     DatabaseConfig,
     InstanceConfig,
@@ -34,6 +36,7 @@ from blazz_tui.sources.logs import LogsSource
 from blazz_tui.transport.local import LocalTransport
 from tests.fixtures.hostile import closed_ports
 from tests.fixtures.instances import InstanceFleet
+from tests.fixtures.mysql import TestDatabase, insert_account
 
 
 def target(instances: tuple[InstanceConfig, ...], poll: PollConfig,
@@ -173,3 +176,23 @@ def test_the_screen_is_not_complete_until_sessions_found_nowhere_were_read_again
         Account("u1", "s1", "connected", instance.url),)))
     frame = runtime.frame()
     assert frame.waiting == ("a second read of 1 sessions found nowhere",)
+
+
+def test_a_one_shot_that_reads_again_for_lost_sessions_still_judges_latency(
+        instances: InstanceFleet, sqlite_db: TestDatabase) -> None:
+    # A session connected in the database and hosted nowhere makes the one-shot read the
+    # instances a second time; the monitor's lag is measured then too, so a 0.4 s instance
+    # is judged slow rather than "blazz-tui itself lagged".
+    slow = instances[0]
+    with sqlite_db.connection() as conn:
+        insert_account(conn, session_id="gone", instance_url=slow.url)
+    slow.fault(mode="slow", delay=0.4)
+    cfg = replace(target((slow.config,), PollConfig()),
+                  database=DatabaseConfig(url=sqlite_db.url))
+    collector = Collector(cfg, LocalTransport(), Thresholds())
+    shot = one_shot(collector, Judge(Thresholds(), collector.history))
+    check = next(c for c in shot.frame.checks if c.name == f"instance:{slow.name}")
+    assert "not judged" not in check.summary
+    assert check.status is Status.WARNING and check.summary.startswith("up, 4")
+    lost = next(c for c in shot.frame.checks if c.name == "sessions-lost")
+    assert lost.status is Status.CRITICAL  # read again, and confirmed
