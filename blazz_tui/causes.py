@@ -5,13 +5,19 @@ An on-call engineer wants "blazz-queue-worker STOPPED → messaging, whatsapp-hi
 stopped program somewhere below. What is attributed to what:
 
 - a worker program not RUNNING (every process of it, folded) → the failing checks of the
-  queues it serves, and ``unserved-queues``;
+  queues it serves that no running worker serves now, and ``unserved-queues`` when those are
+  all it names;
 - the program or PM2 process that runs an instance, not running → that instance's check;
-- an instance down → the session checks that are unknown because of it;
+- an instance down → the session checks that are unknown because of it alone (an instance
+  that is up, only slow or near capacity, causes none);
 - a program not running that is a source's server (``redis``, ``mysql``) → that source's
   checks, and its restarts (``flapping``) for any program;
 - a source that cannot be read (``redis``, ``database``, ``supervisor…``, ``instances``,
   ``pm2``) → the other failing checks of the same source.
+
+A check that names several things (``flapping``, ``unserved-queues``, the session checks
+waiting for several instances) goes to a cause only when all of them are that cause's: a cause
+never shows a check it does not cause, nor swallows another cause's.
 
 Problems are worst first; at the same severity the Blazz ones come before the host's (a busy
 box's CPU must not push a stopped worker off the strip), then in the checks' own order.
@@ -64,32 +70,37 @@ def problems(checks: Sequence[Check], snap: Snapshot) -> list[Problem]:
         taken.update(c.name for c in fresh)
         return fresh
 
+    down_instances = {i.name for i in (snap.instances.instances if snap.instances else ())
+                      if not i.up}
     for down in _stopped(snap):
         own = claim([c for c in bad if c.name in down.checks])
         if not own:
             continue
-        effects = claim([c for c in bad if c.name in {f"queue:{q}" for q in down.queues}
-                         or (c.name == "unserved-queues" and any(q in c.summary
-                                                                 for q in down.queues))])
-        effects += claim([c for c in bad if c.name == "flapping"
-                          and any(p in c.summary for p in down.processes)])
+        # Only what fails because of it: its queues that no running worker serves now (one
+        # another worker still serves is not its effect), the checks that name only it.
+        unserved = {q.name for q in snap.queues if q.name in down.queues and q.served is False}
+        effects = claim([c for c in bad if c.name in {f"queue:{q}" for q in unserved}
+                         or _only_about(c, "unserved-queues", unserved)])
+        effects += claim([c for c in bad if _only_about(c, "flapping", down.processes)])
         served = [name for name, words in SERVERS.items()
                   if any(w in down.program for w in words)]
         effects += claim([c for c in bad if c.name in served or (
             c.source in served and c.name.split(":", 1)[0] not in SOURCE_CHECKS)])
-        runs = [i.name for i in instances
-                if instance_program(i, snap.pm2, snap.supervisor) in down.processes]
+        runs = [i.name for i in instances if i.name in down_instances
+                and instance_program(i, snap.pm2, snap.supervisor) in down.processes]
         effects += claim([c for c in bad if c.name in {f"instance:{n}" for n in runs}])
         effects += claim(_session_effects(bad, runs))
         found.append(Problem(worst(own + effects), down.label,
-                             _describe(effects, snap, down.queues, runs), tuple(own + effects)))
+                             _describe(effects, snap, unserved, runs), tuple(own + effects)))
     for check in bad:
         if check.name in taken:
             continue
         if check.name.startswith("instance:"):
             name = check.name.split(":", 1)[1]
             own = claim([check])
-            effects = claim(_session_effects(bad, [name]))
+            # An instance that is up (slow, near capacity) hides no session list: the
+            # session checks fail, if they do, for reasons of their own.
+            effects = claim(_session_effects(bad, [name])) if name in down_instances else []
             found.append(Problem(worst(own + effects), _instance_cause(name, check),
                                  _describe(effects, snap, set(), [name]), tuple(own + effects)))
         elif check.name.split(":", 1)[0] in SOURCE_CHECKS and check.status in (
@@ -121,13 +132,21 @@ def _stopped(snap: Snapshot) -> list[_Down]:
     """Supervisor programs not RUNNING — a program's processes (``name_00``, ``name_01``) in
     one state folded — and PM2 processes not online."""
     programs: dict[tuple[str, str], list[ProcessInfo]] = {}
+    sizes: dict[str, int] = {}
     for endpoint in snap.supervisor.endpoints if snap.supervisor else ():
         for proc in endpoint.processes:
+            program = re.sub(r"_\d+$", "", proc.name)
+            sizes[program] = sizes.get(program, 0) + 1
             if proc.state != "RUNNING":
-                program = re.sub(r"_\d+$", "", proc.name)
                 programs.setdefault((program, proc.state), []).append(proc)
-    found = [_Down(program, f"{program} {state}" + (f" ({len(procs)} processes)"
-                                                   if len(procs) > 1 else ""),
+
+    def label(program: str, state: str, procs: list[ProcessInfo]) -> str:
+        of = sizes[program]
+        if len(procs) == of:
+            return f"{program} {state}" + (f" ({of} processes)" if of > 1 else "")
+        return f"{program} {state} ({len(procs)} of {of} processes)"
+
+    found = [_Down(program, label(program, state, procs),
                    frozenset(f"program:{p.full_name}" for p in procs),
                    frozenset(p.full_name for p in procs),
                    frozenset(q for p in procs for q in p.queues))
@@ -138,9 +157,15 @@ def _stopped(snap: Snapshot) -> list[_Down]:
     return found
 
 
+def _only_about(check: Check, name: str, mine: set[str] | frozenset[str]) -> bool:
+    """``check`` is the check ``name`` and every one of its subjects is in ``mine``."""
+    return check.name == name and bool(check.subjects) and set(check.subjects) <= mine
+
+
 def _session_effects(bad: list[Check], instances: list[str]) -> list[Check]:
-    return [c for c in bad if c.name in SESSION_CHECKS
-            and any(name in c.summary for name in instances)]
+    """The session checks left unknown only because these instances' lists are unreadable."""
+    return [c for c in bad if c.name in SESSION_CHECKS and c.status is Status.UNKNOWN
+            and _only_about(c, c.name, set(instances))]
 
 
 def _instance_cause(name: str, check: Check) -> str:

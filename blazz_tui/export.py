@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from blazz_tui.causes import problems
 from blazz_tui.dbconn import DatabaseUrlError, parse_database_url
 from blazz_tui.monitoring import monitoring_table
 from blazz_tui.rules import Check, Status
@@ -46,6 +47,9 @@ def snapshot_json(snapshot: Snapshot, checks: list[Check] | tuple[Check, ...], s
         "status": status.value,
         "checks": [{"name": c.name, "status": c.status.value, "summary": c.summary,
                     "perfdata": [p.render() for p in c.perf]} for c in checks],
+        "problems": [{"status": p.status.value, "text": p.text, "cause": p.cause,
+                      "effects": p.effects, "checks": [c.name for c in p.checks]}
+                     for p in problems(checks, snapshot)],
         "monitoring": to_data(monitoring_table(snapshot, checks, thresholds)),
         **to_data(snapshot),
     }

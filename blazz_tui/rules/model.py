@@ -76,6 +76,10 @@ class Check:
     source: str = ""
     """The source whose polls count as attempts for ``retries``."""
     perf: tuple[Perf, ...] = ()
+    subjects: tuple[str, ...] = ()
+    """What a check that gathers several things is about — the programs it names, the queues,
+    the instances whose session lists it waits for — so a cause claims it only when every
+    one of them is that cause's (``causes``)."""
 
     @property
     def host(self) -> bool:

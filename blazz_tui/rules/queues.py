@@ -72,7 +72,8 @@ def unserved_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
     cause = f" — not running: {', '.join(down[:5])}" if down else ""
     yield Check("unserved-queues", Status.CRITICAL,
                 f"pending jobs and no running worker: {names}{cause}", "supervisor",
-                (Perf("unserved_queues", len(unserved), "", "0", "0", 0),))
+                (Perf("unserved_queues", len(unserved), "", "0", "0", 0),),
+                tuple(q.name for q in unserved))
 
 
 def failed_jobs_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:

@@ -81,7 +81,7 @@ def flapping_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
     status = Status.CRITICAL if worst.recent >= 2 * t.flap_restarts else Status.WARNING
     names = ", ".join(f"{r.name} ({r.recent}x)" for r in flapping[:5])
     yield Check("flapping", status, f"restarting repeatedly in the last {window}: {names}",
-                "supervisor", perf)
+                "supervisor", perf, tuple(r.name for r in flapping))
 
 
 def port_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:

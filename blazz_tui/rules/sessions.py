@@ -98,7 +98,8 @@ def drift_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
     if not view.complete:
         seen = (f"; {plural(view.drift_count, 'account')} point at the wrong instance among "
                 "those that answered" if view.drift_count else "")
-        yield Check("session-drift", Status.UNKNOWN, _unreadable(view) + seen, "instances")
+        yield Check("session-drift", Status.UNKNOWN, _unreadable(view) + seen, "instances",
+                    subjects=_unreadable_names(view))
         return
     perf = (Perf("drift", view.drift_count, "", f"{t.drift_warn}", f"{t.drift_crit}", 0),)
     status = upper(view.drift_count, t.drift_warn, t.drift_crit)
@@ -126,7 +127,8 @@ def lost_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
             parts.append(f"{plural(view.unplaced, 'session')} not found on the instances "
                          "that answered")
         yield Check("sessions-lost", Status.UNKNOWN, _unreadable(view)
-                    + (f"; {', '.join(parts)}" if parts else ""), "instances")
+                    + (f"; {', '.join(parts)}" if parts else ""), "instances",
+                    subjects=_unreadable_names(view))
         return
     lost = view.lost_count
     perf = (Perf("lost", lost, "", f"{t.lost_warn}", f"{t.lost_crit}", 0),)
@@ -149,6 +151,10 @@ def _unreadable(view: SessionsView) -> str:
     """Which instances' session lists could not be read, and why."""
     return "unknown while the session list of " + "; ".join(
         f"{name} cannot be read ({why})" for name, why in view.unreadable)
+
+
+def _unreadable_names(view: SessionsView) -> tuple[str, ...]:
+    return tuple(name for name, _ in view.unreadable)
 
 
 def _why(snap: Snapshot) -> str:

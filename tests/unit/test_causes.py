@@ -94,3 +94,76 @@ def test_a_stopped_redis_server_is_the_cause_of_redis_unreachable() -> None:
                                        attempted_at=NOW))
 
     assert strip(snap)[0] == "CRITICAL redis STOPPED → redis unreachable: connection refused"
+
+
+def _instance(name: str, port: int, hosted: int) -> InstanceReading:
+    from blazz_tui.sources.instances import HostedSession
+
+    return InstanceReading(name=name, url=f"http://127.0.0.1:{port}", fetched_at=NOW,
+                           status="healthy", active_sessions=hosted,
+                           sessions=tuple(HostedSession(f"{name}-{i}", "CONNECTED")
+                                          for i in range(hosted)))
+
+
+def test_an_instance_near_capacity_does_not_claim_a_drift_that_names_it() -> None:
+    from blazz_tui.correlation import Drift
+
+    busy, other = _instance("wa-3001", 3001, 265), _instance("wa-3002", 3002, 200)
+    drift = tuple(Drift(f"u{i}", f"wa-3001-{i}", busy.url, "wa-3002", "wa-3001")
+                  for i in range(30))
+    sessions = SessionsView(instances=(
+        InstanceSessions("wa-3001", busy.url, True, 265, 235),
+        InstanceSessions("wa-3002", other.url, True, 200, 230)),
+        drift_count=30, drift=drift, known=True)
+    snap = snapshot(instances=InstancesReading(fetched_at=NOW, instances=(busy, other)),
+                    sessions=sessions)
+
+    lines = strip(snap)
+
+    assert lines[0].startswith("CRITICAL session-drift: 30 accounts point at the wrong instance")
+    assert "WARNING wa-3001: up, 0 ms, 265/300 sessions (88 %)" in lines
+
+
+def test_a_stopped_program_does_not_swallow_the_flapping_of_another() -> None:
+    from blazz_tui.history import ProgramRestarts
+
+    restarts = tuple(ProgramRestarts(name, 4, 4, NOW - 5) for name in
+                     ("blazz:blazz-queue-worker_00", "blazz:blazz-reverb"))
+    snap = snapshot(proc("blazz-queue-worker_00", "STOPPED"), proc("blazz-reverb", "RUNNING"),
+                    restarts=restarts)
+
+    lines = strip(snap)
+
+    assert any(line.startswith("WARNING flapping: restarting repeatedly") for line in lines)
+    assert "WARNING blazz-queue-worker STOPPED" in lines
+
+
+def test_a_queue_another_worker_still_serves_is_not_the_stopped_workers_effect() -> None:
+    queues = (QueueView("default", pending=6_000, oldest_pending_age=30.0,
+                        workers=("blazz:blazz-queue-default_01",), served=True),)
+    snap = snapshot(proc("blazz-queue-default_00", "STOPPED", ("default",)),
+                    proc("blazz-queue-default_01", "RUNNING", ("default",)), queues=queues)
+
+    lines = strip(snap)
+
+    assert lines[0].startswith("CRITICAL queue:default: 6,000 pending")
+    assert "WARNING blazz-queue-default STOPPED (1 of 2 processes)" in lines
+
+
+def test_the_json_snapshot_carries_the_problems_as_the_screen_shows_them() -> None:
+    import json
+
+    from blazz_tui.export import snapshot_json
+    from blazz_tui.rules import Status
+    from blazz_tui.settings import TargetConfig
+
+    queues = (QueueView("messaging", pending=40, oldest_pending_age=78.0, served=False),)
+    snap = snapshot(proc("blazz-queue-worker_00", "STOPPED", ("messaging",)), queues=queues)
+    checks = by_severity(evaluate(snap, Thresholds()))
+
+    document = json.loads(snapshot_json(snap, checks, Status.CRITICAL, TargetConfig(),
+                                        Thresholds()))
+
+    assert [f"{p['status']} {p['text']}" for p in document["problems"]] == strip(snap)
+    assert document["problems"][0]["checks"] == [
+        "program:blazz:blazz-queue-worker_00", "queue:messaging", "unserved-queues"]
