@@ -39,6 +39,8 @@ class QueueView:
     capped: bool = False
     oldest_pending_age: float | None = None
     failed_last_hour: int = 0
+    failed_capped: bool = False
+    """Only the newest failed jobs were read and all are from the hour: a lower bound."""
     workers: tuple[str, ...] = ()
     """Running worker processes that serve this queue."""
     idle_workers: tuple[str, ...] = ()
@@ -94,6 +96,9 @@ class SessionsView:
     """Connected accounts pointing at a URL that matches no configured instance."""
     known: bool = False
     """Both the instances and the accounts were read; otherwise the counts mean little."""
+    bound: bool = False
+    """More accounts are connected than were read (``accounts_limit``): the drift and lost
+    figures are those of the accounts read, lower bounds."""
 
     @property
     def lost_count(self) -> int:
@@ -194,14 +199,25 @@ def sessions_view(instances_cfg: tuple[InstanceConfig, ...], instances: Instance
     lost: list[str] = []
     unreachable: dict[str, int] = {}
     drift_count = unplaced = unassigned = unknown = 0
+    counted = database.accounts_by_url if database and database.accounts_error is None \
+        else None
+    for url, n in counted or ():  # every connected account, not only those read
+        owner = matcher.name_for(url)
+        if not url:
+            unassigned += n
+        elif owner is None:
+            unknown += n
+        else:
+            assigned[owner] = assigned.get(owner, 0) + n
     for account in accounts:
         owner = matcher.name_for(account.assigned_instance_url)
-        if not account.assigned_instance_url:
-            unassigned += 1
-        elif owner is None:
-            unknown += 1
-        else:
-            assigned[owner] = assigned.get(owner, 0) + 1
+        if counted is None:
+            if not account.assigned_instance_url:
+                unassigned += 1
+            elif owner is None:
+                unknown += 1
+            else:
+                assigned[owner] = assigned.get(owner, 0) + 1
         if not account.session_id:
             continue
         actual = hosted_at.get(account.session_id)
@@ -230,7 +246,8 @@ def sessions_view(instances_cfg: tuple[InstanceConfig, ...], instances: Instance
     )
     return SessionsView(per_instance, drift_count, tuple(drift), tuple(lost),
                         unreachable=tuple(unreachable.items()), unplaced=unplaced,
-                        unassigned=unassigned, unknown_url=unknown, known=known)
+                        unassigned=unassigned, unknown_url=unknown, known=known,
+                        bound=bool(database and database.accounts_truncated))
 
 
 def unreadable_reason(reading: InstanceReading | None) -> str | None:
@@ -296,7 +313,7 @@ def queue_views(database: DatabaseReading | None, redis: RedisReading | None,
         for d in database.queues:
             age = None if d.oldest_pending_at is None else max(0.0, now - d.oldest_pending_at)
             depths[d.name] = QueueView(d.name, d.pending, d.reserved, d.delayed, d.capped, age,
-                                       d.failed_last_hour)
+                                       d.failed_last_hour, database.failed_last_hour_capped)
 
     # A failed poll keeps the last good processes for display, but they prove nothing now:
     # only a fresh reading can say a queue is (un)served.
@@ -324,9 +341,7 @@ def queue_views(database: DatabaseReading | None, redis: RedisReading | None,
         workers = tuple(running.get(name, ()))
         served = None if not supervisor_known or (not workers and anything_running) \
             else bool(workers)
-        views.append(QueueView(
-            view.name, view.pending, view.reserved, view.delayed, view.capped,
-            view.oldest_pending_age, view.failed_last_hour, workers,
-            tuple(idle.get(name, ())) + tuple(anything_idle), served,
-        ))
+        views.append(replace(view, workers=workers,
+                             idle_workers=tuple(idle.get(name, ())) + tuple(anything_idle),
+                             served=served))
     return tuple(views)

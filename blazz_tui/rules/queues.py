@@ -83,7 +83,8 @@ def failed_jobs_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
     last_hour = sum(q.failed_last_hour for q in db.queues)
     worst = sorted(db.queues, key=lambda q: -q.failed_last_hour)[:3]
     detail = ", ".join(f"{q.name} {q.failed_last_hour}" for q in worst if q.failed_last_hour)
-    summary = (f"{plural(last_hour, 'job')} failed in the last hour"
+    at_least = "≥ " if db.failed_last_hour_capped else ""  # only the newest were read
+    summary = (f"{at_least}{plural(last_hour, 'job')} failed in the last hour"
                + (f" ({detail})" if detail else "")
                + f"; {count(db.failed_total, db.failed_total_capped)} in failed_jobs")
     yield Check("failed-jobs", upper(last_hour, t.failed_jobs_hour_warn, t.failed_jobs_hour_crit),

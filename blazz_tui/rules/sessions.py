@@ -109,11 +109,11 @@ def drift_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
         examples = ", ".join(
             f"{d.session_id} ({d.assigned_instance or d.assigned_url or 'none'} → "
             f"{d.actual_instance})" for d in view.drift[:3])
-        summary = (f"{plural(view.drift_count, 'account')} point at the wrong instance: "
-                   f"{examples}{' …' if view.drift_count > 3 else ''}")
+        summary = (f"{_at_least(view)}{plural(view.drift_count, 'account')} point at the "
+                   f"wrong instance: {examples}{' …' if view.drift_count > 3 else ''}")
     if view.unknown_url:
         summary += f"; {plural(view.unknown_url, 'account')} point at unknown URLs"
-    yield Check("session-drift", status, summary, "instances", perf)
+    yield Check("session-drift", status, summary + _of_read(snap), "instances", perf)
 
 
 def lost_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
@@ -140,11 +140,24 @@ def lost_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
                         f"readings, read again to confirm")
     else:
         examples = ", ".join(view.lost[:3])
-        summary = (f"{plural(view.lost_count, 'session')} connected in the database but hosted "
-                   f"nowhere (needs QR rescan): {examples}{' …' if view.lost_count > 3 else ''}")
+        summary = (f"{_at_least(view)}{plural(view.lost_count, 'session')} connected in the "
+                   f"database but hosted nowhere (needs QR rescan): {examples}"
+                   f"{' …' if view.lost_count > 3 else ''}")
     if view.unassigned:
         summary += f"; {plural(view.unassigned, 'account')} without assigned_instance_url"
-    yield Check("sessions-lost", status, summary, "instances", perf)
+    yield Check("sessions-lost", status, summary + _of_read(snap), "instances", perf)
+
+
+def _at_least(view: SessionsView) -> str:
+    return "≥ " if view.bound else ""
+
+
+def _of_read(snap: Snapshot) -> str:
+    """What a bounded figure is over: the accounts read of more that are connected."""
+    if not snap.sessions.bound or snap.database is None:
+        return ""
+    return (f" (among the first {len(snap.database.accounts):,} connected accounts read: "
+            "database.accounts_limit)")
 
 
 def _unreadable(view: SessionsView) -> str:

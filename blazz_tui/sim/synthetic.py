@@ -17,7 +17,8 @@ from blazz_tui.message_figures import METRICS, MessageFigure
 from blazz_tui.rules import by_severity, evaluate
 from blazz_tui.settings import InstanceConfig, TargetConfig, Thresholds
 from blazz_tui.snapshot import QueueHistory, Snapshot
-from blazz_tui.sources.database import Account, DatabaseReading, QueueDepth
+from blazz_tui.sources.accounts import Account
+from blazz_tui.sources.database import DatabaseReading, QueueDepth
 from blazz_tui.sources.host import HostReading
 from blazz_tui.sources.instances import HostedSession, InstanceReading, InstancesReading
 from blazz_tui.sources.logs import LogEntry, LogFileState, LogsReading, SyncRun

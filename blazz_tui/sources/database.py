@@ -18,7 +18,8 @@ workers take jobs in. A poll sends a fixed handful of statements, whatever the n
 * failed jobs (``failed_at`` has no index): followed by primary key, so a steady poll reads the
   rows that arrived since the last one; its bounded count is redone when rows left, on a
   flood, or every ``RECOUNT_EVERY`` seconds (``sources/failed_jobs.py``);
-* connected accounts, bounded by ``accounts_limit``;
+* connected accounts: counted by assigned URL exactly, read as rows up to ``accounts_limit``
+  (``sources/accounts.py``);
 * the last hour's messages in ``chats``: its newest ``scan_limit`` rows (``sources/chats.py``).
 
 Nothing is ever counted without a bound, and no index is added to the user's database.
@@ -46,6 +47,7 @@ from blazz_tui.dbconn import DatabaseUrl, DatabaseUrlError, abort, connect, pars
 from blazz_tui.fmt import visible
 from blazz_tui.settings import DatabaseConfig, MessagesConfig
 from blazz_tui.sources import failed_jobs, queue_jobs
+from blazz_tui.sources.accounts import Account, AccountRows, Accounts
 from blazz_tui.sources.base import Reading, describe_error
 from blazz_tui.sources.chats import MessageWindow, read_chats
 from blazz_tui.sources.failed_jobs import FailedJobs, failed_at
@@ -95,14 +97,6 @@ class QueueDepth:
 
 
 @dataclass(frozen=True)
-class Account:
-    uuid: str
-    session_id: str | None
-    status: str
-    assigned_instance_url: str | None
-
-
-@dataclass(frozen=True)
 class ServerLoad:
     """The MySQL server's own counters (``SHOW GLOBAL STATUS``, since it started) and the
     app user's longest running statement (``information_schema.PROCESSLIST``)."""
@@ -139,10 +133,12 @@ class DatabaseReading(Reading):
     """The last hour's messages from the chats table (None: not read, or not there)."""
     chats_error: str | None = None
     accounts: tuple[Account, ...] = ()
-    """Accounts with status ``connected`` (bounded by accounts_limit)."""
+    """Accounts with status ``connected`` (the first accounts_limit of them)."""
     accounts_truncated: bool = False
-    accounts_unassigned: int = 0
-    """Connected accounts (of those read) with no assigned_instance_url."""
+    """More accounts are connected than were read: drift and lost are lower bounds."""
+    accounts_by_url: tuple[tuple[str, int], ...] | None = None
+    """Every connected account, counted by assigned URL ("": none); None: not read (then
+    the accounts read are counted)."""
     accounts_error: str | None = None
     load: ServerLoad | None = None
     load_error: str | None = None
@@ -236,55 +232,6 @@ class _Session:
             self.server_time += time.perf_counter() - started
 
 
-@dataclass(frozen=True)
-class _AccountRows:
-    accounts: tuple[Account, ...] = ()
-    truncated: bool = False
-    unassigned: int = 0
-
-
-# Order-independent and cheap for the client: one row however many accounts there are.
-_ACCOUNTS_FINGERPRINT = (
-    "SELECT COUNT(*), BIT_XOR(CRC32(CONCAT_WS('|', id, uuid, IFNULL(session_id, ''), "
-    "IFNULL(assigned_instance_url, '')))) FROM whatsapp_accounts WHERE status = 'connected'")
-
-
-class _Accounts:
-    """Connected ``whatsapp_accounts``, read again only when they changed.
-
-    Turning 10,000 rows into Python objects costs the monitor ~35 ms of CPU (PyMySQL parses in
-    Python); a fingerprint of them costs the server ~6 ms and the monitor nothing. On MySQL the
-    rows are read when the fingerprint changes (and every RECOUNT_EVERY seconds regardless);
-    SQLite reads them in C, and unchanged rows keep the same objects, so what is derived from
-    them downstream can be reused."""
-
-    def __init__(self) -> None:
-        self._fingerprint: tuple[Any, ...] | None = None
-        self._rows: list[tuple[Any, ...]] | None = None
-        self._read_at = 0.0
-        self._value = _AccountRows()
-
-    def read(self, s: _Session, limit: int) -> _AccountRows:
-        fingerprint = None
-        if s.dialect.engine == "mysql":
-            fingerprint = s.rows(_ACCOUNTS_FINGERPRINT)[0]
-            if fingerprint == self._fingerprint \
-                    and time.time() - self._read_at < RECOUNT_EVERY:
-                return self._value
-        rows = s.rows("SELECT uuid, session_id, status, assigned_instance_url "
-                      "FROM whatsapp_accounts WHERE status = 'connected' ORDER BY id LIMIT ?",
-                      (limit + 1,))
-        # Remembered from before the rows were read: a change in between shows next poll.
-        self._fingerprint, self._read_at = fingerprint, time.time()
-        if rows != self._rows:
-            self._rows = rows
-            accounts = tuple(Account(str(u), _opt_str(sid), str(st), _opt_str(url))
-                             for u, sid, st, url in rows[:limit])
-            self._value = _AccountRows(accounts, len(rows) > limit,
-                                       sum(1 for a in accounts if not a.assigned_instance_url))
-        return self._value
-
-
 class DatabaseSource:
     name = "database"
 
@@ -316,7 +263,7 @@ class DatabaseSource:
         self._over: dict[str, _Over] = {}
         """Queues found over the cap, by name."""
         self._failed = FailedJobs(RECOUNT_EVERY)
-        self._accounts = _Accounts()
+        self._accounts = Accounts(RECOUNT_EVERY)
 
     async def read(self) -> DatabaseReading:
         attempted = time.time()
@@ -472,7 +419,7 @@ class DatabaseSource:
                                                lambda: self._read_accounts(s))
         chats, chats_error = self._read_chats(s, url)
         failed = failed or failed_jobs.NONE
-        account_rows = accounts or _AccountRows()
+        account_rows = accounts or AccountRows()
         return DatabaseReading(
             fetched_at=time.time(), engine=url.engine, server_version=self._version,
             queues=self._merge(depths or {}, failed.per_queue), jobs_error=jobs_error,
@@ -480,8 +427,8 @@ class DatabaseSource:
             failed_last_hour_capped=failed.hour_capped, failed_error=failed_error,
             failed_sends_last_hour=failed.sends, chats=chats, chats_error=chats_error,
             accounts=account_rows.accounts, accounts_truncated=account_rows.truncated,
-            accounts_unassigned=account_rows.unassigned,
-            accounts_error=accounts_error, load=load, load_error=load_error,
+            accounts_by_url=account_rows.by_url, accounts_error=accounts_error, load=load,
+            load_error=load_error,
             queries=s.statements, latency=s.server_time,
         )
 
@@ -627,8 +574,8 @@ class DatabaseSource:
 
     # -- failed jobs and accounts -------------------------------------------------------------
 
-    def _read_accounts(self, s: _Session) -> _AccountRows:
-        return self._accounts.read(s, self._config.accounts_limit)
+    def _read_accounts(self, s: _Session) -> AccountRows:
+        return self._accounts.read(s, s.dialect.engine, self._config.accounts_limit)
 
     def _read_chats(self, s: _Session,
                     url: DatabaseUrl) -> tuple[MessageWindow | None, str | None]:
@@ -713,6 +660,3 @@ def _close_quietly(conn: Any) -> None:
 def _opt_int(value: Any) -> int | None:
     return None if value is None else int(value)
 
-
-def _opt_str(value: Any) -> str | None:
-    return None if value is None else str(value)

@@ -257,7 +257,7 @@ def queue(snap: Snapshot, key: str) -> Details | None:
         Fact("reserved / delayed",
              f"{count(q.reserved, q.capped)} / {count(q.delayed, q.capped)}"),
         Fact("oldest pending", duration(q.oldest_pending_age) if q.pending else "-"),
-        Fact("failed in the last hour", str(q.failed_last_hour),
+        Fact("failed in the last hour", count(q.failed_last_hour, q.failed_capped),
              WARN if q.failed_last_hour else PLAIN),
         Fact("served by", served, MUTED if q.served is None else OK if q.workers else CRIT),
         Fact("workers not running", ", ".join(q.idle_workers) or "-",

@@ -123,7 +123,8 @@ def queues(snap: Snapshot, t: Thresholds) -> Table:
             Cell(count(q.delayed, q.capped), sort=q.delayed),
             Cell(duration(age), _over(age or 0.0, t.queue_age_warn, t.queue_age_crit),
                  sort=age or 0.0),
-            Cell(str(q.failed_last_hour), WARN if q.failed_last_hour else PLAIN,
+            Cell(count(q.failed_last_hour, q.failed_capped),
+                 WARN if q.failed_last_hour else PLAIN,
                  sort=q.failed_last_hour),
             Cell("unknown" if q.served is None else
                  (str(len(q.workers)) if q.workers else "NONE"),
@@ -223,15 +224,21 @@ def key_figures(snap: Snapshot, t: Thresholds) -> list[tuple[str, str]]:
         waiting = sum(q.pending or 0 for q in known)
         oldest = max((q.oldest_pending_age or 0.0 for q in known if q.pending), default=0.0)
         tone = _over(oldest, t.queue_age_warn, t.queue_age_crit)
-        out.append((f"queued {waiting:,}" + (f" oldest {duration(oldest)}" if oldest else "")
+        bound = any(q.capped for q in known) or len(known) < len(snap.queues)
+        out.append((f"queued {count(waiting, bound)}"
+                    + (f" oldest {duration(oldest)}" if oldest else "")
                     if known else "queued ?", tone if known else MUTED))
-    view = snap.sessions.instances
+    sessions = snap.sessions
+    view = sessions.instances
     if view:
         hosted = sum(i.hosted or 0 for i in view)
         unread = " +?" if any(i.hosted is None for i in view) else ""
         out.append((f"sessions {hosted:,}{unread}/{sum(i.assigned for i in view):,}", PLAIN))
-        lost = len(snap.sessions.lost)
-        out.append((f"lost {lost:,}", CRIT if lost else PLAIN))
+        lost = len(sessions.lost)
+        if not sessions.complete:  # a session list unread, or no accounts: not known
+            out.append(("lost ?", MUTED))
+        else:
+            out.append((f"lost {count(lost, sessions.bound)}", CRIT if lost else PLAIN))
         unreachable = sum(n for _, n in snap.sessions.unreachable)
         if unreachable:
             out.append((f"unreachable {unreachable:,}", WARN))

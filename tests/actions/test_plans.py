@@ -9,7 +9,8 @@ from blazz_tui.actions import programs, sync
 from blazz_tui.actions.run import ActionEnv
 from blazz_tui.settings import DatabaseConfig, InstanceConfig, TargetConfig
 from blazz_tui.snapshot import Snapshot
-from blazz_tui.sources.database import Account, DatabaseReading
+from blazz_tui.sources.accounts import Account
+from blazz_tui.sources.database import DatabaseReading
 from blazz_tui.sources.instances import HostedSession, InstanceReading, InstancesReading
 from blazz_tui.sources.supervisor import EndpointReading, ProcessInfo, SupervisorReading
 from blazz_tui.transport.local import LocalTransport

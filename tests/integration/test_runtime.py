@@ -161,7 +161,8 @@ def test_a_burst_of_log_lines_does_not_change_what_the_instances_show(
 
 
 def test_the_screen_is_not_complete_until_sessions_found_nowhere_were_read_again() -> None:
-    from blazz_tui.sources.database import Account, DatabaseReading
+    from blazz_tui.sources.accounts import Account
+    from blazz_tui.sources.database import DatabaseReading
     from blazz_tui.sources.instances import InstanceReading
 
     instance = InstanceConfig("wa-1", "http://127.0.0.1:3001")

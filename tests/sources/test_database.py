@@ -236,7 +236,7 @@ async def test_connected_accounts_are_read_with_their_assigned_instance(
     assert reading.accounts[0].uuid == kept
     assert reading.accounts[0].session_id == "s1"
     assert reading.accounts[0].assigned_instance_url == "http://127.0.0.1:3002"
-    assert reading.accounts_unassigned == 2
+    assert reading.accounts_by_url == (("", 2), ("http://127.0.0.1:3002", 1))
 
 
 async def test_accounts_beyond_the_limit_are_truncated(blazz_db: TestDatabase) -> None:
@@ -244,6 +244,18 @@ async def test_accounts_beyond_the_limit_are_truncated(blazz_db: TestDatabase) -
         insert_accounts(conn, 6)
     reading = await poll(blazz_db.url, accounts_limit=4)
     assert (len(reading.accounts), reading.accounts_truncated) == (4, True)
+
+
+async def test_accounts_past_the_limit_are_still_counted_by_instance(
+        blazz_db: TestDatabase) -> None:
+    with blazz_db.connection() as conn:
+        insert_accounts(conn, 5, instance_url="http://127.0.0.1:3001")
+        insert_accounts(conn, 3, instance_url="http://127.0.0.1:3002")
+        insert_accounts(conn, 1, instance_url=None)
+    reading = await poll(blazz_db.url, accounts_limit=4)
+    assert reading.accounts_truncated
+    assert reading.accounts_by_url == (("", 1), ("http://127.0.0.1:3001", 5),
+                                       ("http://127.0.0.1:3002", 3))
 
 
 # -- schema problems --------------------------------------------------------------------------

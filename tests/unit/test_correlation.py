@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from blazz_tui.correlation import (
     SETTLE,
     InstanceMatcher,
@@ -12,7 +14,8 @@ from blazz_tui.correlation import (
     sessions_view,
 )
 from blazz_tui.settings import InstanceConfig
-from blazz_tui.sources.database import Account, DatabaseReading, QueueDepth
+from blazz_tui.sources.accounts import Account
+from blazz_tui.sources.database import DatabaseReading, QueueDepth
 from blazz_tui.sources.instances import HostedSession, InstanceReading, InstancesReading
 from blazz_tui.sources.supervisor import EndpointReading, ProcessInfo, SupervisorReading
 
@@ -213,3 +216,16 @@ def test_the_supervisor_program_behind_an_instance_is_the_one_naming_its_port() 
     assert instance_program(wa, None, supervisor) == "blazz-whatsapp-3001:blazz-whatsapp-3001"
     other = InstanceConfig(name="wa-9", url="http://localhost:3009")
     assert instance_program(other, None, supervisor) is None
+
+
+def test_past_the_accounts_read_assigned_is_exact_and_drift_and_lost_are_bounds() -> None:
+    reading = InstancesReading(fetched_at=NOW, instances=(
+        instance("wa-3001", "s1"), instance("wa-3002")))
+    database = replace(accounts(("s1", "http://localhost:3002"), ("s9", "http://localhost:3002")),
+                       accounts_truncated=True,
+                       accounts_by_url=(("http://localhost:3001", 40_000),
+                                        ("http://localhost:3002", 60_000)))
+    view = sessions_view(CFG, reading, database)
+    assert [(i.name, i.assigned) for i in view.instances] == [("wa-3001", 40_000),
+                                                              ("wa-3002", 60_000)]
+    assert view.bound and (view.drift_count, view.lost) == (1, ("s9",))

@@ -71,8 +71,24 @@ def test_the_key_figures_line_says_what_is_waiting_lost_and_unknown() -> None:
         logs=LogsReading(fetched_at=NOW))
 
     assert key_figures(snap, Thresholds()) == [
-        ("queued 40 oldest 11m", "crit"), ("sessions 120 +?/151", ""), ("lost 1", "crit"),
+        ("queued ≥ 40 oldest 11m", "crit"), ("sessions 120 +?/151", ""), ("lost ?", "muted"),
         ("unreachable 30", "warn"), ("sync ?", "muted")]
+
+
+def test_the_key_figures_never_show_a_bound_as_an_exact_count() -> None:
+    from blazz_tui.correlation import InstanceSessions, QueueView, SessionsView
+    from blazz_tui.views.panels import key_figures
+
+    snap = snapshot(
+        queues=(QueueView("whatsapp-high", pending=10_000, capped=True),
+                QueueView("default", pending=509)),
+        sessions=SessionsView(instances=(
+            InstanceSessions("wa-1", "http://127.0.0.1:3001", True, 99_995, 100_000),),
+            lost=("s9",), known=True, bound=True))
+
+    figures = [text for text, _ in key_figures(snap, Thresholds())]
+
+    assert figures[:3] == ["queued ≥ 10,509", "sessions 99,995/100,000", "lost ≥ 1"]
 
 
 def test_one_failure_in_a_few_messages_is_shown_not_judged() -> None:
