@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.fixtures.stack",
     "tests.fixtures.sshd",
     "tests.fixtures.pm2",
+    "tests.fixtures.laravel_app",
 ]
