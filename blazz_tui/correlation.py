@@ -42,11 +42,15 @@ class QueueView:
     failed_capped: bool = False
     """Only the newest failed jobs were read and all are from the hour: a lower bound."""
     workers: tuple[str, ...] = ()
-    """Running worker processes that serve this queue."""
+    """Running worker processes of this app that serve this queue."""
     idle_workers: tuple[str, ...] = ()
     """Worker processes configured for this queue that are not running."""
+    other_apps: tuple[str, ...] = ()
+    """Running workers of other apps on the host serving a queue of this name (not this
+    app's: they work another database)."""
     served: bool | None = None
-    """None when the supervisor could not be read."""
+    """None when the supervisor could not be read, or when only workers whose app cannot be
+    told serve it."""
 
     @property
     def unserved(self) -> bool:
@@ -300,7 +304,9 @@ def queue_views(database: DatabaseReading | None, redis: RedisReading | None,
     exited (``restarted``: programs restarted within the flap window), which a crash loop
     would otherwise make look served every few seconds. A running worker whose queues are not
     known (Horizon, a wrapper script, a name like ``*worker*``) might serve any queue: a queue
-    without a known worker is then 'workers unknown', not unserved."""
+    without a known worker is then 'workers unknown', not unserved. Another app's worker
+    serves none of this app's queues, whatever their names; one whose app cannot be told
+    makes a queue without a sure worker 'workers unknown'."""
     store = redis if connection == "redis" else database
     read = store is not None and store.has_data and not (
         isinstance(store, DatabaseReading) and store.jobs_error)
@@ -321,6 +327,8 @@ def queue_views(database: DatabaseReading | None, redis: RedisReading | None,
         e.error is None for e in supervisor.endpoints)
     running: dict[str, list[str]] = {}
     idle: dict[str, list[str]] = {}
+    maybe: dict[str, list[str]] = {}  # running workers whose app cannot be told
+    others: dict[str, list[str]] = {}  # running workers of other apps
     anything_running: list[str] = []  # workers whose queues are unknown
     anything_idle: list[str] = []
     if supervisor is not None and supervisor_known:
@@ -329,19 +337,24 @@ def queue_views(database: DatabaseReading | None, redis: RedisReading | None,
                 continue  # a worker on another connection serves none of these queues
             serving = proc.state == "RUNNING" or (proc.state == "STARTING"
                                                   and proc.full_name not in restarted)
+            if proc.app is False:
+                for queue in proc.queues if serving else ():
+                    others.setdefault(queue, []).append(proc.full_name)
+                continue
             if not proc.queues:
                 (anything_running if serving else anything_idle).append(proc.full_name)
             for queue in proc.queues:
-                (running if serving else idle).setdefault(queue, []).append(proc.full_name)
+                kind = (running if proc.app else maybe) if serving else idle
+                kind.setdefault(queue, []).append(proc.full_name)
                 depths.setdefault(queue, QueueView(queue, pending=0 if read else None))
 
     views = []
     for name in sorted(depths):
         view = depths[name]
         workers = tuple(running.get(name, ()))
-        served = None if not supervisor_known or (not workers and anything_running) \
-            else bool(workers)
+        served = None if not supervisor_known or (
+            not workers and (anything_running or name in maybe)) else bool(workers)
         views.append(replace(view, workers=workers,
                              idle_workers=tuple(idle.get(name, ())) + tuple(anything_idle),
-                             served=served))
+                             other_apps=tuple(others.get(name, ())), served=served))
     return tuple(views)

@@ -17,7 +17,13 @@ from blazz_tui.rules.logs import log_error_check, sync_checks
 from blazz_tui.rules.messages import message_checks
 from blazz_tui.rules.model import Check, Perf, Status, by_severity, worst
 from blazz_tui.rules.queues import database_check, failed_jobs_check, queue_checks, unserved_check
-from blazz_tui.rules.services import flapping_check, pm2_checks, port_checks, supervisor_checks
+from blazz_tui.rules.services import (
+    flapping_check,
+    pm2_checks,
+    port_checks,
+    supervisor_checks,
+    workers_config_check,
+)
 from blazz_tui.rules.sessions import (
     balance_check,
     drift_check,
@@ -31,7 +37,8 @@ from blazz_tui.snapshot import Snapshot
 __all__ = ["Check", "Perf", "Status", "apply_retries", "by_severity", "evaluate", "worst"]
 
 RULES = (
-    link_check, supervisor_checks, pm2_checks, flapping_check, instance_checks, uptime_check,
+    link_check, supervisor_checks, workers_config_check, pm2_checks, flapping_check,
+    instance_checks, uptime_check,
     balance_check, drift_check, lost_check, message_checks, database_check, queue_checks,
     unserved_check, failed_jobs_check, redis_checks, database_load_check, sync_checks,
     log_error_check, port_checks, host_checks,

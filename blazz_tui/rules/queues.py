@@ -49,7 +49,9 @@ def queue_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
             parts.append(plural(len(q.workers), "worker"))
         else:
             idle = f" ({', '.join(q.idle_workers[:3])} not running)" if q.idle_workers else ""
-            parts.append(f"no running worker serves it{idle}")
+            others = (f"; {plural(len(q.other_apps), 'worker')} of other apps serve a queue of "
+                      "that name, not this app's" if q.other_apps else "")
+            parts.append(f"no running worker serves it{idle}{others}")
             if q.pending:
                 status = Status.CRITICAL
         perf = (Perf(f"queue_{q.name}", q.pending, "", f"{t.queue_pending_warn}",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from blazz_tui.fmt import duration, plural
 from blazz_tui.rules.model import Check, Perf, Status
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
+from blazz_tui.sources.supervisor import PROCESS_TABLE
 
 _STATE_STATUS = {
     "RUNNING": Status.OK,
@@ -49,6 +51,22 @@ def supervisor_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
         for proc in endpoint.processes:
             yield _program_check(proc.full_name, proc.state, proc.pid, proc.uptime,
                                  proc.spawn_error, proc.exit_status)
+
+
+def workers_config_check(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
+    """A ``[[workers]]`` entry that names no supervisord program: a typo would otherwise
+    silently leave those workers' queues to be guessed from their command lines."""
+    reading = snap.supervisor
+    if reading is None or not reading.ok or not reading.unmatched_workers:
+        return
+    programs = sorted({re.sub(r"_\d+$", "", p.name) for p in reading.processes
+                       if p.endpoint != PROCESS_TABLE})
+    names = ", ".join(repr(w) for w in reading.unmatched_workers)
+    known = f" (programs: {', '.join(programs[:8])}{' …' if len(programs) > 8 else ''})" \
+        if programs else " (supervisord runs no program)"
+    yield Check("workers-config", Status.WARNING,
+                f"[[workers]] program {names} names no running or stopped program{known}",
+                "supervisor")
 
 
 def _program_check(name: str, state: str, pid: int, uptime: float, spawn_error: str,

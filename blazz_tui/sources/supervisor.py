@@ -9,7 +9,7 @@ tells the queues a worker serves) are read again only when a process got a new p
 from __future__ import annotations
 
 import asyncio
-import fnmatch
+import posixpath
 import shlex
 import time
 import xmlrpc.client
@@ -21,6 +21,15 @@ from blazz_tui.clients.http import httpx
 from blazz_tui.clients.supervisor_rpc import RPC_ERRORS, RpcHttpError, SupervisorClient
 from blazz_tui.settings import SupervisorEndpoint, WorkerConfig, redact_url
 from blazz_tui.sources.base import Reading, describe_error
+from blazz_tui.sources.workers import (
+    FIND_WORDS,
+    NAME_WORDS,
+    SLEEP,
+    Apps,
+    names_program,
+    parse_worker_command,
+    split_command,
+)
 from blazz_tui.transport.base import ProcessStats, Transport, TransportError
 
 
@@ -48,8 +57,16 @@ class ProcessInfo:
     """For queue workers: the queues served, in priority order (``--queue=a,b``); empty for
     a worker whose queues are not known (Horizon, a wrapper script)."""
     worker: bool = False
-    """A queue worker: by its command (queue:work, queue:listen, horizon), by the config's
-    ``workers``, or by its name (``*queue*``, ``*worker*``, ``*horizon*``)."""
+    """A queue worker: by the config's ``workers``, by its command (queue:work, queue:listen,
+    horizon, ``--queue=``), or by its name (``*queue*``, ``*worker*``, ``*horizon*``)."""
+    sleep: float = SLEEP
+    """A worker's ``--sleep``: seconds between two looks at its queues when idle."""
+    directory: str = ""
+    """Where it runs: the directory of the artisan it names, else supervisord's
+    ``directory=``, else its working directory ("" when unknown)."""
+    app: bool | None = True
+    """Whether it is the target's app's (False: another app's, which serves none of this
+    app's queues; None: cannot be told)."""
     cpu_percent: float | None = None
     rss: int | None = None
 
@@ -83,78 +100,16 @@ PROCESS_TABLE = "process table"
 @dataclass(frozen=True, kw_only=True)
 class SupervisorReading(Reading):
     endpoints: tuple[EndpointReading, ...] = ()
+    unmatched_workers: tuple[str, ...] = ()
+    """``[[workers]]`` programs that name no process of any supervisord read."""
 
     @property
     def processes(self) -> tuple[ProcessInfo, ...]:
         return tuple(p for e in self.endpoints for p in e.processes)
 
 
-# -- queue workers --------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class WorkerCommand:
-    connection: str | None
-    queues: tuple[str, ...]
-    """Empty for Horizon: its queues are in config/horizon.php."""
-
-
-_WORKER_VERBS = frozenset({"queue:work", "queue:listen"})
-# Options of queue:work / queue:listen (and artisan's global --env) that take a value,
-# so ``--sleep 3`` does not make "3" look like the connection argument.
-_VALUE_OPTIONS = frozenset({"--name", "--queue", "--delay", "--backoff", "--max-jobs",
-                            "--max-time", "--memory", "--sleep", "--rest", "--timeout",
-                            "--tries", "--env"})
-_SHELL_STOPS = frozenset({"&&", "||", ";", "|", "&"})
-_WORKER_NAMES = ("queue", "worker", "horizon")
-"""Words in a program's name that make it a queue worker whose queues are unknown."""
-
-
-def parse_worker_command(command: str, default_queue: str = "default") -> WorkerCommand | None:
-    """``php artisan queue:work redis --queue=high,low`` → connection ``redis``, queues
-    ``("high", "low")``; ``php artisan horizon`` → a worker whose queues are unknown; None
-    when the command runs no ``queue:work``/``queue:listen``/``horizon``."""
-    tokens = _split(command)
-    for i, token in enumerate(tokens):
-        if token in _WORKER_VERBS:
-            return _parse_worker_args(tokens[i + 1:], default_queue)
-        if token == "horizon" and i and tokens[i - 1].endswith("artisan"):
-            return WorkerCommand(None, ())
-    for token in tokens:  # sh -c "php artisan queue:work ...": look inside the script
-        if " " in token and any(verb in token for verb in (*_WORKER_VERBS, "horizon")):
-            return parse_worker_command(token, default_queue)
-    return None
-
-
-def _parse_worker_args(args: list[str], default_queue: str) -> WorkerCommand:
-    connection: str | None = None
-    queue_arg: str | None = None
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg in _SHELL_STOPS or arg.startswith((">", "<", "2>")):
-            break
-        name, eq, value = arg.partition("=")
-        if name in _VALUE_OPTIONS and not eq:
-            value = args[i + 1] if i + 1 < len(args) else ""
-            i += 1
-        if name == "--queue":
-            queue_arg = value
-        elif not arg.startswith("-") and connection is None:
-            connection = arg
-        i += 1
-    queues = tuple(dict.fromkeys(q.strip() for q in (queue_arg or "").split(",") if q.strip()))
-    return WorkerCommand(connection, queues or (default_queue,))
-
-
-def _split(command: str) -> list[str]:
-    try:
-        return shlex.split(command)
-    except ValueError:  # unbalanced quotes: still find what can be found
-        return command.split()
-
-
-_Commands = dict[tuple[Any, Any], str]
-"""(group, process name) -> the program's command line."""
+_Commands = dict[tuple[Any, Any], tuple[str, str]]
+"""(group, process name) -> the program's command line and its ``directory=``."""
 
 _POLL_CALLS = ("supervisor.getState", "supervisor.getSupervisorVersion",
                "supervisor.getAllProcessInfo")
@@ -207,11 +162,14 @@ class SupervisorSource:
 
     def __init__(self, endpoints: tuple[SupervisorEndpoint, ...], transport: Transport,
                  default_queue: str = "default", *, timeout: float = 3.0,
-                 workers: tuple[WorkerConfig, ...] = (), required: bool = True) -> None:
+                 workers: tuple[WorkerConfig, ...] = (), required: bool = True,
+                 app_dir: str | None = None) -> None:
         self.endpoints = endpoints
         self.transport = transport
         self.default_queue = default_queue
         self.workers = workers
+        self._apps = Apps(transport, app_dir) if app_dir else None
+        """Tells this app's workers from other apps' (None: every worker is taken as ours)."""
         self.required = required
         """False: a missing socket is a note (a laptop running ``artisan queue:work`` by
         hand), and the workers are found in the process table."""
@@ -229,7 +187,7 @@ class SupervisorSource:
                                                for ep in self.endpoints)))
         if readings and all(r.absent for r in readings):
             readings.append(await self._process_table())
-        readings = await self._add_process_stats(readings)
+        readings = await self._whose(await self._add_process_stats(readings))
         latency = time.perf_counter() - clock
         failed = [r for r in readings if r.error is not None]
         if readings and len(failed) == len(readings):
@@ -238,7 +196,17 @@ class SupervisorSource:
             return SupervisorReading(endpoints=tuple(readings), error=error,
                                      attempted_at=attempted, latency=latency)
         return SupervisorReading(endpoints=tuple(readings), fetched_at=time.time(),
-                                 attempted_at=attempted, latency=latency)
+                                 attempted_at=attempted, latency=latency,
+                                 unmatched_workers=self._unmatched(readings))
+
+    def _unmatched(self, readings: list[EndpointReading]) -> tuple[str, ...]:
+        """The ``[[workers]]`` programs that name no process (when every supervisord was
+        read: one that was not may hold them)."""
+        if any(r.error is not None and not r.absent for r in readings):
+            return ()
+        processes = [p for r in readings for p in r.processes if r.name != PROCESS_TABLE]
+        return tuple(w.program for w in self.workers
+                     if not any(names_program(w.program, p.group, p.name) for p in processes))
 
     def failed(self, error: str, attempted_at: float, latency: float) -> SupervisorReading:
         return SupervisorReading.failed(error, attempted_at, latency)
@@ -322,7 +290,8 @@ class SupervisorSource:
             configs = await (await self.client(ep)).call("supervisor.getAllConfigInfo")
         except xmlrpc.client.Fault:
             configs = []  # an old supervisord: commands come from the process table
-        commands = {(c.get("group"), c.get("name")): str(c.get("command", ""))
+        commands = {(c.get("group"), c.get("name")): (str(c.get("command") or ""),
+                                                      _directory(c.get("directory")))
                     for c in configs if isinstance(c, dict)}
         self._commands[ep.name] = (seen, commands)
         return commands
@@ -332,8 +301,7 @@ class SupervisorSource:
         terminal), from the target's process table."""
         attempted = time.time()
         try:
-            found = await self.transport.find_processes(("queue:work", "queue:listen",
-                                                         "horizon"))
+            found = await self.transport.find_processes(FIND_WORDS)
         except OSError as exc:
             return EndpointReading(name=PROCESS_TABLE, url="ps", attempted_at=attempted,
                                    error=f"cannot read the process table: {describe_error(exc)}")
@@ -345,7 +313,7 @@ class SupervisorSource:
             processes.append(self._with_command(ProcessInfo(
                 endpoint=PROCESS_TABLE, group="ps", name=str(proc.pid), state="RUNNING",
                 pid=proc.pid, start=proc.started, uptime=max(0.0, attempted - proc.started)),
-                command))
+                command, ""))
         return EndpointReading(name=PROCESS_TABLE, url="ps", processes=tuple(processes),
                                fetched_at=time.time(), attempted_at=attempted)
 
@@ -364,30 +332,53 @@ class SupervisorSource:
                  commands: _Commands) -> ProcessInfo:
         pid, start = int(info.get("pid") or 0), float(info.get("start") or 0)
         now = float(info.get("now") or 0)
-        command = commands.get((info.get("group"), info.get("name")), "")
+        command, directory = commands.get((info.get("group"), info.get("name")), ("", ""))
         return self._with_command(ProcessInfo(
             endpoint=endpoint, group=str(info.get("group", "")), name=str(info.get("name", "")),
             state=str(info.get("statename", "UNKNOWN")), pid=pid, start=start,
             uptime=max(0.0, now - start) if pid and start and now else 0.0,
             exit_status=int(info.get("exitstatus") or 0),
             spawn_error=str(info.get("spawnerr") or ""),
-            description=str(info.get("description") or "")), command)
+            description=str(info.get("description") or "")), command, directory)
 
-    def _with_command(self, proc: ProcessInfo, command: str) -> ProcessInfo:
-        """The process, knowing whether it is a queue worker and which queues it serves: the
-        config's ``workers`` first, then its command, then its name."""
-        names = (proc.full_name, proc.group, proc.name)
-        configured = next((w for w in self.workers
-                           if any(fnmatch.fnmatchcase(n, w.program) for n in names)), None)
-        if configured is not None:
-            return replace(proc, command=command, queue_connection=configured.connection,
-                           queues=configured.queues, worker=True)
+    def _with_command(self, proc: ProcessInfo, command: str, directory: str) -> ProcessInfo:
+        """The process, knowing whether it is a queue worker, which queues it serves (the
+        config's ``workers`` first, then its command, then its name) and where it runs (the
+        directory of the artisan it names, else supervisord's ``directory=``)."""
         worker = parse_worker_command(command, self.default_queue) if command else None
+        artisan = worker.artisan if worker is not None else None
+        if artisan is not None and artisan.startswith("/"):
+            directory = posixpath.dirname(artisan)
+        elif artisan is not None:  # relative: to supervisord's directory=, else its cwd
+            directory = posixpath.join(directory, posixpath.dirname(artisan))
+        proc = replace(proc, command=command, directory=directory,
+                       sleep=worker.sleep if worker is not None else SLEEP)
+        configured = next((w for w in self.workers
+                           if names_program(w.program, proc.group, proc.name)), None)
+        if configured is not None:
+            return replace(proc, queue_connection=configured.connection,
+                           queues=configured.queues, worker=True)
         if worker is not None:
-            return replace(proc, command=command, queue_connection=worker.connection,
-                           queues=worker.queues, worker=True)
-        named = any(word in proc.full_name.lower() for word in _WORKER_NAMES)
-        return replace(proc, command=command, queue_connection=None, queues=(), worker=named)
+            return replace(proc, queue_connection=worker.connection, queues=worker.queues,
+                           worker=True)
+        named = any(word in proc.full_name.lower() for word in NAME_WORDS)
+        return replace(proc, queue_connection=None, queues=(), worker=named)
+
+    async def _whose(self, readings: list[EndpointReading]) -> list[EndpointReading]:
+        """Each worker marked with whether it is this app's (when apps can be told apart)."""
+        apps = self._apps
+        if apps is None or not any(p.worker for r in readings for p in r.processes) \
+                or not await apps.applies():
+            return readings
+        out = []
+        for reading in readings:
+            processes = []
+            for proc in reading.processes:
+                if proc.worker:
+                    proc = replace(proc, app=await apps.owns(proc.directory))
+                processes.append(proc)
+            out.append(replace(reading, processes=tuple(processes)))
+        return out
 
     # -- errors an operator can act on -------------------------------------------------------
 
@@ -435,8 +426,19 @@ class SupervisorSource:
             return proc
         proc = replace(proc, cpu_percent=st.cpu_percent, rss=st.rss)
         if not proc.command and st.cmdline:  # supervisord without getAllConfigInfo
-            proc = self._with_command(proc, shlex.join(st.cmdline))
+            proc = self._with_command(proc, shlex.join(st.cmdline), proc.directory)
+        if st.cwd and not proc.directory.startswith("/"):
+            # Where it runs, as the kernel tells: an artisan named by a relative path (or
+            # none) is found from there.
+            relative = proc.directory
+            proc = replace(proc, directory=posixpath.normpath(posixpath.join(st.cwd, relative))
+                           if relative else st.cwd)
         return proc
+
+
+def _directory(value: Any) -> str:
+    """A program's ``directory=`` as getAllConfigInfo gives it ("none" when not set)."""
+    return value if isinstance(value, str) and value.startswith("/") else ""
 
 
 def _same_process(command: str, cmdline: tuple[str, ...]) -> bool:
@@ -446,7 +448,7 @@ def _same_process(command: str, cmdline: tuple[str, ...]) -> bool:
         return True
     if not cmdline:
         return False
-    wanted = {t.rsplit("/", 1)[-1] for t in _split(command)}
+    wanted = {t.rsplit("/", 1)[-1] for t in split_command(command)}
     return any(t.rsplit("/", 1)[-1] in wanted for t in cmdline)
 
 

@@ -63,6 +63,8 @@ class ProcessStats:
     cpu_percent: float
     rss: int
     cmdline: tuple[str, ...]
+    cwd: str | None = None
+    """Its working directory (None: not readable, e.g. another user's process)."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,10 @@ class Transport(Protocol):
         ...
 
     async def read_range(self, path: str, offset: int, length: int) -> bytes:
+        ...
+
+    async def realpath(self, path: str) -> str:
+        """``path`` with every symbolic link resolved, as the target sees it."""
         ...
 
     async def glob(self, pattern: str) -> list[str]:

@@ -63,6 +63,9 @@ class LocalTransport:
         st = await blocking.call(os.stat, os.path.expanduser(path), timeout=None)
         return FileStat(size=st.st_size, inode=st.st_ino, mtime=st.st_mtime)
 
+    async def realpath(self, path: str) -> str:
+        return await blocking.call(os.path.realpath, os.path.expanduser(path), timeout=None)
+
     async def read_range(self, path: str, offset: int, length: int) -> bytes:
         def read() -> bytes:
             with open(os.path.expanduser(path), "rb") as f:
@@ -133,6 +136,7 @@ class LocalTransport:
                         cpu_percent=proc.cpu_percent(None),
                         rss=proc.memory_info().rss,
                         cmdline=tuple(proc.cmdline()),
+                        cwd=_cwd(proc),
                     )
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                 self._procs.pop(pid, None)
@@ -192,6 +196,13 @@ async def connect_socket(address: Address) -> socket.socket:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
     raise error
+
+
+def _cwd(proc: psutil.Process) -> str | None:
+    try:
+        return str(proc.cwd()) or None
+    except (psutil.AccessDenied, psutil.ZombieProcess):
+        return None  # another user's process: not ours to read
 
 
 def _find_processes(words: tuple[str, ...]) -> list[FoundProcess]:

@@ -87,17 +87,20 @@ class ProcessSampler:
     def __init__(self, tick: float, page: int) -> None:
         self.tick, self._page = tick, page
         self._last: dict[int, tuple[float, float]] = {}
-        self._cmdlines: dict[int, tuple[str, ...]] = {}
+        self._cmdlines: dict[int, tuple[tuple[str, ...], str | None]] = {}
+        """Per pid: its command line and working directory, read once."""
 
     def command(self, pids: list[int]) -> str:
         """Each process's stat and statm (read by the shell itself), and the command line
-        of the ones not seen before."""
+        and working directory (``pwd -P`` in a subshell: no program started) of the ones not
+        seen before."""
         parts = ["read -r u _ < /proc/uptime; echo \"$u\""]
         for pid in (int(p) for p in pids):
-            cmdline = "echo =" if pid in self._cmdlines else \
-                f"tr '\\000' '\\001' < /proc/{pid}/cmdline; echo"
+            once = "echo =; echo =" if pid in self._cmdlines else \
+                (f"tr '\\000' '\\001' < /proc/{pid}/cmdline; echo; "
+                 f"(cd /proc/{pid}/cwd && pwd -P) || echo")
             parts.append(f"if read -r s < /proc/{pid}/stat; then echo @{pid}; echo \"$s\"; "
-                         f"read -r m < /proc/{pid}/statm; echo \"$m\"; {cmdline}; fi")
+                         f"read -r m < /proc/{pid}/statm; echo \"$m\"; {once}; fi")
         return "{ " + "; ".join(parts) + "; } 2>/dev/null"
 
     def parse(self, result: CommandResult) -> dict[int, ProcessStats]:
@@ -117,19 +120,21 @@ class ProcessSampler:
                 fields = lines[i + 1].rsplit(")", 1)[1].split()
                 cpu = (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
                 rss = int(lines[i + 2].split()[1]) * self._page
-                text = lines[i + 3]
+                text, cwd = lines[i + 3], lines[i + 4]
             except (IndexError, ValueError):
                 i += 1
                 continue
             if text != "=" or pid not in self._cmdlines:
-                self._cmdlines[pid] = tuple(a for a in text.split("\x01") if a)
+                self._cmdlines[pid] = (tuple(a for a in text.split("\x01") if a),
+                                       cwd if cwd.startswith("/") else None)
             previous = self._last.get(pid)
             percent = 100.0 * (cpu - previous[0]) / (uptime - previous[1]) \
                 if previous and uptime > previous[1] else 0.0
             self._last[pid] = (cpu, uptime)
-            found[pid] = ProcessStats(pid, round(max(0.0, percent), 1), rss,
-                                      self._cmdlines[pid])
-            i += 4
+            cmdline, directory = self._cmdlines[pid]
+            found[pid] = ProcessStats(pid, round(max(0.0, percent), 1), rss, cmdline,
+                                      directory)
+            i += 5
         for gone in set(self._last) - set(found):
             del self._last[gone]
             self._cmdlines.pop(gone, None)

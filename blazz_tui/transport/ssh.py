@@ -266,6 +266,14 @@ class SshTransport:
         # SFTP does not tell inodes: a rotation is seen as the file shrinking.
         return FileStat(size=attrs.size or 0, inode=0, mtime=float(attrs.mtime or 0))
 
+    async def realpath(self, path: str) -> str:
+        sftp = await self._sftp_client()
+        path = _from_home(path)
+        try:
+            return str(await sftp.realpath(path))
+        except asyncssh.SFTPError as exc:
+            raise _sftp_error(exc, path) from None
+
     async def read_range(self, path: str, offset: int, length: int) -> bytes:
         sftp = await self._sftp_client()
         path = _from_home(path)

@@ -19,8 +19,6 @@ from blazz_tui.sources.supervisor import (
     ProcessInfo,
     SupervisorReading,
     SupervisorSource,
-    WorkerCommand,
-    parse_worker_command,
 )
 from blazz_tui.transport.local import LocalTransport
 from tests.fixtures.supervisord import WORKER_QUEUES, Factory, fake_artisan
@@ -36,40 +34,6 @@ async def poll(*endpoints: SupervisorEndpoint, timeout: float = 3.0) -> Supervis
 
 def process(reading: SupervisorReading, name: str) -> ProcessInfo:
     return {p.name: p for p in reading.processes}[name]
-
-
-# -- the command-line parser (no server) -----------------------------------------------------
-
-@pytest.mark.parametrize(("command", "expected"), [
-    ("php /www/wwwroot/blazz/artisan queue:work database --queue=default --sleep=3 --tries=3 "
-     "--max-time=3600", WorkerCommand("database", ("default",))),
-    ("php /www/wwwroot/blazz/artisan queue:work database --queue=campaign-conflict --sleep=3 "
-     "--tries=5 --max-time=3600", WorkerCommand("database", ("campaign-conflict",))),
-    ("php artisan queue:work --queue=messaging,campaign-stats,whatsapp-urgent",
-     WorkerCommand(None, ("messaging", "campaign-stats", "whatsapp-urgent"))),
-    ("php artisan queue:listen redis --queue high,low", WorkerCommand("redis", ("high", "low"))),
-    ("php artisan queue:work --sleep 3 --tries 3", WorkerCommand(None, ("default",))),
-    ("python -m fake queue:work sqs", WorkerCommand("sqs", ("default",))),
-    ("sh -c 'cd /app && exec php artisan queue:work --queue=a,b,a >> w.log'",
-     WorkerCommand(None, ("a", "b"))),
-])
-def test_worker_command_lines_give_connection_and_queues_in_priority_order(
-        command: str, expected: WorkerCommand) -> None:
-    assert parse_worker_command(command) == expected
-
-
-@pytest.mark.parametrize("command", [
-    "php /www/wwwroot/blazz/artisan reverb:start --host=0.0.0.0 --port=8080",
-    "/www/server/nodejs/v24.11.1/bin/node /www/wwwroot/blazz/whatsapp-service/server.js",
-    "php artisan schedule:work",
-    "php artisan 'unbalanced",
-])
-def test_commands_that_run_no_worker_are_not_workers(command: str) -> None:
-    assert parse_worker_command(command) is None
-
-
-def test_worker_without_queue_option_serves_the_default_queue() -> None:
-    assert parse_worker_command("php artisan queue:work", "jobs") == WorkerCommand(None, ("jobs",))
 
 
 # -- against a real supervisord --------------------------------------------------------------
@@ -254,11 +218,6 @@ async def test_log_of_an_unknown_program_is_an_error_not_an_exception(
     source = SupervisorSource((supervisord.endpoint(),), LocalTransport())
     tail = await source.tail_log(supervisord.endpoint().name, "nosuch:nosuch")
     assert tail.text == "" and tail.error is not None and "BAD_NAME" in tail.error
-
-
-def test_horizon_is_a_worker_whose_queues_are_in_its_own_config() -> None:
-    assert parse_worker_command("php /var/www/artisan horizon") == WorkerCommand(None, ())
-    assert parse_worker_command("php artisan horizon:status") is None
 
 
 async def test_workers_are_known_by_the_config_then_their_command_then_their_name(
