@@ -53,7 +53,8 @@ def build_sources(target: TargetConfig, transport: Transport) -> dict[str, Sourc
         sources["supervisor"] = SupervisorSource(target.supervisor, transport,
                                                  timeout=poll.supervisor.timeout,
                                                  workers=target.workers,
-                                                 required=bool(target.supervisor_required))
+                                                 required=bool(target.supervisor_required),
+                                                 app_dir=target.app_dir)
     if target.instances:
         sources["instances"] = InstancesSource(target.instances, transport,
                                                poll.instances.timeout)
@@ -262,6 +263,7 @@ class Collector:
                 depths = {q.name: q.pending for q in reading.queues}
         elif isinstance(reading, DatabaseReading):
             self.history.observe_database(reading)
+            self.history.observe_jobs(reading)
             if self.target.queues.connection == "database":
                 depths = {q.name: q.pending for q in reading.queues}
         if depths is not None and reading.ok:

@@ -19,6 +19,7 @@ state directory, so a cron job sees restarts and windowed rates between runs too
 from __future__ import annotations
 
 import json
+import math
 from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any
@@ -70,6 +71,12 @@ class CacheWindow:
     evictions: int
     reset_seen: bool
     """The counters went backwards (restart or CONFIG RESETSTAT) since the last sample."""
+    hits: int = 0
+    misses: int = 0
+    """The window's lookups, blazz-tui's own left out."""
+    jobs_done: int | None = None
+    """Jobs that left the ``jobs`` table over about the window (None: not known) — each one
+    a worker's turn of its loop, and so one read of the queue-restart signal."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,16 @@ class _RedisSample:
     hits: int
     misses: int
     evicted: int
+    own_hits: int = 0
+    own_misses: int = 0
+    """Lookups blazz-tui made after this sample's INFO: in the next sample's counters."""
+
+
+@dataclass
+class _JobsSample:
+    at: float
+    next_id: int
+    rows: int
 
 
 class History:
@@ -157,6 +174,7 @@ class History:
         self._messages_unknown: tuple[str, bool] = (FIRST_SAMPLE, True)
         self._spans: dict[str, list[list[Any]]] = {}
         """Per instance, [start, end, up] spans of what was observed, oldest first."""
+        self._jobs: deque[_JobsSample] = deque(maxlen=HISTORY_POINTS)
 
     # -- host -------------------------------------------------------------------------------
 
@@ -218,6 +236,29 @@ class History:
 
     def database_rates(self) -> DatabaseRates:
         return self._db_rates
+
+    def observe_jobs(self, reading: DatabaseReading) -> None:
+        """The ``jobs`` table's counter and rows, for the jobs done over a window."""
+        if not reading.ok or reading.jobs_next_id is None or reading.jobs_rows is None:
+            self._jobs.clear()  # a gap: no window spans it
+            return
+        if self._jobs and self._jobs[-1].at >= reading.fetched_at:
+            return
+        self._jobs.append(_JobsSample(reading.fetched_at, reading.jobs_next_id,
+                                      reading.jobs_rows))
+
+    def jobs_done(self, since: float, until: float) -> int | None:
+        """Jobs that left the table from ``since`` to ``until``, from the samples spanning
+        it (scaled up when they span less of it; None: not known)."""
+        if len(self._jobs) < 2:
+            return None
+        last = self._jobs[-1]
+        first = next((j for j in reversed(self._jobs) if j.at <= since), self._jobs[0])
+        if last.at <= first.at or last.next_id < first.next_id:
+            return None
+        left = max(0, (last.next_id - first.next_id) - (last.rows - first.rows))
+        span = last.at - first.at
+        return math.ceil(left * max(1.0, (until - since) / span))
 
     # -- instance uptime --------------------------------------------------------------------
 
@@ -354,7 +395,8 @@ class History:
         if not reading.ok:
             return
         sample = _RedisSample(reading.fetched_at, reading.run_id, reading.keyspace_hits,
-                              reading.keyspace_misses, reading.evicted_keys)
+                              reading.keyspace_misses, reading.evicted_keys, reading.own_hits,
+                              reading.own_misses)
         if self._redis and self._redis[-1].at >= sample.at:
             return
         if self._redis:
@@ -373,17 +415,22 @@ class History:
     def cache_window_now(self) -> CacheWindow:
         if len(self._redis) < 2:
             return CacheWindow(None, 0, 0.0, 0, self._reset_seen)
-        current = self._redis[-1]
-        base = self._redis[0]
-        for sample in reversed(list(self._redis)[:-1]):
-            base = sample
-            if current.at - sample.at >= self.cache_window:
+        samples = list(self._redis)
+        current = samples[-1]
+        start = 0
+        for i in range(len(samples) - 2, -1, -1):
+            start = i
+            if current.at - samples[i].at >= self.cache_window:
                 break
-        hits, misses = current.hits - base.hits, current.misses - base.misses
+        base, between = samples[start], samples[start:-1]
+        # Our own probes, made after each sample's INFO, are in the next one's counters.
+        hits = max(0, current.hits - base.hits - sum(s.own_hits for s in between))
+        misses = max(0, current.misses - base.misses - sum(s.own_misses for s in between))
         lookups = hits + misses
         rate = 100.0 * hits / lookups if lookups else None
         return CacheWindow(rate, lookups, current.at - base.at, current.evicted - base.evicted,
-                           self._reset_seen)
+                           self._reset_seen, hits, misses,
+                           self.jobs_done(base.at, current.at))
 
     def hit_rate_history(self) -> tuple[float, ...]:
         return tuple(rate for _, rate in self._hit_rates)
@@ -426,6 +473,7 @@ class History:
             "cpu": self._cpu,
             "db": self._db,
             "spans": self._spans,
+            "jobs": [vars(j) for j in self._jobs],
             "messages": [m for m in self._messages  # the window, for the next run
                          if m[0] >= self._messages[-1][0] - MESSAGE_WINDOW],
         })
@@ -456,6 +504,8 @@ class History:
                              maxlen=HISTORY_POINTS)
             spans = {str(k): [[float(a), float(b), bool(c)] for a, b, c in v]
                      for k, v in data.get("spans", {}).items()}
+            jobs = deque((_JobsSample(float(j["at"]), int(j["next_id"]), int(j["rows"]))
+                          for j in data.get("jobs", [])), maxlen=HISTORY_POINTS)
             db = data.get("db")
             db = None if db is None else (float(db[0]), *(int(v) for v in db[1:6]))
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
@@ -467,3 +517,4 @@ class History:
         self._db = db
         self._spans = spans
         self._messages = messages
+        self._jobs = jobs

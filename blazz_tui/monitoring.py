@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from blazz_tui.fmt import duration
+from blazz_tui.fmt import duration, plural
+from blazz_tui.rules.cache import hit_rate
 from blazz_tui.rules.model import Check, Status
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
@@ -37,9 +38,14 @@ def monitoring_table(snap: Snapshot, checks: Iterable[Check], t: Thresholds) -> 
         return check.status if check is not None else Status.UNKNOWN
 
     rows = [_scheduler(snap, by_name), *_sync(snap, t, status)]
-    window = snap.cache
-    hit = "-" if window is None or window.hit_rate is None else \
-        f"{window.hit_rate:.1f} % ({duration(window.seconds)})"
+    figure = hit_rate(snap, t)
+    if figure is None:
+        hit = "-"
+    elif figure.judged is None:
+        hit = f"- (not judged: {figure.server or 0:.1f} % server-wide, " \
+              f"{plural(figure.lookups, 'lookup')} in {duration(figure.seconds)})"
+    else:
+        hit = f"{figure.judged:.1f} % ({duration(figure.seconds)}, server-wide)"
     rows.append(Metric("Cache hit rate", hit, f"> {t.cache_hit_warn:g} %",
                        f"< {t.cache_hit_crit:g} %",
                        "Redis INFO" if snap.redis is not None else "no Redis configured",

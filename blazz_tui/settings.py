@@ -115,6 +115,18 @@ class RedisConfig:
     password: str | None = field(default=None, repr=False)
     """The password, when it is not in the URL (then it never needs percent-encoding)."""
 
+    def cache_keys(self, key: str) -> tuple[str, ...]:
+        """The names Laravel's Redis cache store may keep ``key`` under: REDIS_PREFIX, then
+        CACHE_PREFIX with or without the ':' Laravel 8's store puts after it — and, for the
+        default prefix of Laravel 11 (``app_cache_``), Laravel 8's default (``app_cache:``)."""
+        head = f"{self.key_prefix}{self.cache_prefix}"
+        names = [f"{head}{key}"]
+        if head and not head.endswith(":"):
+            names.append(f"{head}:{key}")
+        if self.cache_prefix.endswith("_cache_"):
+            names.append(f"{self.key_prefix}{self.cache_prefix[:-1]}:{key}")
+        return tuple(dict.fromkeys(names))
+
     def __post_init__(self) -> None:
         _url("url", self.url, ("redis", "rediss"))
         db = urlsplit(self.url).path.strip("/")

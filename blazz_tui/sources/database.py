@@ -122,6 +122,12 @@ class DatabaseReading(Reading):
     """Queues with jobs, watched queues, and queues with failures in the last hour."""
     jobs_error: str | None = None
     """E.g. "table `jobs` not found in blazz"; the rest of the reading is still valid."""
+    jobs_rows: int | None = None
+    """Rows in ``jobs`` now, exact (None: a queue is over the cap, or too many queues)."""
+    jobs_next_id: int | None = None
+    """The id the next job will get (the table's auto-increment; None: not known): with
+    ``jobs_rows``, how many jobs left the table between two polls — each one a worker's
+    turn of its loop."""
     failed_total: int = 0
     failed_total_capped: bool = False
     failed_last_hour_capped: bool = False
@@ -190,6 +196,8 @@ class _Dialect:
     now: str
     """SQL for the current time in epoch seconds."""
     discover: str
+    next_id: str
+    """SQL for the id the next job gets (the table's auto-increment counter)."""
 
     def sql(self, text: str) -> str:
         return text.replace("?", "%s") if self.engine == "mysql" else text
@@ -198,6 +206,8 @@ class _Dialect:
 MYSQL = _Dialect(
     "mysql", "UNIX_TIMESTAMP()",
     "SELECT DISTINCT queue FROM jobs LIMIT ?",
+    "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+    "AND TABLE_NAME = 'jobs'",
 )
 SQLITE = _Dialect(
     "sqlite", "CAST(strftime('%s', 'now') AS INTEGER)",
@@ -207,6 +217,7 @@ SQLITE = _Dialect(
          UNION ALL SELECT (SELECT MIN(queue) FROM jobs WHERE queue > q.name) FROM q
          WHERE q.name IS NOT NULL)
        SELECT name FROM q WHERE name IS NOT NULL LIMIT ?""",
+    "SELECT seq + 1 FROM sqlite_sequence WHERE name = 'jobs'",
 )
 
 
@@ -399,6 +410,10 @@ class DatabaseSource:
                 session.rows(f"SET SESSION max_statement_time = {limit}")
             else:
                 session.rows(f"SET SESSION max_execution_time = {limit * 1000}")
+                if not self._version.startswith(("5.", "4.")):
+                    # MySQL 8 caches table statistics for a day: the auto-increment counter
+                    # is wanted as it is now.
+                    session.rows("SET SESSION information_schema_stats_expiry = 0")
         else:
             self._version = sqlite3.sqlite_version
         return conn
@@ -412,7 +427,8 @@ class DatabaseSource:
     def _collect(self, s: _Session, url: DatabaseUrl) -> DatabaseReading:
         # First: between two polls' counters lie exactly the previous poll's own statements.
         load, load_error = self._read_load(s, url)
-        depths, jobs_error = self._guard(url, "jobs", lambda: self._read_jobs(s))
+        jobs, jobs_error = self._guard(url, "jobs", lambda: self._read_jobs(s))
+        depths, rows, next_id = jobs or ({}, None, None)
         failed, failed_error = self._guard(url, "failed_jobs", lambda: self._failed.read(
             s, self._config.count_cap, self._sends))
         accounts, accounts_error = self._guard(url, "whatsapp_accounts",
@@ -422,7 +438,8 @@ class DatabaseSource:
         account_rows = accounts or AccountRows()
         return DatabaseReading(
             fetched_at=time.time(), engine=url.engine, server_version=self._version,
-            queues=self._merge(depths or {}, failed.per_queue), jobs_error=jobs_error,
+            queues=self._merge(depths, failed.per_queue), jobs_error=jobs_error,
+            jobs_rows=rows, jobs_next_id=next_id,
             failed_total=failed.total, failed_total_capped=failed.total_capped,
             failed_last_hour_capped=failed.hour_capped, failed_error=failed_error,
             failed_sends_last_hour=failed.sends, chats=chats, chats_error=chats_error,
@@ -481,13 +498,18 @@ class DatabaseSource:
 
     # -- jobs ---------------------------------------------------------------------------------
 
-    def _read_jobs(self, s: _Session) -> dict[str, QueueDepth]:
+    def _read_jobs(self, s: _Session) -> tuple[dict[str, QueueDepth], int | None, int | None]:
+        """Each queue's figures; the rows in the table, exact when every queue was counted
+        exactly; the table's next id."""
         found = [str(r[0]) for r in s.rows(s.dialect.discover, (MAX_QUEUES,))]
+        next_id = s.rows(s.dialect.next_id)
+        counter = _opt_int(next_id[0][0]) if next_id else (1 if s.dialect.engine == "sqlite"
+                                                            else None)
         names = list(dict.fromkeys([*self._watch, *found]))
         for gone in set(self._over) - set(names):
             del self._over[gone]
         if not names:
-            return {}
+            return {}, 0, counter
         cap = self._config.count_cap
         recount = self._recount_due()
         anchored = [n for n in names if n in self._over and n != recount]
@@ -499,7 +521,9 @@ class DatabaseSource:
         for name in exact:
             self._over.pop(name, None)
         self._anchor(s, {n: heads[n] for n in exact if heads[n].size > cap})
-        return {n: self._depth(n, heads[n]) for n in names}
+        rows = None if self._over or len(found) >= MAX_QUEUES \
+            else sum(heads[n].size for n in names)
+        return {n: self._depth(n, heads[n]) for n in names}, rows, counter
 
     def _scan(self, s: _Session, queues: list[tuple[str, int]]) -> dict[str, _Head]:
         """Exact figures of each queue's first ``limit`` jobs in id order (the order workers

@@ -44,11 +44,24 @@ class RedisReading(Reading):
     instance_url_keys_capped: bool = False
     queues: tuple[RedisQueueDepth, ...] = ()
     commands: int = 0
+    signals: tuple[tuple[str, bool], ...] = ()
+    """Laravel's restart-signal cache keys (``SIGNALS``) and whether each is set: the
+    framework reads them on its own, and each read is a miss while the key is not set."""
+    own_hits: int = 0
+    own_misses: int = 0
+    """The lookups this read made after its INFO (its probes of ``signals``): in the next
+    INFO's counters, not the app's."""
 
     @property
     def lifetime_hit_rate(self) -> float | None:
         lookups = self.keyspace_hits + self.keyspace_misses
         return 100.0 * self.keyspace_hits / lookups if lookups else None
+
+
+SIGNALS = ("illuminate:queue:restart", "laravel:reverb:restart")
+"""Cache keys Laravel reads on its own: every ``queue:work`` worker after each job and every
+``--sleep`` seconds when idle, Reverb every 5 s. They exist only once ``php artisan
+queue:restart`` (``reverb:restart``) has run; until then each read is a miss."""
 
 
 class RedisSource:
@@ -106,6 +119,8 @@ class RedisSource:
         commands = 1
         keys, capped, sent = await self._count_instance_keys()
         commands += sent
+        signals, own_hits, own_misses = await self._signals()
+        commands += 1
         queues: tuple[RedisQueueDepth, ...] = ()
         if self._redis_queues and self._queue_names:
             queues = await self._queue_depths(main)
@@ -133,7 +148,28 @@ class RedisSource:
             "instance_url_keys_capped": capped,
             "queues": queues,
             "commands": commands,
+            "signals": signals,
+            "own_hits": own_hits,
+            "own_misses": own_misses,
         }
+
+    async def _signals(self) -> tuple[tuple[tuple[str, bool], ...], int, int]:
+        """Whether each restart signal is set (under any spelling of its name), and the
+        hits and misses these lookups added to the server's counters."""
+        cache = await self._client(self._config.cache_db)
+        spellings = {signal: self._config.cache_keys(signal) for signal in SIGNALS}
+        pipe = cache.pipeline(transaction=False)
+        for names in spellings.values():
+            for name in names:
+                pipe.exists(name)
+        answers = iter(await pipe.execute())
+        found, hits, misses = [], 0, 0
+        for signal, names in spellings.items():
+            present = [bool(next(answers)) for _ in names]
+            hits += sum(present)
+            misses += len(present) - sum(present)
+            found.append((signal, any(present)))
+        return tuple(found), hits, misses
 
     async def _count_instance_keys(self) -> tuple[int, bool, int]:
         cache = await self._client(self._config.cache_db)
@@ -165,18 +201,12 @@ class RedisSource:
     def failed(self, error: str, attempted_at: float, latency: float) -> RedisReading:
         return RedisReading.failed(error, attempted_at, latency)
 
-    def _cache_keys(self, key: str) -> tuple[str, ...]:
-        """The names Laravel's Redis cache store may keep ``key`` under: REDIS_PREFIX, then
-        CACHE_PREFIX with or without the ':' older Laravel versions put after it."""
-        head = f"{self._config.key_prefix}{self._config.cache_prefix}"
-        return (f"{head}{key}", f"{head}:{key}") if head and not head.endswith(":") \
-            else (f"{head}{key}",)
-
     async def forget_instance_urls(self, uuids: list[str]) -> int:
         """Delete the cached instance URLs (``whatsapp_instance_url_{uuid}``) of these
         accounts, so the app reads the database again; how many there were. Raises
         ``OSError`` with the reason when Redis cannot be reached."""
-        keys = [k for uuid in uuids for k in self._cache_keys(f"whatsapp_instance_url_{uuid}")]
+        keys = [k for uuid in uuids
+                for k in self._config.cache_keys(f"whatsapp_instance_url_{uuid}")]
         try:
             cache = await self._client(self._config.cache_db)
             deleted = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from blazz_tui.fmt import count, duration, percent, size, visible
 from blazz_tui.frame import MonitorStats
 from blazz_tui.monitoring import monitoring_table
+from blazz_tui.rules.cache import hit_rate
 from blazz_tui.rules.model import Check, Status, lower, upper
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
@@ -243,7 +244,8 @@ def key_figures(snap: Snapshot, t: Thresholds) -> list[tuple[str, str]]:
         if unreachable:
             out.append((f"unreachable {unreachable:,}", WARN))
     if snap.redis is not None:
-        rate = snap.cache.hit_rate if snap.cache is not None else None
+        figure = hit_rate(snap, t)
+        rate = figure.judged if figure is not None else None  # "?" while not judged
         out.append(("hit ?" if rate is None else f"hit {rate:.1f} %",
                     MUTED if rate is None else
                     STATUS_TONE[lower(rate, t.cache_hit_warn, t.cache_hit_crit)]

@@ -37,9 +37,10 @@ async def poll(url: str, watch: tuple[str, ...] = (), **config: int) -> Database
 
 
 def steady_few(db: TestDatabase) -> int:
-    """A steady poll's statements: queue names, queue heads, failed_jobs id range, accounts;
-    on MySQL also the server's status and its longest running statement."""
-    return 4 + (2 if db.engine == "mysql" else 0)
+    """A steady poll's statements: queue names, the jobs table's next id, queue heads,
+    failed_jobs id range, accounts; on MySQL also the server's status and its longest running
+    statement."""
+    return 5 + (2 if db.engine == "mysql" else 0)
 
 
 def queue(reading: DatabaseReading, name: str) -> QueueDepth:
@@ -537,3 +538,19 @@ async def test_sqlite_has_no_server_load_and_no_check_for_it(sqlite_db: TestData
                     logs=None, database_load=DatabaseRates(unknown="needs a second sample"))
     assert reading.load is None and reading.load_error == "SQLite has no server to count queries"
     assert "database-load" not in {c.name for c in evaluate(snap, Thresholds())}
+
+
+async def test_the_jobs_that_left_the_table_can_be_told_from_two_polls(
+        blazz_db: TestDatabase) -> None:
+    with blazz_db.connection() as conn:
+        insert_jobs(conn, "default", 5)
+    before = await poll(blazz_db.url)
+    with blazz_db.connection() as conn:  # workers take two; three more arrive
+        execute(conn, "DELETE FROM jobs WHERE id IN (SELECT id FROM (SELECT id FROM jobs "
+                      "ORDER BY id LIMIT 2) AS done)")
+        insert_jobs(conn, "messaging", 3)
+    after = await poll(blazz_db.url)
+    assert (before.jobs_rows, after.jobs_rows) == (5, 6)
+    assert before.jobs_next_id is not None and after.jobs_next_id is not None
+    arrived = after.jobs_next_id - before.jobs_next_id
+    assert (arrived, arrived - (after.jobs_rows - before.jobs_rows)) == (3, 2)

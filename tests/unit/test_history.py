@@ -158,3 +158,28 @@ def test_pm2s_restart_count_rising_is_a_restart_and_a_reset_is_not() -> None:
     [seen] = history.restarts(now=1020.0)
     assert (seen.name, seen.restarts, seen.last_hour) == ("pm2/whatsapp-3001", 3, 3)
     assert seen.last_restart_at == 1015.0  # the newest start: 5 s of uptime before 1020
+
+
+def test_blazz_tuis_own_probes_are_left_out_of_the_window() -> None:
+    from dataclasses import replace
+
+    history = History(cache_window=60)
+    # Each read probes the restart signals after its INFO: 2 misses, seen in the next INFO.
+    history.observe_redis(replace(redis(0, 100, 10), own_misses=2))
+    history.observe_redis(replace(redis(30, 100, 12), own_misses=2))
+    history.observe_redis(replace(redis(60, 190, 14), own_misses=2))
+    window = history.cache_window_now()
+    assert (window.hits, window.misses, window.hit_rate) == (90, 0, 100.0)
+
+
+def test_jobs_done_are_the_jobs_that_left_the_table() -> None:
+    from blazz_tui.sources.database import DatabaseReading
+
+    history = History()
+    for at, next_id, rows in ((5000.0, 100, 10), (5030.0, 130, 12), (5060.0, 160, 5)):
+        history.observe_jobs(DatabaseReading(fetched_at=at, jobs_next_id=next_id,
+                                             jobs_rows=rows))
+    assert history.jobs_done(5000.0, 5060.0) == 65  # 60 arrived, the table 5 shorter
+    assert history.jobs_done(5030.0, 5060.0) == 37
+    history.observe_jobs(DatabaseReading(fetched_at=5070.0, jobs_next_id=170, jobs_rows=None))
+    assert history.jobs_done(5000.0, 5070.0) is None  # a queue over the cap: not known

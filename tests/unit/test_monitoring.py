@@ -13,6 +13,7 @@ from blazz_tui.rules import Status, evaluate
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
 from blazz_tui.sources.logs import LogsReading, SyncRun
+from blazz_tui.sources.redis import RedisReading
 
 NOW = time.time()
 SEEDS = ["Scheduler status", "Health check frequency", "Sessions synced", "Cache hit rate",
@@ -34,7 +35,8 @@ def test_the_seeds_rows_come_in_their_order_with_this_configs_thresholds() -> No
     t = Thresholds(message_latency_warn=0.1, message_latency_crit=0.2, uptime_warn=99.5)
     snap = snapshot(
         logs=LogsReading(fetched_at=NOW, last_sync=SyncRun(NOW - 30, 2, 98, "laravel.log")),
-        cache=CacheWindow(99.6, 1_000, 60.0, 0, False),
+        redis=RedisReading(fetched_at=NOW),
+        cache=CacheWindow(99.6, 1_000, 60.0, 0, False, 996, 4),
         message_latency=MessageFigure(0.25, 400, 300.0, "the instances' /metrics"),
         uptime=(Uptime("wa-3002", 99.0, 3_600, 99.0, 3_600, "pm2/whatsapp-3002", 1),))
 
@@ -46,7 +48,7 @@ def test_the_seeds_rows_come_in_their_order_with_this_configs_thresholds() -> No
     assert rows["Instance uptime"][1:] == ("> 99.5 %", "< 95 %", "/health reads, PM2 restarts",
                                            Status.WARNING)
     assert rows["Sessions synced"][0] == "98 %" and rows["Health check frequency"][0] == "30s ago"
-    assert rows["Cache hit rate"][:3] == ("99.6 % (1m)", "> 99 %", "< 95 %")
+    assert rows["Cache hit rate"][:3] == ("99.6 % (1m, server-wide)", "> 99 %", "< 95 %")
 
 
 def test_a_figure_the_target_has_no_source_for_says_so_and_is_unknown() -> None:

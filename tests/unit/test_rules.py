@@ -66,23 +66,25 @@ def test_queue_depth_and_age_thresholds() -> None:
 
 def test_windowed_cache_hit_rate_below_the_alert_is_critical() -> None:
     redis = RedisReading(fetched_at=NOW, keyspace_hits=990_000, keyspace_misses=10_000)
-    snap = snapshot(redis=redis, cache=CacheWindow(62.0, 1000, 60.0, 0, False))
+    snap = snapshot(redis=redis, cache=CacheWindow(62.0, 1000, 60.0, 0, False, 620, 380))
     status, summary = by_name(snap)["cache-hit-rate"]
     assert status is Status.CRITICAL
-    assert summary == "62.0 % over the last 1m; since start 99.0 %"
+    assert summary == ("62.0 % over the last 1m (server-wide: every database and client of "
+                       "this Redis); since start 99.0 %")
 
 
 def test_too_few_lookups_are_shown_but_not_judged() -> None:
     redis = RedisReading(fetched_at=NOW, keyspace_hits=1, keyspace_misses=1)
-    snap = snapshot(redis=redis, cache=CacheWindow(50.0, 2, 60.0, 0, False))
+    snap = snapshot(redis=redis, cache=CacheWindow(50.0, 2, 60.0, 0, False, 1, 1))
     assert by_name(snap)["cache-hit-rate"][0] is Status.OK
 
 
 def test_a_window_of_a_few_seconds_is_shown_but_not_judged() -> None:
     redis = RedisReading(fetched_at=NOW, keyspace_hits=99, keyspace_misses=1)
-    snap = snapshot(redis=redis, cache=CacheWindow(90.0, 1000, 3.0, 0, False))
-    assert by_name(snap)["cache-hit-rate"] == (
-        Status.OK, "judged once the window spans 15s (3s so far); since start 99.0 %")
+    snap = snapshot(redis=redis, cache=CacheWindow(90.0, 1000, 3.0, 0, False, 900, 100))
+    status, summary = by_name(snap)["cache-hit-rate"]
+    assert status is Status.OK
+    assert summary.startswith("judged once the window spans 15s (3s so far); 90.0 % over")
 
 
 def test_sync_older_than_ten_minutes_is_critical() -> None:
@@ -264,3 +266,57 @@ def test_restarts_the_reads_did_not_see_as_downtime_are_named_beside_the_uptime(
     status, summary = by_name(snapshot(uptime=uptime))["instance-uptime"]
     assert status is Status.OK
     assert summary.endswith("; restarted in the hour: wa-3001 ×2 (pm2/whatsapp-3001)")
+
+
+# -- the hit rate on a Laravel app: the framework's own reads of its restart signals ---------
+
+def _workers(count: int = 4, sleep: float = 3.0) -> SupervisorReading:
+    procs = tuple(ProcessInfo("main", "blazz", f"blazz-queue-default_{i:02d}", "RUNNING",
+                              pid=100 + i, worker=True, queues=("default",), sleep=sleep,
+                              command="php artisan queue:work --sleep=3")
+                  for i in range(count))
+    return SupervisorReading(fetched_at=NOW, endpoints=(EndpointReading(
+        name="main", fetched_at=NOW, processes=procs),))
+
+
+def _cache(hits: int, misses: int, jobs_done: int | None = 0) -> tuple[RedisReading, CacheWindow]:
+    lookups = hits + misses
+    return (RedisReading(fetched_at=NOW, keyspace_hits=hits, keyspace_misses=misses,
+                         signals=(("illuminate:queue:restart", False),
+                                  ("laravel:reverb:restart", False))),
+            CacheWindow(100.0 * hits / lookups if lookups else None, lookups, 60.0, 0, False,
+                        hits, misses, jobs_done))
+
+
+def test_an_idle_app_whose_workers_read_an_unset_restart_signal_is_not_judged() -> None:
+    redis, window = _cache(hits=0, misses=80)  # 4 workers, every 3 s, for a minute
+    status, summary = by_name(snapshot(redis=redis, cache=window,
+                                       supervisor=_workers()))["cache-hit-rate"]
+    assert status is Status.OK
+    assert summary.startswith("not judged: 80 lookups in the last 1m, no more than the 4 "
+                              "workers' own reads of the restart signals")
+    assert "illuminate:queue:restart not set" in summary and "php artisan queue:restart" in summary
+
+
+def test_a_storm_of_misses_beyond_the_frameworks_reads_is_critical() -> None:
+    redis, window = _cache(hits=100, misses=5_080)
+    status, summary = by_name(snapshot(redis=redis, cache=window,
+                                       supervisor=_workers()))["cache-hit-rate"]
+    assert status is Status.CRITICAL
+    assert summary.startswith("2.0 % over the last 1m, leaving out up to 84 misses")
+
+
+def test_a_busy_app_is_judged_with_one_restart_read_a_job_left_out() -> None:
+    # 600 jobs in the minute, each followed by a read of the unset signal; the app's own
+    # lookups (1,200) all hit.
+    redis, window = _cache(hits=1_200, misses=680, jobs_done=600)
+    status, summary = by_name(snapshot(redis=redis, cache=window,
+                                       supervisor=_workers()))["cache-hit-rate"]
+    assert status is Status.OK and summary.startswith("100.0 % over the last 1m")
+
+
+def test_while_the_jobs_done_are_unknown_an_unset_signal_leaves_the_rate_unjudged() -> None:
+    redis, window = _cache(hits=1_200, misses=680, jobs_done=None)
+    status, summary = by_name(snapshot(redis=redis, cache=window,
+                                       supervisor=_workers()))["cache-hit-rate"]
+    assert status is Status.OK and summary.startswith("not judged: the workers' reads")
