@@ -38,14 +38,14 @@ def monitoring_table(snap: Snapshot, checks: Iterable[Check], t: Thresholds) -> 
         return check.status if check is not None else Status.UNKNOWN
 
     rows = [_scheduler(snap, by_name), *_sync(snap, t, status)]
-    figure = hit_rate(snap, t)
-    if figure is None:
+    rate = hit_rate(snap, t)
+    if rate is None:
         hit = "-"
-    elif figure.judged is None:
-        hit = f"- (not judged: {figure.server or 0:.1f} % server-wide, " \
-              f"{plural(figure.lookups, 'lookup')} in {duration(figure.seconds)})"
+    elif rate.judged is None:
+        hit = f"- (not judged: {rate.server or 0:.1f} % server-wide, " \
+              f"{plural(rate.lookups, 'lookup')} in {duration(rate.seconds)})"
     else:
-        hit = f"{figure.judged:.1f} % ({duration(figure.seconds)}, server-wide)"
+        hit = f"{rate.judged:.1f} % ({duration(rate.seconds)}, server-wide)"
     rows.append(Metric("Cache hit rate", hit, f"> {t.cache_hit_warn:g} %",
                        f"< {t.cache_hit_crit:g} %",
                        "Redis INFO" if snap.redis is not None else "no Redis configured",
