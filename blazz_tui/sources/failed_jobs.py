@@ -2,10 +2,14 @@
 
 Rows only arrive at the top (ids grow with ``failed_at``); they leave from the bottom
 (``queue:prune-failed``), all at once (``queue:flush``, TRUNCATE), or one by one
-(``queue:retry``). The newest failures of the last hour are kept, at most FAILED_WINDOW of
-them, with their job class (for the failed *sends*); the bounded total is recounted when rows
-left from the bottom, on a flood, or every ``recount_every`` seconds, and otherwise grows by
-the rows seen arriving. ``failed_at`` has no index: nothing here walks it.
+(``queue:retry``, ``queue:forget``). The newest failures of the last hour are kept, at most
+FAILED_WINDOW of them, with their job class (for the failed *sends*) — and only while their
+rows are there: each poll counts the rows of their id range (an index range of at most
+FAILED_WINDOW entries) and, when some left, drops those. The figures are always the rows in
+``failed_jobs`` now, as SQL and a fresh ``--check`` see them. The bounded total is recounted
+when rows left, on a flood, or every ``recount_every`` seconds, and otherwise grows by the
+rows seen arriving. ``failed_at`` has no index: nothing here walks
+it.
 """
 
 from __future__ import annotations
@@ -58,10 +62,11 @@ class FailedJobs:
         low, high = None if low is None else int(low), int(high or 0)
         if high < self.last_id:  # flushed or truncated: ids start again
             self.reset()
+        gone = self._departures(s)
         new = self._arrivals(s, high) if high > self.last_id else []
         now = time.time()
         flood = len(new) >= FAILED_WINDOW
-        if flood or low != self.min_id or now - self.counted_at > self._recount_every:
+        if flood or gone or low != self.min_id or now - self.counted_at > self._recount_every:
             self.total = int(s.rows("SELECT COUNT(*) FROM (SELECT 1 FROM failed_jobs LIMIT ?) "
                                     "AS f", (cap + 1,))[0][0])
             self.counted_at, self.min_id = now, low
@@ -73,6 +78,21 @@ class FailedJobs:
             dict(Counter(queue for _, queue, _, _ in self.recent)),
             len(self.recent) >= FAILED_WINDOW,
             None if sends is None else sum(1 for *_, job in self.recent if sends.search(job)))
+
+    def _departures(self, s: Rows) -> bool:
+        """Drop the kept failures whose rows left the table (retried, forgotten); whether any
+        did."""
+        if not self.recent:
+            return False
+        low, high = self.recent[0][0], self.recent[-1][0]
+        there = int(s.rows("SELECT COUNT(*) FROM failed_jobs WHERE id >= ? AND id <= ?",
+                           (low, high))[0][0])
+        if there == len(self.recent):
+            return False
+        ids = {int(r[0]) for r in s.rows("SELECT id FROM failed_jobs WHERE id >= ? AND id <= ?",
+                                         (low, high))}
+        self.recent = deque((r for r in self.recent if r[0] in ids), FAILED_WINDOW)
+        return True
 
     def _arrivals(self, s: Rows, high: int) -> list[tuple[int, str, float, str]]:
         rows = s.rows("SELECT id, queue, failed_at, SUBSTR(payload, 1, 400) FROM failed_jobs "

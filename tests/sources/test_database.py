@@ -218,6 +218,27 @@ async def test_failures_between_polls_are_added_and_a_flush_is_noticed(
     assert (flushed.failed_total, [q.name for q in flushed.queues]) == (0, [])
 
 
+async def test_failed_jobs_retried_or_forgotten_leave_the_figures_at_once(
+        blazz_db: TestDatabase) -> None:
+    # queue:retry / queue:forget delete rows from the middle: what the source saw before is
+    # not counted once the rows are gone — the figures are the rows in failed_jobs now.
+    source = DatabaseSource(DatabaseConfig(url=blazz_db.url), LocalTransport())
+    try:
+        with blazz_db.connection() as conn:
+            insert_failed_jobs(conn, "default", 30)
+            before = await source.read()
+            execute(conn, "DELETE FROM failed_jobs WHERE id IN (SELECT id FROM (SELECT id "
+                          "FROM failed_jobs ORDER BY id DESC LIMIT 25) AS retried)")
+            insert_failed_jobs(conn, "default", 2)
+            after = await source.read()
+            rows = execute(conn, "SELECT COUNT(*) FROM failed_jobs")[0][0]
+    finally:
+        await source.close()
+    assert (before.failed_total, queue(before, "default").failed_last_hour) == (30, 30)
+    assert (after.failed_total, queue(after, "default").failed_last_hour) == (rows, rows) \
+        == (7, 7)
+
+
 async def test_failed_total_is_capped_and_flagged(blazz_db: TestDatabase) -> None:
     with blazz_db.connection() as conn:
         insert_failed_jobs(conn, "default", 12)
