@@ -277,12 +277,13 @@ class Collector:
                 supervisor: SupervisorReading | None,
                 pm2: Pm2Reading | None) -> tuple[Uptime, ...]:
         """Each instance's observed uptime, with the restarts of the program that runs it."""
-        configs = {i.name: i for i in self.target.instances}
         seen = {r.name: r.last_hour for r in restarts}
+        programs = {i.name: instance_program(i, pm2, supervisor) for i in self.target.instances}
+        downs = {name: self.history.downtime(program) for name, program in programs.items()
+                 if program is not None and not program.startswith("pm2/")}
         out = []
-        for uptime in self.history.uptime(now):
-            config = configs.get(uptime.name)
-            program = instance_program(config, pm2, supervisor) if config else None
+        for uptime in self.history.uptime(now, downs):
+            program = programs.get(uptime.name)
             out.append(replace(uptime, program=program, restarts_hour=None if program is None
                                else seen.get(program, 0)))
         return tuple(out)

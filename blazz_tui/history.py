@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections import deque
+from collections import Counter, deque
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -48,6 +49,17 @@ MESSAGE_WINDOW = 300.0
 """Seconds over which message latency and failures are figured."""
 MAX_SPANS = 2_000
 STATE_VERSION = 1
+
+
+def _measure(intervals: list[tuple[float, float]], start: float, end: float) -> float:
+    """Seconds of [start, end] that the union of ``intervals`` covers."""
+    total, reached = 0.0, start
+    for begin, finish in sorted(intervals):
+        begin, finish = max(begin, reached), min(finish, end)
+        if finish > begin:
+            total += finish - begin
+            reached = finish
+    return total
 
 
 @dataclass(frozen=True)
@@ -175,6 +187,8 @@ class History:
         self._spans: dict[str, list[list[Any]]] = {}
         """Per instance, [start, end, up] spans of what was observed, oldest first."""
         self._jobs: deque[_JobsSample] = deque(maxlen=HISTORY_POINTS)
+        self._downs: dict[str, list[tuple[float, float | None]]] = {}
+        """Per supervisor process, when its log says it was not running."""
 
     # -- host -------------------------------------------------------------------------------
 
@@ -285,18 +299,24 @@ class History:
             while spans and (spans[0][1] < at - UPTIME_KEPT or len(spans) > MAX_SPANS):
                 spans.pop(0)
 
-    def uptime(self, now: float) -> tuple[Uptime, ...]:
-        def share(spans: list[list[Any]], seconds: float) -> tuple[float | None, float]:
-            start = now - seconds
-            seen = up = 0.0
-            for begin, end, answered in spans:
-                overlap = max(0.0, min(end, now) - max(begin, start))
-                seen += overlap
-                up += overlap if answered else 0.0
-            return (100.0 * up / seen if seen else None), seen
+    def uptime(self, now: float, downs: Mapping[str, list[tuple[float, float | None]]]
+               | None = None) -> tuple[Uptime, ...]:
+        """Each instance's share of observed time answering. ``downs``: per instance, when
+        supervisord's log says the program running it was not running — down, and observed,
+        whether or not blazz-tui was watching then."""
+        downs = downs or {}
 
-        return tuple(Uptime(name, *share(spans, 3_600.0), *share(spans, 86_400.0))
-                     for name, spans in sorted(self._spans.items()))
+        def share(name: str, seconds: float) -> tuple[float | None, float]:
+            start = now - seconds
+            down = [(b, now if e is None else e) for b, e in downs.get(name, ())]
+            spans = self._spans.get(name, [])
+            seen = _measure([(b, e) for b, e, _ in spans] + down, start, now)
+            lost = _measure([(b, e) for b, e, up in spans if not up] + down, start, now)
+            return (100.0 * (seen - lost) / seen if seen else None), seen
+
+        names = sorted(set(self._spans) | {n for n, d in downs.items() if d})
+        return tuple(Uptime(name, *share(name, 3_600.0), *share(name, 86_400.0))
+                     for name in names)
 
     # -- messages ---------------------------------------------------------------------------
 
@@ -346,20 +366,44 @@ class History:
     # -- programs ---------------------------------------------------------------------------
 
     def observe_supervisor(self, reading: SupervisorReading) -> None:
+        """Restarts from supervisord's own log where it could be read (those of before the
+        first read too), else from new start times; and each process's downtime the log
+        tells."""
         for endpoint in reading.endpoints:
             if endpoint.error is not None:
                 continue
+            names = Counter(p.name for p in endpoint.processes)
             for proc in endpoint.processes:
                 key = f"{endpoint.name}/{proc.full_name}"
+                logged = endpoint.log.processes.get(proc.name) \
+                    if endpoint.log is not None and names[proc.name] == 1 else None
+                if logged is not None:
+                    for at in logged.restarts:
+                        self._restart_at(key, at)
+                    self._downs[key] = list(logged.down)
                 seen = self._programs.get(key)
-                current = (proc.pid, proc.start)
                 if proc.start <= 0:
                     continue
                 if seen is not None and proc.start > seen[1] + 0.5:
-                    times = self._restarts.setdefault(key, deque(maxlen=MAX_RESTARTS_KEPT))
-                    times.append(proc.start)
-                    self._restart_totals[key] = self._restart_totals.get(key, 0) + 1
-                self._programs[key] = current
+                    self._restart_at(key, proc.start)
+                self._programs[key] = (proc.pid, proc.start)
+
+    def _restart_at(self, key: str, at: float) -> None:
+        """One restart of ``key`` at ``at``, unless it is one already known: the log gives
+        the same times each time it is read, and supervisord's start time is the log's time
+        cut to the second."""
+        times = self._restarts.setdefault(key, deque(maxlen=MAX_RESTARTS_KEPT))
+        if any(abs(t - at) < 0.01 or 0 <= max(t, at) - min(t, at) < 1.0
+               and min(t, at).is_integer() for t in times):
+            return
+        times.append(at)
+        if len(times) > 1 and times[-2] > at:
+            times = self._restarts[key] = deque(sorted(times), maxlen=MAX_RESTARTS_KEPT)
+        self._restart_totals[key] = self._restart_totals.get(key, 0) + 1
+
+    def downtime(self, program: str) -> list[tuple[float, float | None]]:
+        """When supervisord's log says the process ``group:process`` was not running."""
+        return next((d for k, d in self._downs.items() if k.split("/", 1)[1] == program), [])
 
     def observe_pm2(self, reading: Pm2Reading) -> None:
         """PM2 counts restarts itself: a rise is a restart (several between two reads are put

@@ -20,7 +20,9 @@ from urllib.parse import urlsplit
 from blazz_tui.clients.http import httpx
 from blazz_tui.clients.supervisor_rpc import RPC_ERRORS, RpcHttpError, SupervisorClient
 from blazz_tui.settings import SupervisorEndpoint, WorkerConfig, redact_url
+from blazz_tui.sources import supervisor_log
 from blazz_tui.sources.base import Reading, describe_error
+from blazz_tui.sources.supervisor_log import SupervisorLog
 from blazz_tui.sources.workers import (
     FIND_WORDS,
     NAME_WORDS,
@@ -91,6 +93,10 @@ class EndpointReading(Reading):
     absent: bool = False
     """No supervisord here (its socket does not exist) and the config names none: a note,
     not a failure; the workers are then read from the process table."""
+    log: SupervisorLog | None = None
+    """What supervisord's main log says of its processes' restarts and downtime (None: not
+    read, see ``log_error``)."""
+    log_error: str | None = None
 
 
 PROCESS_TABLE = "process table"
@@ -177,6 +183,10 @@ class SupervisorSource:
         """Seconds for one whole XML-RPC exchange with one endpoint."""
         self._clients: dict[str, SupervisorClient] = {}
         self._commands: dict[str, tuple[frozenset[tuple[Any, ...]], _Commands]] = {}
+        self._logs: dict[str, tuple[frozenset[tuple[Any, ...]], SupervisorLog | None,
+                                    str | None]] = {}
+        """Per endpoint: the processes (group, name, pid, start, state) when its main log was
+        last read, and what it said (or why it could not be read)."""
         """Per endpoint: the processes (group, name, pid) the commands were read for, and the
         commands. A command changes only when its program is restarted (a new pid), so
         ``getAllConfigInfo`` — two thirds of what a poll would parse — is asked for then."""
@@ -264,6 +274,8 @@ class SupervisorSource:
             results = await client.multicall([(m, ()) for m in _POLL_CALLS])
             latency = time.perf_counter() - clock
             reading = self._build(ep.name, url, results, await self._commands_for(ep, results))
+            log, log_error = await self._log_for(ep, reading.processes)
+            reading = replace(reading, log=log, log_error=log_error)
         except (TimeoutError, *RPC_ERRORS) as exc:
             absent = not self.required and target.unix_path is not None \
                 and isinstance(_os_error(exc), FileNotFoundError)
@@ -295,6 +307,31 @@ class SupervisorSource:
                     for c in configs if isinstance(c, dict)}
         self._commands[ep.name] = (seen, commands)
         return commands
+
+    async def _log_for(self, ep: SupervisorEndpoint, processes: tuple[ProcessInfo, ...]
+                       ) -> tuple[SupervisorLog | None, str | None]:
+        """supervisord's main log, read again only when a process started, stopped or
+        changed state since it was last read (what it says of the past does not change)."""
+        seen = frozenset((p.group, p.name, p.pid, p.start, p.state) for p in processes)
+        cached = self._logs.get(ep.name)
+        if cached is not None and cached[0] == seen:
+            return cached[1], cached[2]
+        log, error = None, None
+        try:
+            text = await (await self.client(ep)).call("supervisor.readLog",
+                                                      -supervisor_log.TAIL_BYTES, 0)
+            starts = {p.name: (p.pid, p.start) for p in processes if p.pid}
+            log = supervisor_log.parse(str(text), starts)
+            if log is None:
+                error = "supervisord's log has no line to place in time"
+        except xmlrpc.client.Fault as exc:
+            error = ("supervisord keeps no log file (logfile)" if "NO_FILE" in exc.faultString
+                     else f"supervisord refused its log: {exc.faultString}")
+        except (TimeoutError, *RPC_ERRORS) as exc:
+            error = f"its log was not read: {self.describe_failure(exc, ep)}"
+            seen = frozenset()  # try again next poll
+        self._logs[ep.name] = (seen, log, error)
+        return log, error
 
     async def _process_table(self) -> EndpointReading:
         """The queue workers running without supervisord (``php artisan queue:work`` in a

@@ -263,3 +263,25 @@ async def test_a_supervisord_the_config_names_is_required(tmp_path: Path) -> Non
     missing = SupervisorEndpoint(url=f"unix://{tmp_path}/supervisor.sock")
     reading = await SupervisorSource((missing,), LocalTransport()).read()
     assert reading.error is not None and not reading.endpoints[0].absent
+
+
+async def test_a_first_read_knows_the_restarts_supervisords_log_records(
+        supervisord_factory: Factory) -> None:
+    from blazz_tui.history import History
+
+    crash = f"{sys.executable} -c 'import time, sys; time.sleep(1.2); sys.exit(1)'"
+    sv = supervisord_factory([ProgramSpec("crashy", crash, startsecs=1, startretries=100)], [])
+    sv.wait_until(lambda infos: sv.logfile.read_text().count("spawned: 'crashy'") >= 4,
+                  timeout=30)
+    source = SupervisorSource((sv.endpoint(),), LocalTransport())
+    try:
+        reading = await source.read()
+    finally:
+        await source.close()
+    spawns = sv.logfile.read_text().count("spawned: 'crashy'")  # supervisord's own record
+    history = History()  # as a first --check: nothing seen before
+    history.observe_supervisor(reading)
+    [restarts] = history.restarts(time.time())
+    assert restarts.name == "crashy:crashy"
+    assert spawns - 1 <= restarts.recent <= spawns  # every spawn after the first (one more
+    # may have been logged since it was read)

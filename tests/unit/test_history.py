@@ -183,3 +183,31 @@ def test_jobs_done_are_the_jobs_that_left_the_table() -> None:
     assert history.jobs_done(5030.0, 5060.0) == 37
     history.observe_jobs(DatabaseReading(fetched_at=5070.0, jobs_next_id=170, jobs_rows=None))
     assert history.jobs_done(5000.0, 5070.0) is None  # a queue over the cap: not known
+
+
+def test_downtime_supervisords_log_records_counts_though_no_read_saw_it() -> None:
+    history = History()
+    for at in (1000.0, 1600.0):  # two reads ten minutes apart, both answered
+        history.observe_instances(InstancesReading(fetched_at=at, instances=(InstanceReading(
+            name="wa-3001", fetched_at=at, attempted_at=at),)))
+    [seen] = history.uptime(1600.0)
+    assert seen.hour == 100.0
+    [told] = history.uptime(1600.0, {"wa-3001": [(1100.0, 1160.0)]})  # the log: a minute down
+    assert (told.hour, told.hour_observed) == (90.0, 600.0)
+
+
+def test_a_restart_seen_in_the_log_and_as_a_new_start_time_is_counted_once() -> None:
+    from dataclasses import replace
+
+    from blazz_tui.sources.supervisor_log import ProcessLog, SupervisorLog
+
+    history = History()
+    history.observe_supervisor(supervisor(100, 1000.0))
+    history.observe_supervisor(supervisor(200, 1100.0))  # a new start time: a restart
+    reading = supervisor(200, 1100.0)
+    logged = SupervisorLog({"blazz-queue-default_00": ProcessLog(restarts=(1100.4,))}, 900.0)
+    endpoint = replace(reading.endpoints[0], log=logged)
+    history.observe_supervisor(replace(reading, endpoints=(endpoint,)))
+    history.observe_supervisor(replace(reading, endpoints=(endpoint,)))  # read again
+    [restarts] = history.restarts(now=1100.0)
+    assert restarts.restarts == 1
