@@ -12,10 +12,10 @@ LOG = """\
 ll exceed the maximum.  This is a cut first line
 2026-12-03 20:48:04,331 INFO supervisord started with pid 30741
 2026-12-03 20:48:04,365 INFO spawned: 'crashy_00' with pid 30742
-2026-12-03 20:48:05,372 INFO success: crashy_00 entered RUNNING state, process has stayed up for > than 1 seconds
+2026-12-03 20:48:05,372 INFO success: crashy_00 entered RUNNING state, process has stayed up
 2026-12-03 20:48:05,940 WARN exited: crashy_00 (exit status 1; not expected)
 2026-12-03 20:48:05,946 INFO spawned: 'crashy_00' with pid 30744
-2026-12-03 20:48:06,948 INFO success: crashy_00 entered RUNNING state, process has stayed up for > than 1 seconds
+2026-12-03 20:48:06,948 INFO success: crashy_00 entered RUNNING state, process has stayed up
 2026-12-03 20:48:07,517 WARN exited: crashy_00 (exit status 1; not expected)
 2026-12-03 20:48:08,516 INFO spawned: 'crashy_00' with pid 30747
 2026-12-03 20:48:08,600 INFO spawned: 'steady_00' with pid 30750
