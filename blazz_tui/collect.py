@@ -76,7 +76,9 @@ def build_sources(target: TargetConfig, transport: Transport) -> dict[str, Sourc
         sources["ports"] = PortsSource(target.ports, transport, poll.ports.timeout)
     if target.logs.files:
         sources["logs"] = LogsSource(target.logs, transport, target.app_dir,
-                                     target.messages.log_pattern)
+                                     target.messages.log_pattern,
+                                     (target.messages.recent_seconds,
+                                      target.messages.recent_messages))
     if target.pm2 is not None:
         sources["pm2"] = Pm2Source(target.pm2, transport, poll.pm2.timeout)
     return sources
@@ -314,7 +316,9 @@ class Collector:
         restarts = self.history.restarts(now)
         logs = self._get(readings, "logs", LogsReading)
         pm2 = self._get(readings, "pm2", Pm2Reading)
-        rates = self.history.message_rates() if "messages" in self.sources else None
+        messages = self.target.messages
+        rates = self.history.message_rates(messages.recent_seconds, messages.recent_messages) \
+            if "messages" in self.sources else None
         queues = queue_views(database, redis, supervisor, self.target.queues.connection,
                              self.target.queues.watch, now,
                              frozenset(r.name for r in restarts if r.recent))

@@ -139,6 +139,26 @@ class MessageRates:
     """False when no instance publishes send counters: the target has no such figures."""
     waiting: bool = False
     """Only one sample yet: the window starts with the next."""
+    recent: MessageRates | None = None
+    """The recent window the figures are judged on (None: this is it)."""
+
+
+def _rates(base: tuple[float, dict[str, list[float]]],
+           last: tuple[float, dict[str, list[float]]]) -> MessageRates:
+    """The sends between two samples of the instances' counters."""
+    sent = failed = count = seconds = 0.0
+    for name, now in last[1].items():
+        before = base[1].get(name)
+        if before is None or any(n < b for n, b in zip(now, before, strict=True)):
+            continue  # new, or restarted (counters reset): not in this window
+        sent += now[0] - before[0]
+        failed += now[1] - before[1]
+        seconds += now[2] - before[2]
+        count += now[3] - before[3]
+    total = sent + failed
+    return MessageRates(seconds / count if count else None,
+                        100.0 * failed / total if total else None,
+                        int(sent), int(failed), last[0] - base[0])
 
 
 @dataclass
@@ -336,32 +356,31 @@ class History:
         self._messages.append((reading.fetched_at, counters))
         self._messages_unknown = (FIRST_SAMPLE, True)
 
-    def message_rates(self) -> MessageRates:
+    def message_rates(self, recent_seconds: float = 60.0,
+                      recent_messages: int = 100) -> MessageRates:
+        """The sends over the window (``MESSAGE_WINDOW``), and over the recent window they
+        are judged on: back from the newest sample at least ``recent_seconds``, further back
+        while fewer than ``recent_messages`` were sent."""
         if len(self._messages) < 2:
             why, available = self._messages_unknown
             return MessageRates(unknown=why, available=available, waiting=why == FIRST_SAMPLE)
-        at, current = self._messages[-1]
-        base_at, base = self._messages[0]
-        for sample_at, sample in reversed(list(self._messages)[:-1]):
-            base_at, base = sample_at, sample
-            if at - sample_at >= MESSAGE_WINDOW:
+        samples = list(self._messages)
+        at, current = samples[-1]
+        base = 0
+        for i in range(len(samples) - 2, -1, -1):
+            base = i
+            if at - samples[i][0] >= MESSAGE_WINDOW:
                 break
-        if at - base_at > CPU_WINDOW_MAX:
+        if at - samples[base][0] > CPU_WINDOW_MAX:
             return MessageRates(unknown="the last sample is too old to figure over")
-        sent = failed = count = 0.0
-        seconds = 0.0
-        for name, now in current.items():
-            before = base.get(name)
-            if before is None or any(n < b for n, b in zip(now, before, strict=True)):
-                continue  # new, or restarted (counters reset): not in this window
-            sent += now[0] - before[0]
-            failed += now[1] - before[1]
-            seconds += now[2] - before[2]
-            count += now[3] - before[3]
-        total = sent + failed
-        return MessageRates(seconds / count if count else None,
-                            100.0 * failed / total if total else None,
-                            int(sent), int(failed), at - base_at)
+        recent = None
+        for i in range(len(samples) - 2, base - 1, -1):
+            rates = _rates(samples[i], samples[-1])
+            if at - samples[i][0] >= recent_seconds and rates.sent + rates.failed \
+                    >= recent_messages or i == base:
+                recent = rates
+                break
+        return replace(_rates(samples[base], samples[-1]), recent=recent)
 
     # -- programs ---------------------------------------------------------------------------
 

@@ -6,18 +6,26 @@ messages: the chats table's ``message_status`` over the last hour, else the inst
 ``/metrics`` counters. The first source with a figure is taken; when none has one, the first
 the target has says why; a target with none of them has no such figure. Each figure names its
 source and its window.
+
+A figure is judged over a recent window — the last minute when it holds enough messages, else
+the newest of them — so a change shows within a minute and a healed fault clears as fast; the
+longer window (5 minutes, the hour) rides along as its trend.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from blazz_tui.fmt import duration
 from blazz_tui.history import MessageRates
 from blazz_tui.settings import Thresholds
 from blazz_tui.sources.chats import MessageWindow
 from blazz_tui.sources.database import DatabaseReading
-from blazz_tui.sources.logs import LogsReading
+from blazz_tui.sources.logs import LogsReading, SendTimes
+
+T = TypeVar("T")
 
 METRICS = "the instances' /metrics"
 LOG = "the Laravel log"
@@ -40,6 +48,9 @@ class MessageFigure:
     """The source needs a second sample before it has a window."""
     capped: bool = False
     """Over the newest rows of a busier window only (chats ``scan_limit``)."""
+    trend: MessageFigure | None = None
+    """The same figure over the longer window (5 minutes, the chats table's hour), shown
+    beside the recent one it is judged on."""
 
     @property
     def quiet(self) -> bool:
@@ -82,14 +93,25 @@ def _unknown(source: str, why: str, waiting: bool = False) -> MessageFigure:
     return MessageFigure(None, 0, 0.0, source, unknown=why, waiting=waiting)
 
 
+def _recent(figure: Callable[[T], MessageFigure], window: T,
+            recent: T | None) -> MessageFigure:
+    """The figure over the recent window, with the longer one's as its trend."""
+    whole = figure(window)
+    return whole if recent is None else replace(figure(recent), trend=whole)
+
+
 def _metrics_latency(rates: MessageRates | None) -> MessageFigure | None:
     if rates is None or not rates.available:
         return None
     if rates.unknown is not None:
         return _unknown(METRICS, rates.unknown, rates.waiting)
-    return MessageFigure(rates.latency, rates.sent, rates.seconds, METRICS, rates.failed,
-                         unknown=None if rates.latency is not None else
-                         f"no message was sent in {duration(rates.seconds)}")
+
+    def figure(r: MessageRates) -> MessageFigure:
+        return MessageFigure(r.latency, r.sent, r.seconds, METRICS, r.failed,
+                             unknown=None if r.latency is not None else
+                             f"no message was sent in {duration(r.seconds)}")
+
+    return _recent(figure, rates, rates.recent)
 
 
 def _metrics_failed(rates: MessageRates | None) -> MessageFigure | None:
@@ -97,19 +119,27 @@ def _metrics_failed(rates: MessageRates | None) -> MessageFigure | None:
         return None
     if rates.unknown is not None:
         return _unknown(METRICS, rates.unknown, rates.waiting)
-    total = rates.sent + rates.failed
-    return MessageFigure(rates.failed_percent, total, rates.seconds, METRICS, rates.failed,
-                         unknown=None if total else
-                         f"no message was sent in {duration(rates.seconds)}")
+
+    def figure(r: MessageRates) -> MessageFigure:
+        total = r.sent + r.failed
+        return MessageFigure(r.failed_percent, total, r.seconds, METRICS, r.failed,
+                             unknown=None if total else
+                             f"no message was sent in {duration(r.seconds)}")
+
+    return _recent(figure, rates, rates.recent)
 
 
 def _log_latency(logs: LogsReading | None) -> MessageFigure | None:
     times = logs.send_times if logs is not None else None
     if times is None or not times.seen:
         return None
-    return MessageFigure(times.total / times.count if times.count else None, times.count,
-                         times.seconds, LOG, unknown=None if times.count else
-                         f"no send logged in {duration(times.seconds)}")
+
+    def figure(t: SendTimes) -> MessageFigure:
+        return MessageFigure(t.total / t.count if t.count else None, t.count, t.seconds, LOG,
+                             unknown=None if t.count else
+                             f"no send logged in {duration(t.seconds)}")
+
+    return _recent(figure, times, times.recent)
 
 
 def _chats(database: DatabaseReading | None) -> tuple[MessageWindow | None, str | None]:
@@ -130,19 +160,25 @@ def _chats_latency(database: DatabaseReading | None) -> MessageFigure | None:
     window, error = _chats(database)
     if window is None:
         return None if error is None else _unknown(CHATS, error)
-    return MessageFigure(window.delivery_seconds / window.delivered if window.delivered
-                         else None, window.delivered, window.seconds, _table(window),
-                         window.failed, unknown=None if window.delivered else
-                         f"no message delivered in {duration(window.seconds)}",
-                         capped=window.capped)
+
+    def figure(w: MessageWindow) -> MessageFigure:
+        return MessageFigure(w.delivery_seconds / w.delivered if w.delivered else None,
+                             w.delivered, w.seconds, _table(w), w.failed,
+                             unknown=None if w.delivered else
+                             f"no message delivered in {duration(w.seconds)}", capped=w.capped)
+
+    return _recent(figure, window, window.recent)
 
 
 def _chats_failed(database: DatabaseReading | None) -> MessageFigure | None:
     window, error = _chats(database)
     if window is None:
         return None if error is None else _unknown(CHATS, error)
-    return MessageFigure(100.0 * window.failed / window.messages if window.messages else None,
-                         window.messages, window.seconds, _table(window), window.failed,
-                         unknown=None if window.messages else
-                         f"no message sent in {duration(window.seconds)}",
-                         capped=window.capped)
+
+    def figure(w: MessageWindow) -> MessageFigure:
+        return MessageFigure(100.0 * w.failed / w.messages if w.messages else None,
+                             w.messages, w.seconds, _table(w), w.failed,
+                             unknown=None if w.messages else
+                             f"no message sent in {duration(w.seconds)}", capped=w.capped)
+
+    return _recent(figure, window, window.recent)

@@ -283,6 +283,12 @@ class MessagesConfig:
     ``seconds``; "" to read none."""
     send_jobs: str = r"Send\w*Message"
     """Failed jobs whose class matches this (a regular expression) are failed sends."""
+    recent_seconds: float = 60.0
+    """Message latency and failures are judged over the last this many seconds when they
+    hold ``recent_messages`` messages, else over the newest ``recent_messages`` messages: a
+    change shows within a minute on a busy target and clears as fast once healed. The longer
+    window (5 min of /metrics and log lines, the chats table's hour) is shown as the trend."""
+    recent_messages: int = 100
 
     def __post_init__(self) -> None:
         for key in ("status_column", "sent_column", "delivered_column"):
@@ -290,6 +296,8 @@ class MessagesConfig:
         if self.table:
             _identifier("table", self.table)
         _positive("scan_limit", self.scan_limit)
+        _positive("recent_seconds", self.recent_seconds)
+        _positive("recent_messages", self.recent_messages)
         if not self.failed_statuses:
             raise FieldError("failed_statuses", "must name at least one status")
         pattern = _regex("log_pattern", self.log_pattern)

@@ -4,10 +4,10 @@ send jobs in ``failed_jobs`` as a second signal beside the failed share."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from blazz_tui.fmt import plural
+from blazz_tui.fmt import duration, plural
 from blazz_tui.message_figures import MessageFigure
 from blazz_tui.rules.model import Check, Perf, Status, upper
 from blazz_tui.settings import Thresholds
@@ -20,7 +20,8 @@ def message_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
         yield _pending("message-latency", m, t) or Check(
             "message-latency", upper(m.value or 0.0, t.message_latency_warn,
                                      t.message_latency_crit),
-            f"{(m.value or 0.0) * 1000:.0f} ms a message, mean of {m.messages:,} {m.window}",
+            f"{(m.value or 0.0) * 1000:.0f} ms a message, mean of {m.messages:,} {m.window}"
+            + _trend(m, lambda v: f"{v * 1000:.0f} ms"),
             m.polled_by, (Perf("message_latency", round(m.value or 0.0, 4), "s",
                                f"{t.message_latency_warn:g}", f"{t.message_latency_crit:g}",
                                0),))
@@ -29,10 +30,19 @@ def message_checks(snap: Snapshot, t: Thresholds) -> Iterator[Check]:
         yield _with_sends(_pending("failed-messages", m, t) or Check(
             "failed-messages", upper(m.value or 0.0, t.failed_messages_warn,
                                      t.failed_messages_crit),
-            f"{m.value or 0.0:.1f} % failed: {m.failed:,} of {m.messages:,} {m.window}",
+            f"{m.value or 0.0:.1f} % failed: {m.failed:,} of {m.messages:,} {m.window}"
+            + _trend(m, lambda v: f"{v:.1f} %"),
             m.polled_by, (Perf("failed_messages", round(m.value or 0.0, 2), "%",
                                f"{t.failed_messages_warn:g}", f"{t.failed_messages_crit:g}",
                                0, 100),)), snap)
+
+
+def _trend(m: MessageFigure, show: Callable[[float], str]) -> str:
+    """The longer window beside the recent one judged."""
+    trend = m.trend
+    if trend is None or trend.value is None:
+        return ""
+    return f"; trend {show(trend.value)} over the last {duration(trend.seconds)}"
 
 
 def _pending(name: str, m: MessageFigure, t: Thresholds) -> Check | None:

@@ -76,6 +76,9 @@ class SendTimes:
     seconds: float = SEND_WINDOW
     seen: bool = False
     """Whether any line ever matched: the app logs its sends' durations."""
+    recent: SendTimes | None = None
+    """The window judged: the last ``recent_seconds`` when they hold ``recent_messages``
+    sends, else the newest ``recent_messages`` of the window (None: this is that window)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,8 +103,10 @@ class LogsSource:
     name = "logs"
 
     def __init__(self, config: LogsConfig, transport: Transport, app_dir: str,
-                 send_pattern: str = "") -> None:
+                 send_pattern: str = "", recent: tuple[float, int] = (60.0, 100)) -> None:
         self._config = config
+        self._recent = recent
+        """(seconds, sends) of the window judged (``MessagesConfig.recent_*``)."""
         self._send_pattern = re.compile(send_pattern) if send_pattern else None
         self._sends: deque[tuple[float, float]] = deque(maxlen=10_000)
         """(time, seconds) of the sends the log timed, oldest first (never emptied: whether
@@ -264,8 +269,18 @@ class LogsSource:
     def _send_times(self, now: float) -> SendTimes | None:
         if self._send_pattern is None:
             return None
-        recent = [took for at, took in self._sends if at >= now - SEND_WINDOW]
-        return SendTimes(len(recent), sum(recent), seen=bool(self._sends))
+        window = [(at, took) for at, took in self._sends if at >= now - SEND_WINDOW]
+        seconds, wanted = self._recent
+        minute = [took for at, took in window if at >= now - seconds]
+        newest = window[-wanted:]
+        if len(minute) >= wanted:
+            recent = SendTimes(len(minute), sum(minute), seconds, seen=True)
+        else:
+            span = max(seconds, now - newest[0][0]) if newest else SEND_WINDOW
+            recent = SendTimes(len(newest), sum(t for _, t in newest), min(span, SEND_WINDOW),
+                               seen=True)
+        return SendTimes(len(window), sum(t for _, t in window), seen=bool(self._sends),
+                         recent=recent)
 
     def _parse_time(self, stamp: str, offset: str | None) -> float | None:
         try:

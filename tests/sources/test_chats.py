@@ -47,9 +47,30 @@ async def test_the_hours_failed_share_and_delivery_time_are_read(blazz_db: TestD
     assert chats.delivery_seconds == pytest.approx(20.0) and not chats.capped
     latency = message_figures.latency(None, None, reading)
     failed = message_figures.failed(None, reading)
-    assert latency is not None and latency.value == pytest.approx(0.2)
-    assert failed is not None and failed.value == pytest.approx(100 * 6 / 106)
-    assert failed.window == "over the last 1h00m, from the chats table"
+    # The hour is the trend; the newest 100 messages (the last minute holds fewer) are judged.
+    assert latency is not None and latency.trend is not None
+    assert latency.trend.value == pytest.approx(0.2)
+    assert failed is not None and failed.trend is not None
+    assert failed.trend.value == pytest.approx(100 * 6 / 106)
+    assert failed.trend.window == "over the last 1h00m, from the chats table"
+    assert (failed.messages, failed.value) == (100, pytest.approx(6.0))
+
+
+async def test_sends_are_judged_over_the_last_minute_when_it_holds_enough(
+        blazz_db: TestDatabase) -> None:
+    with blazz_db.connection() as conn:
+        insert_chats(conn, 300, took=0.0, sent_at=time.time() - 1800)
+        insert_chats(conn, 96, took=1.0, sent_at=time.time() - 10)  # slower and failing now
+        insert_chats(conn, 24, status="failed", took=None, sent_at=time.time() - 10)
+
+    reading = await poll(blazz_db)
+
+    failed = message_figures.failed(None, reading)
+    latency = message_figures.latency(None, None, reading)
+    assert failed is not None and failed.trend is not None
+    assert (failed.messages, failed.value, failed.seconds) == (120, 20.0, 60.0)
+    assert failed.trend.value == pytest.approx(100 * 24 / 420)
+    assert latency is not None and latency.value == pytest.approx(1.0)
 
 
 async def test_a_busier_hour_is_figured_over_its_newest_rows_and_says_so(

@@ -211,3 +211,31 @@ def test_a_restart_seen_in_the_log_and_as_a_new_start_time_is_counted_once() -> 
     history.observe_supervisor(replace(reading, endpoints=(endpoint,)))  # read again
     [restarts] = history.restarts(now=1100.0)
     assert restarts.restarts == 1
+
+
+def messages(at: float, sent: int, seconds: float) -> object:
+    from blazz_tui.sources.messages import MessagesReading, SendCounters
+
+    return MessagesReading(fetched_at=at, instances=(SendCounters(
+        "wa-3001", sent=sent, failed=0, seconds_sum=seconds, seconds_count=sent),))
+
+
+def test_sends_are_judged_over_the_last_minute_with_the_five_minutes_as_trend() -> None:
+    history = History()
+    sent, seconds = 0, 0.0
+    for i in range(37):  # six minutes of reads 10 s apart, 100 sends each
+        slow = i >= 31  # the last minute's sends take 0.5 s, before 0.05 s
+        sent, seconds = sent + 100, seconds + 100 * (0.5 if slow else 0.05)
+        history.observe_messages(messages(5000.0 + 10 * i, sent, seconds))  # type: ignore[arg-type]
+    rates = history.message_rates(60.0, 100)
+    assert rates.recent is not None
+    assert (rates.recent.seconds, rates.recent.latency) == (60.0, 0.5)
+    assert rates.seconds == 300.0 and 0.1 < (rates.latency or 0) < 0.5
+
+
+def test_a_quiet_target_is_judged_over_its_newest_sends() -> None:
+    history = History()
+    for i in range(31):  # five minutes, 5 sends every 10 s
+        history.observe_messages(messages(5000.0 + 10 * i, 5 * i, 0.1 * 5 * i))  # type: ignore[arg-type]
+    recent = history.message_rates(60.0, 100).recent
+    assert recent is not None and recent.sent == 100 and recent.seconds == 200.0
