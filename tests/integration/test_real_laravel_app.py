@@ -24,6 +24,7 @@ from blazz_tui.laravel_env import target_from_env
 from blazz_tui.settings import Config, TargetConfig, WorkerConfig
 from blazz_tui.sim.supervisord import ProgramSpec
 from tests.fixtures.laravel_app import Factory, LaravelApp, wait_for
+from tests.fixtures.sshd import SshSetup
 
 pytestmark = pytest.mark.slow
 
@@ -108,6 +109,27 @@ def test_another_apps_workers_never_serve_this_apps_queue(
     assert "workers of other apps serve a queue of that name, not this app's" in queue["summary"]
     assert checks["unserved-queues"]["status"] == "CRITICAL"
     # The app's own campaign workers still serve their queues.
+    assert "2 workers" in checks["queue:whatsapp-campaign"]["summary"]
+
+
+def test_over_ssh_too_another_apps_workers_serve_none_of_its_queues(
+        laravel_app_factory: Factory, sshd: SshSetup, tmp_path: Path) -> None:
+    blazz = laravel_app_factory("blazz")
+    laravel_app_factory("staging", redis_port=blazz.redis_port, relative_artisan=True)
+    stop(blazz, "blazz:blazz-queue-default_00", "blazz:blazz-queue-default_01")
+    blazz.dispatch("SendWhatsAppMessage", 5, queue="default")
+    config = tmp_path / "remote.toml"
+    config.write_text(f'state_dir = "{tmp_path / "state"}"\n[targets.prod]\n'
+                      f'transport = "ssh"\nssh = "blazz-test"\napp_dir = "{blazz.directory}"\n')
+    # The link and the app directory only: the server's .env names the rest, and its process
+    # table (with each worker's working directory, read through the link) the workers.
+    proc = subprocess.run([sys.executable, "-m", "blazz_tui", "-c", str(config), "--check",
+                           "--format", "json"], capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+    checks = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
+    assert checks["queue:default"]["status"] == "CRITICAL", checks["queue:default"]
+    assert "workers of other apps serve a queue of that name" in checks["queue:default"][
+        "summary"]
     assert "2 workers" in checks["queue:whatsapp-campaign"]["summary"]
 
 
