@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -184,7 +185,7 @@ class InstancesSource:
             sessions_error = _describe(exc)[1]
         active = _int(health, "activeSessions", "active_sessions", "sessions")
         memory = health.get("memory")
-        rss = _int(memory, "rss") if isinstance(memory, dict) else None
+        rss = _int(memory, "rss", limit=1 << 50) if isinstance(memory, dict) else None
         return InstanceReading(
             name=cfg.name, url=redact_url(cfg.url), status=_str(health.get("status")),
             active_sessions=active, sessions=sessions, sessions_error=sessions_error,
@@ -233,10 +234,7 @@ class InstancesSource:
         status, body = await self._get(url, headers, original, method, payload)
         if not 200 <= status < 300:
             return status, None
-        try:
-            return status, json.loads(body)
-        except ValueError:
-            raise InstanceError(_not_json(url.rsplit("/", 1)[-1], body)) from None
+        return status, parse_json(url.rsplit("/", 1)[-1], body)
 
     async def _get(self, url: str, headers: dict[str, str], original: str,
                    method: str = "GET",
@@ -304,21 +302,57 @@ def _sessions(body: Any) -> tuple[HostedSession, ...] | None:
     return tuple(out)
 
 
-def _int(data: Any, *keys: str) -> int | None:
+MAX_COUNT = 10_000_000
+"""More than this (sessions, bytes of memory are checked apart) is no instance's figure."""
+
+
+def parse_json(path: str, body: bytes) -> Any:
+    """An instance's JSON answer; ``InstanceError`` saying what is wrong with one that is not
+    JSON, nests deeper than any answer does, or holds a number that is not one (NaN,
+    Infinity, 1e999)."""
+    try:
+        return json.loads(body, parse_constant=_not_a_number, parse_float=_finite)
+    except InstanceError as exc:
+        raise InstanceError(f"/{path} {exc}") from None
+    except RecursionError:
+        raise InstanceError(f"/{path} answered JSON nested too deep to be an answer") from None
+    except ValueError:
+        raise InstanceError(_not_json(path, body)) from None
+
+
+def _not_a_number(text: str) -> float:
+    raise InstanceError(f"answered {text} where a number belongs")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InstanceError(f"answered {visible(text[:40])}, a number too large to be one")
+    return value
+
+
+def _int(data: Any, *keys: str, limit: int = MAX_COUNT) -> int | None:
+    """A count from the answer; ``InstanceError`` for one that cannot be (negative, absurd)."""
     for key in keys:
         value = data.get(key) if isinstance(data, dict) else None
         if isinstance(value, bool):
             continue
-        if isinstance(value, int | float):
-            return int(value)
         if isinstance(value, list):
             return len(value)
+        if isinstance(value, int | float):
+            if not 0 <= value <= limit:
+                raise InstanceError(f"/health answered {key} = {value:g}, which no count "
+                                    "can be")
+            return int(value)
     return None
 
 
 def _float(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
-        else None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    if not 0 <= value < 1e12:
+        raise InstanceError(f"/health answered uptime = {value:g}, which no uptime can be")
+    return float(value)
 
 
 def _str(value: Any) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -253,11 +254,16 @@ class _Garbage(ValueError):
 
 
 def _number(info: dict[str, Any], key: str, kind: type[int] | type[float]) -> Any:
+    """A counter or gauge of INFO: a number, finite and not negative — or the answer is not
+    Redis's (a counter below zero would read as a hit rate of 250 %)."""
     value = info.get(key, 0)
     try:
-        return kind(value)
-    except (TypeError, ValueError):
+        number = kind(value)
+    except (TypeError, ValueError, OverflowError):
         raise _Garbage(f'{key} = "{visible(str(value))[:40]}", not a number') from None
+    if not math.isfinite(number) or number < 0:
+        raise _Garbage(f"{key} = {visible(str(value))[:40]}, which no Redis reports")
+    return number
 
 
 def _describe(exc: BaseException) -> str:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from blazz_tui.settings import InstanceConfig
 from blazz_tui.sources.instances import InstancesSource
 from blazz_tui.transport.local import LocalTransport
+from tests.fixtures.hostile import HOSTILE_NUMBERS, answering
 from tests.fixtures.instances import API_KEY, InstanceFleet
 
 
@@ -95,3 +98,17 @@ async def test_the_api_key_never_appears_in_a_reading(instances: InstanceFleet) 
     instances[0].fault(mode="garbage")
     reading = await source(instances).read()
     assert API_KEY not in repr(reading)
+
+
+@pytest.mark.parametrize("shape", sorted(HOSTILE_NUMBERS))
+async def test_one_instances_impossible_answer_is_its_own_error_not_the_others(
+        instances: InstanceFleet, shape: str) -> None:
+    body = HOSTILE_NUMBERS[shape]
+    with answering({"/health": (200, {}, body), "/health/sessions": (200, {}, body)}) as port:
+        bad = InstanceConfig("wa-bad", f"http://127.0.0.1:{port}")
+        reading = await InstancesSource((*instances.configs, bad), LocalTransport(),
+                                        2.0).read()
+    *healthy, hostile = reading.instances
+    assert all(i.up for i in healthy)
+    assert hostile.state == "ERROR" and hostile.error is not None
+    assert hostile.error.startswith("/health")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from blazz_tui.settings import RedisConfig
 from blazz_tui.sources.redis import RedisSource
 from blazz_tui.transport.local import LocalTransport
@@ -99,3 +101,16 @@ async def test_an_info_answer_that_is_not_redis_is_an_error_naming_the_field() -
         reading = await src.read()
         await src.close()
     assert reading.error == 'Redis answered INFO with uptime_in_seconds = "abc", not a number'
+
+
+@pytest.mark.parametrize("line", ["keyspace_misses:-300", "used_memory:-10000",
+                                  "instantaneous_ops_per_sec:inf", "keyspace_hits:nan",
+                                  "keyspace_hits:1e999"])
+async def test_an_impossible_counter_is_an_error_naming_it_not_a_figure(line: str) -> None:
+    with fake_redis(f"# Server\nredis_version:7.0.0\nkeyspace_hits:1000\n{line}\n") as port:
+        src = RedisSource(RedisConfig(url=f"redis://127.0.0.1:{port}/0"), LocalTransport())
+        reading = await src.read()
+        await src.close()
+    key = line.split(":")[0]
+    assert reading.error is not None and reading.error.startswith(f"Redis answered INFO with {key}")
+    assert not reading.has_data
