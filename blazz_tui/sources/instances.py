@@ -6,6 +6,8 @@ import asyncio
 import json
 import math
 import time
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -244,13 +246,20 @@ class InstancesSource:
         host = parts.netloc.rsplit("@", 1)[-1]  # never the credentials
         auth = httpx.BasicAuth(unquote(parts.username or ""), unquote(parts.password or "")) \
             if parts.username or parts.password else None
-        async with self._client.stream(method, url, headers={**headers, "Host": host},
-                                       auth=auth, json=payload) as resp:
+        async with self._client.stream(method, url, headers={
+                **headers, "Host": host, "Accept-Encoding": "gzip, deflate"},
+                auth=auth, json=payload) as resp:
+            inflate = _inflater(resp.headers.get("content-encoding", ""))
             body = bytearray()
-            async for chunk in resp.aiter_bytes():
-                body += chunk
-                if len(body) > MAX_BODY:
-                    raise InstanceError(f"answer larger than {MAX_BODY // (1024 * 1024)} MiB")
+            async for chunk in resp.aiter_raw():
+                # Inflated a bounded piece at a time: a small gzip bomb never becomes a large
+                # buffer (MAX_BODY is a memory bound, not a check after the fact).
+                while chunk:
+                    piece, chunk = inflate(chunk, MAX_BODY + 1 - len(body))
+                    body += piece
+                    if len(body) > MAX_BODY:
+                        raise InstanceError(
+                            f"answer larger than {MAX_BODY // (1024 * 1024)} MiB")
             return resp.status_code, bytes(body)
 
     def failed(self, error: str, attempted_at: float, latency: float) -> InstancesReading:
@@ -357,6 +366,26 @@ def _float(value: Any) -> float | None:
 
 def _str(value: Any) -> str | None:
     return str(value) if value is not None else None
+
+
+def _inflater(encoding: str) -> Callable[[bytes, int], tuple[bytes, bytes]]:
+    """``inflate(data, at_most)`` → (at most ``at_most`` decoded bytes, the input left) for
+    the answer's ``Content-Encoding``."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return lambda data, at_most: (data, b"")
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise InstanceError(f"answered in an encoding not asked for ({visible(encoding[:20])})")
+    # gzip's header, or zlib's (deflate as HTTP means it), told apart by zlib itself.
+    inflater = zlib.decompressobj(32 + zlib.MAX_WBITS)
+
+    def inflate(data: bytes, at_most: int) -> tuple[bytes, bytes]:
+        try:
+            return inflater.decompress(data, max(1, at_most)), inflater.unconsumed_tail
+        except zlib.error:
+            raise InstanceError(f"answered {encoding} that does not inflate") from None
+
+    return inflate
 
 
 def _not_json(path: str, body: bytes) -> str:

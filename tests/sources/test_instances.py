@@ -112,3 +112,21 @@ async def test_one_instances_impossible_answer_is_its_own_error_not_the_others(
     assert all(i.up for i in healthy)
     assert hostile.state == "ERROR" and hostile.error is not None
     assert hostile.error.startswith("/health")
+
+
+async def test_a_gzip_bomb_is_refused_without_ever_being_inflated_whole(
+        instances: InstanceFleet) -> None:
+    import gzip
+    import tracemalloc
+
+    bomb = gzip.compress(b"\0" * (256 << 20), compresslevel=9)  # 256 MiB in ~250 KiB
+    with answering({"/health": (200, {"Content-Encoding": "gzip"}, bomb)}) as port:
+        bad = InstanceConfig("wa-bomb", f"http://127.0.0.1:{port}")
+        tracemalloc.start()
+        try:
+            reading = await InstancesSource((bad,), LocalTransport(), 5.0).read()
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert reading.instances[0].error == "answer larger than 8 MiB"
+    assert peak < 32 << 20  # the 8 MiB bound and a chunk, never the 256 MiB
