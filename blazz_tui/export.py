@@ -6,6 +6,7 @@ defence every configured secret value is also scrubbed from the output text.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 from enum import Enum
@@ -74,7 +75,18 @@ def secrets_of(target: TargetConfig) -> set[str]:
     for instance in target.instances:
         secret = urlsplit(instance.url).password or ""
         found |= {secret, unquote(secret)}
+        found |= _basic(unquote(urlsplit(instance.url).username or ""), unquote(secret))
+    for endpoint in target.supervisor:
+        found |= _basic(endpoint.username or "", endpoint.password or "")
     return {s for s in found if len(s) >= 3}
+
+
+def _basic(user: str, password: str) -> set[str]:
+    """The base64 of ``user:password`` an echoed ``Authorization: Basic`` header carries."""
+    if not password:
+        return set()
+    encoded = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {encoded, encoded.rstrip("=")}
 
 
 def redact(text: str, secrets: set[str]) -> str:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import re
+from collections.abc import Iterable
+
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -54,3 +58,23 @@ def percent(value: float | None) -> str:
 
 def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+_CREDENTIAL = re.compile(r"(?i)\b(authorization|proxy-authorization|x-api-key|cookie)"
+                         r"(\s*[:=]\s*)(?:(basic|bearer|digest)\s+)?[^\s,;]+")
+_SCHEME = re.compile(r"(?i)\b(basic|bearer)\s+[A-Za-z0-9+/=._~-]{8,}")
+
+
+def scrub(text: str, secrets: Iterable[str] = (), users: Iterable[str] = ()) -> str:
+    """What the watched system sent back, fit for any output: a header that carries a
+    credential (``Authorization: Basic …``, ``X-Api-Key: …``) and every ``secret`` — as it is,
+    and as the base64 of ``user:secret`` an echoed Basic header carries — become ``***``."""
+    forms = set()
+    for secret in (s for s in secrets if s and len(s) >= 3):
+        forms.add(secret)
+        for user in (*users, ""):
+            forms.add(base64.b64encode(f"{user}:{secret}".encode()).decode().rstrip("="))
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "***")
+    text = _CREDENTIAL.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
+    return _SCHEME.sub(lambda m: f"{m.group(1)} ***", text)

@@ -14,6 +14,7 @@ from typing import Any
 from xml.parsers.expat import ExpatError
 
 from blazz_tui.clients.http import http_transport, httpx
+from blazz_tui.fmt import scrub, visible
 from blazz_tui.transport.base import Address, Dial
 
 MAX_BODY = 16 * 1024 * 1024
@@ -23,6 +24,9 @@ class RpcHttpError(Exception):
     """supervisord answered, but not with HTTP 200."""
 
     def __init__(self, status: int, reason: str) -> None:
+        # A reason phrase is the server's to write (a proxy may echo the request in it):
+        # cut, shown escaped, any credential in it scrubbed.
+        reason = scrub(visible(reason[:80]))
         super().__init__(f"HTTP {status} {reason}".strip())
         self.status = status
         self.reason = reason

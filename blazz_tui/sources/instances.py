@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from blazz_tui.clients.http import http_transport, httpx
-from blazz_tui.fmt import visible
+from blazz_tui.fmt import scrub, visible
 from blazz_tui.settings import InstanceConfig, redact_url
 from blazz_tui.sources.base import Reading, describe_error
 from blazz_tui.transport.base import Transport
@@ -144,8 +144,9 @@ class InstancesSource:
             failure, error = ERROR, str(exc)
         finally:
             round_.answered(cfg.name)
-        if cfg.api_key:
-            error = error.replace(cfg.api_key, "***")
+        parts = urlsplit(cfg.url)
+        error = scrub(error, [cfg.api_key or "", unquote(parts.password or "")],
+                      [unquote(parts.username or "")])
         return InstanceReading(name=cfg.name, url=redact_url(cfg.url), error=error,
                                failure=failure,
                                attempted_at=started)

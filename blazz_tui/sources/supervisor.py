@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from blazz_tui.clients.http import httpx
 from blazz_tui.clients.supervisor_rpc import RPC_ERRORS, RpcHttpError, SupervisorClient
+from blazz_tui.fmt import scrub
 from blazz_tui.settings import SupervisorEndpoint, WorkerConfig, redact_url
 from blazz_tui.sources import supervisor_log
 from blazz_tui.sources.base import Reading, describe_error
@@ -420,7 +421,13 @@ class SupervisorSource:
     # -- errors an operator can act on -------------------------------------------------------
 
     def describe_failure(self, exc: BaseException, ep: SupervisorEndpoint) -> str:
-        """What an operator can act on, for a call to ``ep`` that raised ``exc``."""
+        """What an operator can act on, for a call to ``ep`` that raised ``exc`` — never its
+        credentials, whatever the answer echoed."""
+        target = _parse_endpoint(ep)
+        return scrub(self._failure(exc, ep), [target.password or ""],
+                     [target.username or ""])
+
+    def _failure(self, exc: BaseException, ep: SupervisorEndpoint) -> str:
         url, target = redact_url(ep.url), _parse_endpoint(ep)
         if isinstance(exc, TimeoutError | httpx.TimeoutException):
             return f"supervisord at {url} did not answer within {self.timeout:g} s"

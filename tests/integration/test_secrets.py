@@ -82,3 +82,38 @@ def test_the_events_file_is_private(tmp_path: Path) -> None:
     timeline = Timeline(tmp_path / "events.jsonl")
     timeline.observe([Check("database", Status.CRITICAL, "unreachable")], 1.0)
     assert stat.S_IMODE((tmp_path / "events.jsonl").stat().st_mode) == 0o600
+
+
+@pytest.mark.slow
+def test_a_server_echoing_the_request_gets_no_credential_into_any_output(
+        tmp_path: Path) -> None:
+    import base64
+    from urllib.parse import quote
+
+    from tests.fixtures.hostile import echoing
+
+    password, key = "s3cret-sv-pw", "k3y-of-the-instance"
+    with echoing() as port:
+        config = tmp_path / "config.toml"
+        config.write_text(f'''default_target = "t"
+state_dir = "{tmp_path / 'state'}"
+[targets.t]
+ports = []
+database = false
+redis = false
+[[targets.t.supervisor]]
+url = "http://127.0.0.1:{port}/RPC2"
+username = "ops"
+password = "{password}"
+[[targets.t.instances]]
+name = "wa-1"
+url = "http://ops:{quote(password)}@127.0.0.1:{port}"
+api_key = "{key}"
+[targets.t.logs]
+files = []
+''')
+        texts = outputs(tmp_path, config)
+    assert any("supervisord answered HTTP 502" in t for t in texts)  # it was reached
+    encoded = base64.b64encode(f"ops:{password}".encode()).decode()
+    for form in (password, key, encoded, encoded.rstrip("=")):
+        assert not any(form in text for text in texts), form
