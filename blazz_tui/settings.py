@@ -72,6 +72,11 @@ class InstanceConfig:
 
     def __post_init__(self) -> None:
         _url("url", self.url, ("http", "https"))
+        if self.api_key is not None and not (self.api_key.isascii()
+                                             and self.api_key.isprintable()):
+            # Never echoed: it is a secret. A header value is ASCII.
+            raise FieldError("api_key", "holds a character an HTTP header cannot carry (only "
+                                        "printable ASCII can be sent as X-Api-Key)")
 
 
 def default_instances() -> tuple[InstanceConfig, ...]:

@@ -216,6 +216,9 @@ def test_a_supervisor_is_required_when_the_config_names_one(tmp_path: Path) -> N
      "targets.prod.poll.instances.timeout", "must be a positive number"),
     ('[[targets.prod.ports]]\nname = "reverb"\nport = 0\n', "targets.prod.ports[0].port",
      "not between 1 and 65535"),
+    ('[[targets.prod.instances]]\nname = "x"\nurl = "http://127.0.0.1:3001"\n'
+     'api_key = "pa/ss-kéy"\n', "targets.prod.instances[1].api_key",
+     "only printable ASCII can be sent as X-Api-Key"),
 ])
 def test_values_that_would_fail_later_are_refused_with_their_key(body: str, where: str,
                                                                   message: str) -> None:
@@ -223,6 +226,7 @@ def test_values_that_would_fail_later_are_refused_with_their_key(body: str, wher
         parse_config(MINIMAL + body, "c.toml", {})
     assert f": {where}: " in str(raised.value) and message in str(raised.value)
     assert "pa/ss" not in str(raised.value) and "p#ss" not in str(raised.value)
+    assert "é" not in str(raised.value)
 
 
 def test_a_secret_written_as_a_number_is_not_echoed() -> None:
