@@ -13,20 +13,25 @@ directory through the transport — ``--dry-run`` as the preview, then the real 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
 import shlex
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from blazz_tui.actions.model import Change, Plan, Progress, Result
 from blazz_tui.actions.run import ActionEnv
+from blazz_tui.clients.http import httpx
 from blazz_tui.correlation import InstanceMatcher, normalize_url, unreadable_reason
+from blazz_tui.fmt import visible
 from blazz_tui.settings import InstanceConfig, TargetConfig
 from blazz_tui.snapshot import Snapshot
+from blazz_tui.sources.base import describe_error
 from blazz_tui.sources.database import DatabaseError, DatabaseSource
+from blazz_tui.sources.instances import InstanceError, InstancesSource
 from blazz_tui.sources.redis import RedisSource
 
 ARTISAN_TIMEOUT = 300.0
@@ -38,6 +43,10 @@ class UrlFix:
     uuid: str
     old_url: str | None
     new_url: str
+    session_id: str = ""
+    host: str = ""
+    """The instance the plan saw the session CONNECTED on (checked again before the row is
+    changed)."""
 
 
 def plan_native(snapshot: Snapshot, target: TargetConfig) -> Plan:
@@ -76,7 +85,7 @@ def plan_native(snapshot: Snapshot, target: TargetConfig) -> Plan:
             was = owner or account.assigned_instance_url or "none"
             changes.append(Change(account.session_id, f"{was} → {hosts[0]}",
                                   UrlFix(account.uuid, account.assigned_instance_url,
-                                         spelling[hosts[0]])))
+                                         spelling[hosts[0]], account.session_id, hosts[0])))
     notes = [f"{right} already right"]
     if lost:
         notes.append(f"{lost} hosted by no instance: left alone, they need a QR rescan")
@@ -140,12 +149,19 @@ async def execute_native(plan: Plan, env: ActionEnv, progress: Progress) -> Resu
     updated: list[str] = []
     skipped: list[str] = []
     error = None
+    hosts = InstancesSource(target.instances, env.transport, target.poll.instances.timeout)
     for start in range(0, len(fixes), batch):
-        chunk = fixes[start:start + batch]
+        # What the plan relied on, right before the rows change: each session still
+        # CONNECTED where the plan saw it (an instance killed meanwhile hosts nothing).
+        held = await asyncio.gather(*(_still_there(hosts, target, c.data) for c in
+                                      fixes[start:start + batch]))
+        chunk = [c for c, why in zip(fixes[start:start + batch], held, strict=True) if not why]
+        skipped += [f"{c.subject}: {why}: left as it is" for c, why in
+                    zip(fixes[start:start + batch], held, strict=True) if why]
         try:
             outcomes = await database.with_connection(
                 functools.partial(guarded_update, fixes=[c.data for c in chunk]),
-                autocommit=False)
+                autocommit=False) if chunk else []
         except DatabaseError as exc:
             error = f"{exc} — {len(fixes) - start} accounts left unchanged"
             break
@@ -158,9 +174,25 @@ async def execute_native(plan: Plan, env: ActionEnv, progress: Progress) -> Resu
                 skipped.append(f"{change.subject}: changed in the database since the plan, "
                                "left as it is")
         progress(f"updated {len(done)} of {len(fixes)} accounts")
+    await hosts.close()
     cache_done, cache_failed = await _forget_cached(env, updated)
     return Result(plan, done=(*done, *cache_done), skipped=tuple(skipped),
                   failed=cache_failed, error=error)
+
+
+async def _still_there(hosts: InstancesSource, target: TargetConfig, fix: UrlFix) -> str | None:
+    """Why the plan's sight of this session no longer holds (None: it does)."""
+    cfg = next((i for i in target.instances if i.name == fix.host), None)
+    if cfg is None or not fix.session_id:
+        return None  # a plan of before hosts were named: the row guard still holds
+    try:
+        code, body = await hosts.call(cfg, "GET", f"/session/{quote(fix.session_id)}/status")
+    except (OSError, TimeoutError, InstanceError, httpx.HTTPError) as exc:
+        return f"{fix.host} no longer answers ({describe_error(exc)})"
+    status = body.get("status") if isinstance(body, dict) else None
+    if code == 200 and str(status).upper() == "CONNECTED":
+        return None
+    return f"no longer CONNECTED on {fix.host} ({visible(str(status or f'HTTP {code}'))[:40]})"
 
 
 UPDATED, ALREADY, CHANGED = "updated", "already", "changed"

@@ -14,6 +14,7 @@ from blazz_tui.sources.database import DatabaseReading
 from blazz_tui.sources.instances import HostedSession, InstanceReading, InstancesReading
 from blazz_tui.sources.supervisor import EndpointReading, ProcessInfo, SupervisorReading
 from blazz_tui.transport.local import LocalTransport
+from tests.fixtures.instances import InstanceFleet
 from tests.fixtures.mysql import TestDatabase, insert_account
 
 NOW = time.time()
@@ -126,30 +127,60 @@ def test_sync_refuses_when_an_instance_could_not_list_its_sessions() -> None:
                             "read: its sessions would look lost")
 
 
-def test_a_row_changed_between_plan_and_execute_is_skipped(blazz_db: TestDatabase) -> None:
-    with blazz_db.connection() as conn:
-        moved = insert_account(conn, session_id="s1", instance_url="http://127.0.0.1:3001")
-        changed = insert_account(conn, session_id="s2", instance_url="http://127.0.0.1:3001")
-        fixed = insert_account(conn, session_id="s3", instance_url="http://127.0.0.1:3001")
-    snap = snapshot(instances=sessions(("wa-2", "s1", "CONNECTED"), ("wa-2", "s2", "CONNECTED"),
-                                       ("wa-2", "s3", "CONNECTED")),
-                    database=accounts((moved, "s1", "http://127.0.0.1:3001"),
-                                      (changed, "s2", "http://127.0.0.1:3001"),
-                                      (fixed, "s3", "http://127.0.0.1:3001")))
-    target = TargetConfig(instances=INSTANCES, database=DatabaseConfig(url=blazz_db.url),
+def _hosted_on_the_second(fleet: InstanceFleet, db: TestDatabase,
+                          count: int) -> tuple[list[str], Snapshot, TargetConfig]:
+    """``count`` accounts assigned to the first instance, their sessions CONNECTED on the
+    second (real instance servers): a plan to point them at it."""
+    first, second = fleet[0], fleet[1]
+    sids = [f"s{i}" for i in range(1, count + 1)]
+    for sid in sids:
+        second.create_session(sid)
+    second.wait_connected(*sids)
+    with db.connection() as conn:
+        uuids = [insert_account(conn, session_id=sid, instance_url=first.url) for sid in sids]
+    snap = snapshot(
+        instances=InstancesReading(fetched_at=NOW, instances=tuple(
+            InstanceReading(name=i.name, url=i.url, fetched_at=NOW, sessions=tuple(
+                HostedSession(sid, "CONNECTED") for sid in (sids if i is second else ())))
+            for i in fleet.instances)),
+        database=accounts(*((u, sid, first.url) for u, sid in zip(uuids, sids, strict=True))))
+    target = TargetConfig(instances=fleet.configs, database=DatabaseConfig(url=db.url),
                           redis=None)
+    return uuids, snap, target
+
+
+def test_a_row_changed_between_plan_and_execute_is_skipped(
+        instances: InstanceFleet, blazz_db: TestDatabase) -> None:
+    (moved, changed, fixed), snap, target = _hosted_on_the_second(instances, blazz_db, 3)
     plan = sync.plan_native(snap, target)
+    second = instances[1].url
     blazz_db.execute("UPDATE whatsapp_accounts SET assigned_instance_url = ? WHERE uuid = ?",
                      ("http://127.0.0.1:3009", changed))  # the app moved it meanwhile
     blazz_db.execute("UPDATE whatsapp_accounts SET assigned_instance_url = ? WHERE uuid = ?",
-                     ("http://localhost:3002", fixed))  # the app's own sync got there first
+                     (second, fixed))  # the app's own sync got there first
 
     result = asyncio.run(sync.execute_native(plan, ActionEnv(target, LocalTransport()),
                                              lambda line: None))
 
     rows = dict(blazz_db.execute("SELECT uuid, assigned_instance_url FROM whatsapp_accounts"))
-    assert rows == {moved: "http://127.0.0.1:3002", changed: "http://127.0.0.1:3009",
-                    fixed: "http://localhost:3002"}
+    assert rows == {moved: second, changed: "http://127.0.0.1:3009", fixed: second}
     assert result.skipped == ("s2: changed in the database since the plan, left as it is",)
     assert result.done[:2] == ("s1: wa-1 → wa-2", "s3: wa-1 → wa-2 (already set meanwhile)")
     assert "no Redis configured" in result.done[2]
+
+
+def test_a_sync_confirmed_after_its_instance_died_changes_no_row(
+        instances: InstanceFleet, blazz_db: TestDatabase) -> None:
+    uuids, snap, target = _hosted_on_the_second(instances, blazz_db, 4)
+    plan = sync.plan_native(snap, target)
+    assert len(plan.changes) == 4
+    instances[1].kill()  # shown DOWN on the screen; the operator presses y anyway
+
+    result = asyncio.run(sync.execute_native(plan, ActionEnv(target, LocalTransport()),
+                                             lambda line: None))
+
+    rows = dict(blazz_db.execute("SELECT uuid, assigned_instance_url FROM whatsapp_accounts"))
+    assert all(rows[u] == instances[0].url for u in uuids)  # none points at the dead one
+    assert len(result.skipped) == 4 and result.skipped[0].startswith(
+        "s1: wa-2 no longer answers (")
+    assert not [line for line in result.done if line.startswith("s")]
