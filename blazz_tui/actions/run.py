@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import getpass
 import json
@@ -11,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from blazz_tui.actions.model import Plan, Progress, Result
 from blazz_tui.settings import ActionsConfig, TargetConfig, Thresholds
@@ -55,7 +56,10 @@ async def carry_out(plan: Plan, env: ActionEnv, execute: Execute,
     """Guard, execute, audit. Refused before anything connects when the target is read-only
     or the plan itself was refused; a failure of the watched system is the result's error."""
     started = time.monotonic()
-    why = refusal(env) or plan.refused or (env.audit.check() if env.audit else None)
+    # Nothing done goes unrecorded: an action starts only once its plan is in the audit log
+    # (a full disk, a log that is a symbolic link: refused), and its result follows.
+    why = refusal(env) or plan.refused or (env.audit.begin(plan, env.transport.name)
+                                           if env.audit else None)
     if why:
         result = Result(plan, error=why, refused=True)
     else:
@@ -65,7 +69,10 @@ async def carry_out(plan: Plan, env: ActionEnv, execute: Execute,
             result = Result(plan, error=describe_error(exc))
     result = replace(result, duration=time.monotonic() - started)
     if env.audit is not None:
-        env.audit.record(plan, result, env.transport.name)
+        unwritten = env.audit.record(plan, result, env.transport.name)
+        if unwritten and not result.refused:
+            result = replace(result, failed=(*result.failed, f"its result is not in the audit "
+                                             f"log ({unwritten}); its start is"))
     return result
 
 
@@ -76,34 +83,54 @@ class AuditLog:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def check(self) -> str | None:
-        """Why the log cannot be written (then nothing is done); None when it can."""
-        try:
-            self._open().close()
-        except OSError as exc:
-            return f"cannot write the audit log {self.path}: {exc.strerror or exc}"
-        return None
+    def begin(self, plan: Plan, where: str = "local") -> str | None:
+        """Record that ``plan`` is starting; why it could not be (then nothing is done)."""
+        return self._write({**self._head(plan, where), "phase": "started"})
 
     def record(self, plan: Plan, result: Result, where: str = "local") -> str | None:
-        """Append the record (``where``: the transport's name, ``ssh://host`` for a remote
+        """Append the result (``where``: the transport's name, ``ssh://host`` for a remote
         target); returns why it could not be written (None when it was)."""
-        entry: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "user": _user(),
-            "target": plan.target, "where": where, "action": plan.action, "plan": plan.as_dict(),
+        return self._write({
+            **self._head(plan, where), "phase": "refused" if result.refused else "done",
             "result": result.as_dict(), "duration": round(result.duration, 3),
-            "error": result.error}
+            "error": result.error})
+
+    @staticmethod
+    def _head(plan: Plan, where: str) -> dict[str, Any]:
+        return {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "user": _user(),
+                "target": plan.target, "where": where, "action": plan.action,
+                "plan": plan.as_dict()}
+
+    def _write(self, entry: dict[str, Any]) -> str | None:
+        """One line, written through to the disk (a full one says so now, not at close);
+        never through a symbolic link (it would append to whatever the link points at)."""
+        data = (json.dumps(entry, ensure_ascii=False) + "\n").encode()
         try:
-            with self._open() as f:
-                fcntl.flock(f, fcntl.LOCK_EX)
-                f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW,
+                         0o600)
         except OSError as exc:
-            return f"audit log {self.path}: {exc.strerror or exc}"
+            return f"cannot write the audit log {self.path}: {_why(exc)}"
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            while data:
+                data = data[os.write(fd, data):]
+            try:
+                os.fsync(fd)
+            except OSError as exc:
+                if exc.errno != errno.EINVAL:  # a device that cannot sync: written is written
+                    raise
+        except OSError as exc:
+            return f"cannot write the audit log {self.path}: {_why(exc)}"
+        finally:
+            os.close(fd)
         return None
 
-    def _open(self) -> IO[str]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        return os.fdopen(fd, "a", encoding="utf-8")
+
+def _why(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "it is a symbolic link (an audit log is never written through one)"
+    return str(exc.strerror or exc)
 
 
 def _user() -> str:

@@ -31,9 +31,12 @@ def wait_for(layout: Layout, predicate: Any, timeout: float = 30.0) -> dict[str,
         time.sleep(0.5)
 
 
-def audit(layout: Layout) -> list[dict[str, Any]]:
+def audit(layout: Layout, *, started: bool = False) -> list[dict[str, Any]]:
+    """The audit log's records of what was done (with ``started``: the records written
+    before each action began, too)."""
     path = layout.path / "state" / "audit.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    entries = [json.loads(line) for line in path.read_text().splitlines()]
+    return entries if started else [e for e in entries if e["phase"] != "started"]
 
 
 def accounts(layout: Layout) -> dict[str, tuple[str, str]]:

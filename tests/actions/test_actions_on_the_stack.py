@@ -175,3 +175,43 @@ def test_sync_in_artisan_mode_runs_the_apps_own_command_dry_run_first(stack: Lay
     assert "Summary: 3 updated" in result.stdout
     assert act(stack, "sync", "--dry-run").stdout.startswith(
         "Sync instance URLs: 0 accounts to point at their instance")
+
+
+def test_an_action_whose_audit_record_cannot_be_written_is_refused(stack: Layout) -> None:
+    # /dev/full: every write fails with "No space left on device", as on a full disk.
+    config = stack.path / "full-disk.toml"
+    config.write_text(stack.config_path.read_text().replace(
+        "[actions]", '[actions]\naudit_log = "/dev/full"', 1)
+        if "[actions]" in stack.config_path.read_text()
+        else stack.config_path.read_text() + '\n[actions]\naudit_log = "/dev/full"\n')
+    before = pids(stack)
+
+    result = act(stack, "restart", "blazz-reverb", "--yes", config=config)
+
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "cannot write the audit log /dev/full: No space left on device" in result.stdout \
+        + result.stderr
+    assert pids(stack) == before  # nothing done
+
+
+def test_the_audit_log_is_never_written_through_a_symbolic_link(stack: Layout,
+                                                                 tmp_path: Path) -> None:
+    elsewhere = tmp_path / "not-the-audit-log"
+    elsewhere.write_text("")
+    log = stack.path / "state" / "audit.jsonl"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.unlink(missing_ok=True)
+    log.symlink_to(elsewhere)
+
+    result = act(stack, "restart", "blazz-reverb", "--yes")
+
+    assert result.returncode == 3
+    assert "is a symbolic link" in result.stdout + result.stderr
+    assert elsewhere.read_text() == ""
+
+
+def test_an_action_is_in_the_audit_log_before_it_starts(stack: Layout) -> None:
+    act(stack, "restart", "blazz-reverb", "--yes")
+    started, finished = audit(stack, started=True)[-2:]
+    assert (started["phase"], finished["phase"]) == ("started", "done")
+    assert started["plan"] == finished["plan"] and "result" not in started
