@@ -124,7 +124,8 @@ def test_check_over_ssh_says_what_a_local_check_says_and_names_the_link(
     statuses = {c["name"]: c["status"] for c in local["checks"]}
     over_ssh = {c["name"]: c["status"] for c in remote["checks"]}
     assert over_ssh.pop("link") == "OK"
-    assert over_ssh["instance:wa-3002"] == statuses["instance:wa-3002"] == "CRITICAL"
+    killed = f"instance:wa-{mysql_stack.instance_ports[1]}"
+    assert over_ssh[killed] == statuses[killed] == "CRITICAL"
     assert remote_code == local_code
     snapshot = snapshot_json(config, "remote")
     assert snapshot["transport"] == "ssh://blazz-test"
