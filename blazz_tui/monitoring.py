@@ -45,7 +45,7 @@ def monitoring_table(snap: Snapshot, checks: Iterable[Check], t: Thresholds) -> 
         hit = f"- (not judged: {rate.server or 0:.1f} % server-wide, " \
               f"{plural(rate.lookups, 'lookup')} in {duration(rate.seconds)})"
     else:
-        hit = f"{rate.judged:.1f} % ({duration(rate.seconds)}, server-wide)"
+        hit = f"{rate.judged:.1f} % ({duration(rate.seconds)})"
     rows.append(Metric("Cache hit rate", hit, f"> {t.cache_hit_warn:g} %",
                        f"< {t.cache_hit_crit:g} %",
                        "Redis INFO" if snap.redis is not None else "no Redis configured",

@@ -84,7 +84,7 @@ def frame(scenario: Scenario, now: float = FROZEN) -> Frame:
         queues=views, sessions=sessions_view(cfg.instances, instances, database),
         restarts=(ProgramRestarts("blazz:blazz-queue-default_00", 7, 4, now - 30),)
         if scenario.degraded else (),
-        cache=CacheWindow(99.4, 24_000, 60.0, 0, False),
+        cache=CacheWindow(99.4, 24_000, 60.0, 0, False, hits=23_856, misses=144),
         queue_history=tuple(QueueHistory(v.name, tuple(int((v.pending or 0) * (0.5 + i / 24))
                                                        for i in range(12))) for v in views),
         hit_rate_history=tuple(99.0 + (i % 5) / 10 for i in range(12)),

@@ -48,7 +48,7 @@ def test_the_seeds_rows_come_in_their_order_with_this_configs_thresholds() -> No
     assert rows["Instance uptime"][1:] == ("> 99.5 %", "< 95 %", "/health reads, PM2 restarts",
                                            Status.WARNING)
     assert rows["Sessions synced"][0] == "98 %" and rows["Health check frequency"][0] == "30s ago"
-    assert rows["Cache hit rate"][:3] == ("99.6 % (1m, server-wide)", "> 99 %", "< 95 %")
+    assert rows["Cache hit rate"][:3] == ("99.6 % (1m)", "> 99 %", "< 95 %")
 
 
 def test_a_figure_the_target_has_no_source_for_says_so_and_is_unknown() -> None:
