@@ -317,7 +317,11 @@ def queue_views(database: DatabaseReading | None, redis: RedisReading | None,
             depths[q.name] = QueueView(q.name, q.pending, q.reserved, q.delayed)
     elif database is not None:
         for d in database.queues:
-            age = None if d.oldest_pending_at is None else max(0.0, now - d.oldest_pending_at)
+            # Its age when it was read: the job may have been taken since (and the frame
+            # is assembled seconds after a slow source's read).
+            read_at = database.fetched_at or now
+            age = None if d.oldest_pending_at is None else max(0.0,
+                                                               read_at - d.oldest_pending_at)
             depths[d.name] = QueueView(d.name, d.pending, d.reserved, d.delayed, d.capped, age,
                                        d.failed_last_hour, database.failed_last_hour_capped)
 

@@ -229,3 +229,12 @@ def test_past_the_accounts_read_assigned_is_exact_and_drift_and_lost_are_bounds(
     assert [(i.name, i.assigned) for i in view.instances] == [("wa-3001", 40_000),
                                                               ("wa-3002", 60_000)]
     assert view.bound and (view.drift_count, view.lost) == (1, ("s9",))
+
+
+def test_the_oldest_jobs_age_is_its_age_when_the_table_was_read() -> None:
+    from blazz_tui.correlation import queue_views
+
+    database = DatabaseReading(fetched_at=NOW - 3.0, queues=(
+        QueueDepth("default", pending=1, oldest_pending_at=NOW - 4.0),))
+    [view] = queue_views(database, None, None, "database", (), NOW)
+    assert view.oldest_pending_age == 1.0  # not 4: the frame came three seconds later
