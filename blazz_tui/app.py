@@ -9,7 +9,6 @@ on-demand reads.
 from __future__ import annotations
 
 import asyncio
-import signal
 import time
 from collections.abc import Iterable
 from dataclasses import replace
@@ -30,6 +29,7 @@ from blazz_tui.actions import menu
 from blazz_tui.actions.run import ActionEnv
 from blazz_tui.crash import crash_line, write_crash_report
 from blazz_tui.events import Episode
+from blazz_tui.exit_guard import ExitGuard
 from blazz_tui.frame import Frame
 from blazz_tui.palette import binding_commands
 from blazz_tui.runtime import Runtime
@@ -100,8 +100,12 @@ class BlazzApp(App[int]):
 
     def __init__(self, target: TargetConfig, runtime: Runtime | None, *,
                  read_only: bool = False, frame: Frame | None = None, notice: str = "",
-                 crash_dir: Path | None = None, actions: ActionEnv | None = None) -> None:
+                 crash_dir: Path | None = None, actions: ActionEnv | None = None,
+                 guard: ExitGuard | None = None) -> None:
         super().__init__()
+        self.guard = guard
+        """Ends the process whatever the terminal does, once a way out is taken (None: the
+        dashboard runs inside another program, as under tests)."""
         self.target = target
         self.actions = actions
         """Where and how actions run (None: this dashboard has none, as a headless one)."""
@@ -167,14 +171,11 @@ class BlazzApp(App[int]):
             self.runtime.start()
 
     def on_mount(self) -> None:
-        # SIGTERM, or SIGHUP when the SSH session drops: leave the way q does, so the
-        # terminal is given back (no alternate screen, no mouse tracking) and --demo cleans up.
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGHUP):
-            try:
-                loop.add_signal_handler(sig, self.exit, None, 128 + sig)
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass  # not the main thread (tests): the default handling stays
+        # SIGTERM, SIGHUP, a terminal that hung up: leave the way q does, so the terminal
+        # is given back (no alternate screen, no mouse tracking) — within the guard's grace.
+        if self.guard is not None:
+            loop = asyncio.get_running_loop()
+            self.guard.watch(lambda code: loop.call_soon_threadsafe(self.exit, None, code))
         self._apply_accent()
         self.query_one(ProblemsBar).display = False
         self._apply_layout(self.size.width)
@@ -456,6 +457,14 @@ class BlazzApp(App[int]):
                                                                              "-zoomed")):
             self.current_panel = panel.id
 
+    def exit(self, result: object = None, return_code: int = 0,
+             message: object = None) -> None:
+        """Every way out ends the process within the guard's grace, whatever the terminal
+        does (a gone or stalled one would hold Textual's shutdown forever)."""
+        if self.guard is not None:
+            self.guard.arm(return_code)
+        super().exit(result, return_code, message)  # type: ignore[arg-type]
+
     def on_unmount(self) -> None:
         if self.runtime is not None:
             self.runtime.stop(timeout=1.0)
@@ -486,9 +495,10 @@ def rich_color(color: str) -> str:
 
 def make_app(target: TargetConfig, runtime: Runtime | None = None, *, read_only: bool = False,
              frame: Frame | None = None, notice: str = "",
-             crash_dir: Path | None = None, actions: ActionEnv | None = None) -> BlazzApp:
+             crash_dir: Path | None = None, actions: ActionEnv | None = None,
+             guard: ExitGuard | None = None) -> BlazzApp:
     """The app factory tests use: hand it a runtime over a simulated stack or real servers;
     with ``frame`` (and no runtime) it shows that frame and never polls (headless snapshots,
     golden tests)."""
     return BlazzApp(target, runtime, read_only=read_only, frame=frame, notice=notice,
-                    crash_dir=crash_dir, actions=actions)
+                    crash_dir=crash_dir, actions=actions, guard=guard)

@@ -95,9 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.demo:
         return _demo(args)
-    if args.timeout is not None and not (0 < args.timeout < float("inf")):
-        return _refuse(args, f"-t/--timeout {args.timeout}: must be a positive, finite number "
-                             "of seconds")
+    if args.timeout is not None and not (0 < args.timeout <= MAX_TIMEOUT):
+        return _refuse(args, f"-t/--timeout {args.timeout:g}: must be more than 0 and at most "
+                             f"{MAX_TIMEOUT} seconds (a day)")
     return main_with(args)
 
 
@@ -149,7 +149,7 @@ def _demo(args: argparse.Namespace) -> int:
         if not (args.check or args.snapshot):
             print("starting the simulated Blazz stack…", file=sys.stderr)
         try:
-            layout = launch(root, owner=os.getpid(), chaos=args.chaos)
+            layout = launch(root, owner=os.getpid(), chaos=args.chaos, remove=True)
         except StackError as exc:
             print(f"blazz-tui: {exc}", file=sys.stderr)
             return UNKNOWN if args.check else 1
@@ -160,8 +160,11 @@ def _demo(args: argparse.Namespace) -> int:
         args.demo = False
         return main_with(args)
     finally:
-        stop(root)
-        shutil.rmtree(root, ignore_errors=True)
+        # The keeper removes the stack's directory once it has stopped the stack; the
+        # dashboard does not wait for that (it ends within a second of q), a one-shot does.
+        one_shot = bool(args.check or args.snapshot)
+        if not stop(root, wait=one_shot) or one_shot:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def main_with(args: argparse.Namespace) -> int:
@@ -186,6 +189,7 @@ def _dashboard(config: Config, args: argparse.Namespace) -> int:
 
     from blazz_tui.actions.cli import config_args
     from blazz_tui.actions.run import ActionEnv, AuditLog
+    from blazz_tui.exit_guard import ExitGuard
 
     notice = "BUILT-IN DEFAULTS (no config found)" if config.source == "built-in defaults" else ""
     runtime = _runtime(config, target)
@@ -194,7 +198,7 @@ def _dashboard(config: Config, args: argparse.Namespace) -> int:
                         AuditLog(config.audit_path), config.thresholds,
                         config_args=config_args(config))
     app = make_app(target, runtime, read_only=args.read_only, notice=notice,
-                   crash_dir=Path(config.state_dir), actions=actions)
+                   crash_dir=Path(config.state_dir), actions=actions, guard=ExitGuard())
     result = app.run()
     return app.return_code or result or 0
 
@@ -218,6 +222,8 @@ def _runtime(config: Config, target: TargetConfig) -> Runtime:
     return Runtime(collector, Judge(config.thresholds, collector.history, timeline))
 
 
+MAX_TIMEOUT = 86400
+"""The longest -t: a day."""
 OUTPUT_TIME = 0.15
 """Seconds kept from a -t deadline for judging, printing and exiting."""
 
@@ -248,7 +254,9 @@ def _interrupt(signum: int, _frame: object) -> None:
 def _one_shot(config: Config, args: argparse.Namespace) -> int:
     """``--check`` and ``--snapshot``: one collection, kept to its deadline; Ctrl-C, SIGTERM
     and SIGHUP stop it at once with UNKNOWN."""
+    import os
     import signal
+    from dataclasses import replace
 
     # The sources (httpx, redis, PyMySQL...) are imported only when something is collected.
     from blazz_tui.check import FORMATTERS, run_check
@@ -259,20 +267,31 @@ def _one_shot(config: Config, args: argparse.Namespace) -> int:
         print(f"blazz-tui: --snapshot {args.snapshot}: the extension must be one of "
               f"{', '.join(SNAPSHOT_FORMATS)} (or - for JSON on stdout)", file=sys.stderr)
         return 2
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _interrupt)
+    def end_now(signum: int, _frame: object) -> None:
+        # At once, whatever the main thread was doing: no unwinding, no thread to wait for.
+        reason = f"interrupted by {signal.Signals(signum).name}"
+        os.write(sys.stdout.fileno(), f"{format_unknown(args.format, target.name, reason)}\n"
+                 .encode(errors="replace"))
+        os._exit(UNKNOWN)
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, end_now)
     deadline = None
     if args.timeout is not None:  # -t is the whole process's: start-up and output included
         deadline = max(0.0, args.timeout - _process_age() - OUTPUT_TIME)
+        if deadline == 0.0:
+            print(format_unknown(args.format, target.name,
+                                 f"check timed out after {args.timeout:g} s: the deadline "
+                                 f"passed while blazz-tui started, before anything was read"))
+            return UNKNOWN
     try:
         result = run_check(config, args.target, deadline, shown_deadline=args.timeout)
-    except (KeyboardInterrupt, Interrupted) as exc:
-        reason = str(exc) if isinstance(exc, Interrupted) else "interrupted by SIGINT"
-        print(format_unknown(args.format, target.name, reason))
-        return UNKNOWN
     finally:
         for sig in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    # The time the caller waited: the process's, start-up included (as -t counts it).
+    result = replace(result, elapsed=max(result.elapsed, _process_age()))
     if args.snapshot:
         text = _snapshot_text(args.snapshot, result, config, target)
         code = _write(args.snapshot, redact(text, secrets_of(target)))

@@ -25,8 +25,9 @@ class StackError(RuntimeError):
 
 def launch(root: Path, *, owner: int | None = None, database: str | None = None,
            accounts: int = 120, chaos: bool = False, sync_every: float = 10.0,
-           pm2: bool = False) -> Layout:
-    """Start a keeper for a stack in ``root`` and wait until the stack is ready."""
+           pm2: bool = False, remove: bool = False) -> Layout:
+    """Start a keeper for a stack in ``root`` and wait until the stack is ready; with
+    ``remove`` the keeper removes ``root`` once it has stopped the stack."""
     if (root / "ready").exists() and _keeperalive(root):
         raise StackError(f"a simulated stack already runs in {root} (blazz-tui sim stop)")
     root.mkdir(parents=True, exist_ok=True)
@@ -39,6 +40,8 @@ def launch(root: Path, *, owner: int | None = None, database: str | None = None,
         argv += ["--database", database]
     if chaos:
         argv.append("--chaos")
+    if remove:
+        argv.append("--remove")
     if pm2:
         if shutil.which("pm2") is None:
             raise StackError("--pm2: pm2 is not installed (npm install -g pm2)")
@@ -59,8 +62,9 @@ def launch(root: Path, *, owner: int | None = None, database: str | None = None,
     return Layout.load(root)
 
 
-def stop(root: Path, timeout: float = 30.0) -> bool:
-    """Stop the stack in ``root``; True if something was running."""
+def stop(root: Path, timeout: float = 30.0, wait: bool = True) -> bool:
+    """Stop the stack in ``root``; True if something was running. Without ``wait`` the
+    keeper is only told to stop."""
     try:
         layout = Layout.load(root)
     except (OSError, ValueError):
@@ -77,6 +81,8 @@ def stop(root: Path, timeout: float = 30.0) -> bool:
         sv.stop()  # the keeper died (SIGKILL): stop what it left
         return True
     os.kill(pid, signal.SIGTERM)
+    if not wait:
+        return True
     deadline = time.monotonic() + timeout
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -177,8 +177,9 @@ def start(layout: Layout) -> Supervisord:
     return sv
 
 
-def keep(layout: Layout, sv: Supervisord) -> None:
-    """Wait until told to stop or until the owner is gone; then stop everything."""
+def keep(layout: Layout, sv: Supervisord, remove: bool = False) -> None:
+    """Wait until told to stop or until the owner is gone; then stop everything, and with
+    ``remove`` remove the stack's directory (the owner may be gone without a word)."""
     stopping = False
 
     def request_stop(signum: int, frame: object) -> None:
@@ -203,6 +204,8 @@ def keep(layout: Layout, sv: Supervisord) -> None:
     finally:
         _stop_all(layout, sv)
         _mark(layout, ready=False)
+        if remove:
+            shutil.rmtree(layout.path, ignore_errors=True)
 
 
 def _stop_all(layout: Layout, sv: Supervisord) -> None:
@@ -247,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sync-every", type=float, default=10.0)
     parser.add_argument("--chaos", action="store_true")
     parser.add_argument("--pm2", action="store_true")
+    parser.add_argument("--remove", action="store_true",
+                        help="remove the directory once the stack is stopped")
     args = parser.parse_args(argv)
     root = Path(args.dir)
     layout = plan(root, args.database, args.accounts, args.chaos, args.owner, args.sync_every,
@@ -255,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     sv = start(layout)
     _mark(layout, ready=True)
     print(f"stack ready: {layout.config_path}", flush=True)
-    keep(layout, sv)
+    keep(layout, sv, args.remove)
     return 0
 
 

@@ -35,8 +35,10 @@ def test_demo_check_reports_a_healthy_stack_and_leaves_no_process() -> None:
     result = subprocess.run([sys.executable, "-m", "blazz_tui", "--demo", "--check",
                              "--format", "json"], capture_output=True, text=True, timeout=120)
     document = json.loads(result.stdout)
-    assert document["status"] == "OK", [c for c in document["checks"] if c["status"] != "OK"]
-    assert result.returncode == 0
+    # The machine's own load is not the stack's health (other tests may load this machine).
+    stack = [c for c in document["checks"] if not c["name"].startswith("host-")]
+    assert [c for c in stack if c["status"] != "OK"] == []
+    assert result.returncode == (0 if document["status"] == "OK" else 1)
     time.sleep(0.5)
     assert {p.pid for p in sim_processes("blazz-demo-")} - before == set()
 
@@ -102,4 +104,7 @@ def test_a_signal_to_the_dashboard_gives_the_terminal_back_and_removes_the_demo(
     assert proc.returncode == 128 + sig
     assert b"\x1b[?1049l" in after_signal  # out of the alternate screen
     assert b"\x1b[?1000l" in after_signal  # mouse tracking off
+    deadline = time.monotonic() + 30  # the keeper removes the stack once it has stopped it
+    while demo_dirs() - before and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert demo_dirs() - before == set()
