@@ -412,6 +412,15 @@ def one_shot(collector: Collector, judge: Judge, deadline: float | None = None,
     loop = asyncio.new_event_loop()
     loop.set_default_executor(DaemonExecutor())
     done = concurrent.futures.Future[None]()
+    abandoned = threading.Event()
+
+    def quiet_once_abandoned(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        # Past the deadline the reads still running are left to the daemon thread; what
+        # they fail with later is already said (not answered in time), not news for stderr.
+        if not abandoned.is_set():
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(quiet_once_abandoned)
 
     async def collect() -> None:
         try:
@@ -440,6 +449,7 @@ def one_shot(collector: Collector, judge: Judge, deadline: float | None = None,
         done.result(timeout=limit)
     except concurrent.futures.TimeoutError:
         timed_out = shown_deadline or limit
+        abandoned.set()
         collector.mark_unfinished(f"not answered within the {timed_out:g} s deadline")
     collector.freeze()
     frame = judge.frame(collector.snapshot())

@@ -55,6 +55,22 @@ def test_a_database_that_accepts_and_never_answers_is_cut_off_at_the_deadline(
                                     "database")
 
 
+def test_the_elapsed_time_of_a_timed_out_check_is_the_whole_wait(tmp_path: Path) -> None:
+    import json
+
+    from blazz_tui.cli import OUTPUT_TIME
+
+    with hostile("silent") as server:
+        path = config(tmp_path, silent_database(server.port, SLOW))
+        result = subprocess.run([sys.executable, "-m", "blazz_tui", "-c", str(path), "--check",
+                                 "--format", "json", "-t", "2"],
+                                capture_output=True, text=True, timeout=20)
+    document = json.loads(result.stdout)
+    assert document["timed_out"] == 2
+    # The deadline counts the process's start-up; so does the time said to have elapsed.
+    assert document["elapsed"] >= 2 - OUTPUT_TIME
+
+
 def test_without_a_deadline_the_source_timeout_bounds_the_check(tmp_path: Path) -> None:
     with hostile("silent") as server:
         path = config(tmp_path, silent_database(server.port, 1))

@@ -44,11 +44,21 @@ def test_snapshot_with_an_unknown_extension_is_refused_before_collecting(tmp_pat
     assert not (tmp_path / "out.png").exists()
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
-def test_a_timeout_that_is_not_a_positive_finite_number_is_refused(value: str) -> None:
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "1e10", "1e999"])
+def test_a_timeout_outside_a_second_to_a_day_is_refused(value: str) -> None:
     result = run("--check", "-t", value)
     assert result.returncode == 3
-    assert f"-t/--timeout {float(value)}: must be a positive, finite number" in result.stderr
+    assert f"-t/--timeout {float(value):g}: must be more than 0 and at most 86400 seconds" \
+        in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_deadline_spent_before_the_check_starts_is_unknown_at_once() -> None:
+    result = run("--check", "--format", "nagios", "-t", "0.001")
+    assert result.returncode == 3
+    assert result.stdout.startswith("BLAZZ UNKNOWN: check timed out after 0.001 s: the "
+                                    "deadline passed while blazz-tui started")
+    assert result.stderr == ""
 
 
 def test_a_bad_config_in_json_format_prints_a_json_unknown(tmp_path: Path) -> None:
