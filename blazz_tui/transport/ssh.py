@@ -14,8 +14,12 @@ The link is connected on first use, once; when it drops, every call fails at onc
 Host keys: ``~/.ssh/known_hosts`` (or ``known_hosts`` in the config) decides; an unknown or
 changed key is refused with its fingerprint and what to do. ``accept_new_host_key`` accepts and
 records an unknown one, as OpenSSH's ``StrictHostKeyChecking=accept-new``; a changed key is
-always refused. Everything else (HostName, User, Port, IdentityFile, IdentitiesOnly,
-ProxyJump) comes from ``~/.ssh/config``, the agent and the default key files, through asyncssh.
+always refused. known_hosts is looked up as OpenSSH does (``[host]:port`` alone on another
+port than 22), and a server that offers none of the host-key types it holds for the host is
+named as such (asyncssh offers only those, so the server just hangs up). Everything else
+(HostName, User, Port, IdentityFile, IdentitiesOnly, ProxyJump) comes from ``~/.ssh/config``,
+the agent and the default key files, through asyncssh — once ``ssh_files`` has seen that the
+config's Include lines do not loop.
 """
 
 from __future__ import annotations
@@ -48,6 +52,12 @@ from blazz_tui.transport.base import (
     TransportError,
 )
 from blazz_tui.transport.remote_shell import RemoteShell
+from blazz_tui.transport.ssh_files import (
+    IncludeLoop,
+    KnownHosts,
+    check_includes,
+    known_hosts_name,
+)
 
 BACKOFF_MAX = 30.0
 """Seconds, at most, between two connection attempts while the link is down."""
@@ -57,6 +67,8 @@ POLL_COMMAND_TIMEOUT = 10.0
 """Seconds a poll's command (host, processes, ps) may take on the server."""
 PING_EVERY = 2.0
 """Seconds between two measures of the link's round trip."""
+HOST_KEY_PROBES = 4
+"""Handshakes, at most, to learn which host-key types a server offers (one type each)."""
 
 
 class SshTransport:
@@ -105,11 +117,14 @@ class SshTransport:
 
     async def _open(self) -> asyncssh.SSHClientConnection:
         client = _Client(self)
+        known = KnownHosts(self._known_hosts_path())
         try:
+            check_includes(Path("~/.ssh/config").expanduser(), Path("~/.ssh").expanduser())
             conn, _ = await asyncssh.create_connection(
-                lambda: client, self.config.host, **self._options())
+                lambda: client, self.config.host, **self._options(known))
         except BaseException as exc:
-            self._failed(_connect_message(exc, self.config, client))
+            self._failed(await self._no_host_key_type(exc, client, known)
+                         or _connect_message(exc, self.config, client))
             raise TransportError(f"ssh link down: {self._error}") from None
         finally:
             self._opening = None
@@ -130,10 +145,47 @@ class SshTransport:
             self._rtts.append(time.perf_counter() - start)
             await asyncio.sleep(PING_EVERY)
 
-    def _options(self) -> dict[str, Any]:
+    async def _no_host_key_type(self, exc: BaseException, client: _Client,
+                                known: KnownHosts) -> str | None:
+        """The server hung up in the handshake, having been offered only the host-key types
+        known_hosts holds for it: if it offers none of them, that is why (OpenSSH's server
+        gives no reason). None for any other failure."""
+        hung_up = isinstance(exc, OSError | asyncssh.ConnectionLost | asyncssh.KeyExchangeFailed) \
+            and not isinstance(exc, TimeoutError)
+        name, keys = known.looked_up or ("", [])
+        if not hung_up or not client.connected or client.offered is not None or not keys:
+            return None
+        held = list(dict.fromkeys(key.get_algorithm() for key in keys))
+        offered = await self._offered_host_key_types()
+        if not offered or set(offered) & set(held):
+            return None
+        return (f"{self.config.destination}: the server offers host-key algorithm(s) "
+                f"{', '.join(offered)} while {known.path} holds only {', '.join(held)} for "
+                f"{name} — nothing accepted. If the server's keys were changed, check the "
+                f"fingerprint with its admin, then connect once with ssh to add it")
+
+    async def _offered_host_key_types(self) -> list[str]:
+        """The server's host-key types, a handshake each (asyncssh shows only the key the
+        server chose): each asks for any type but those found so far."""
+        cfg, offered, excluded = self.config, list[str](), list[str]()
+        for _ in range(HOST_KEY_PROBES):
+            try:
+                key = await asyncio.wait_for(asyncssh.get_server_host_key(
+                    cfg.host, cfg.port if cfg.port is not None else (),
+                    server_host_key_algs="-" + ",".join(excluded) if excluded else "default"),
+                    cfg.connect_timeout)
+            except (asyncssh.Error, OSError, ValueError):  # none left, or the server hung up
+                break
+            if key is None:
+                break
+            offered.append(key.get_algorithm())
+            excluded += [alg.decode("ascii") for alg in key.sig_algorithms]
+        return offered
+
+    def _options(self, known: KnownHosts) -> dict[str, Any]:
         cfg = self.config
         options: dict[str, Any] = {
-            "known_hosts": _known_hosts(self._known_hosts_path()),
+            "known_hosts": known,
             "keepalive_interval": cfg.keepalive_interval,
             "keepalive_count_max": 3,
             "connect_timeout": cfg.connect_timeout,
@@ -182,12 +234,12 @@ class SshTransport:
     def _host_key(self, host: str, addr: str, port: int, key: asyncssh.SSHKey) -> bool:
         """Called for a host key that known_hosts does not trust."""
         path = self._known_hosts_path()
-        known = _known_hosts(path).match(host, addr, port)[0]
+        known = KnownHosts(path).match(host, addr, port)[0]
         if known or not self.config.accept_new_host_key:
             return False
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with path.open("a", encoding="ascii") as f:
-            f.write(f"{_known_hosts_name(host, port)} "
+            f.write(f"{known_hosts_name(host, port)} "
                     f"{key.export_public_key('openssh').decode().strip()}\n")
         return True
 
@@ -370,6 +422,11 @@ class _Client(asyncssh.SSHClient):
         """The host key refused, whether known_hosts held another one for the host, and the
         host's name in known_hosts."""
 
+    @property
+    def connected(self) -> bool:
+        """The TCP (or tunnelled) connection was made: the handshake began, failed or not."""
+        return self._conn is not None
+
     def connection_made(self, conn: asyncssh.SSHClientConnection) -> None:
         self._conn = conn
 
@@ -381,8 +438,8 @@ class _Client(asyncssh.SSHClient):
                                  key: asyncssh.SSHKey) -> bool:
         accepted = self._transport._host_key(host, addr, port, key)
         if not accepted:
-            known = _known_hosts(self._transport._known_hosts_path()).match(host, addr, port)
-            self.offered = (key, bool(known[0]), _known_hosts_name(host, port))
+            known = KnownHosts(self._transport._known_hosts_path()).match(host, addr, port)
+            self.offered = (key, bool(known[0]), known_hosts_name(host, port))
         return accepted
 
 
@@ -419,21 +476,11 @@ def _from_home(path: str) -> str:
     return path[2:] if path.startswith("~/") else path
 
 
-def _known_hosts(path: Path) -> asyncssh.SSHKnownHosts:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        text = ""  # none yet: every host is unknown (never "no checking")
-    return asyncssh.import_known_hosts(text)
-
-
-def _known_hosts_name(host: str, port: int) -> str:
-    return host if port == 22 else f"[{host}]:{port}"
-
-
 def _connect_message(exc: BaseException, cfg: SshConfig, client: _Client) -> str:
     """Why the link could not be set up, and what to do about it."""
     where = cfg.destination
+    if isinstance(exc, IncludeLoop):
+        return f"ssh config: {exc}"
     if client.offered is not None:
         key, changed, name = client.offered
         kind, fingerprint = key.get_algorithm(), key.get_fingerprint("sha256")
