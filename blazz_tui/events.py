@@ -114,7 +114,9 @@ class Timeline:
 
     def _load(self, path: Path) -> None:
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), encoding="utf-8",
+                           errors="replace") as f:
+                lines = f.read().splitlines()
         except OSError:
             return
         for line in lines[-20 * KEEP:]:
@@ -134,7 +136,9 @@ class Timeline:
         if self.path is None or not episodes or self._lock is None:
             return
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            # Never through a symbolic link: whatever it points at is not this log.
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW,
+                         0o600)
             with os.fdopen(fd, "a", encoding="utf-8") as f:
                 for episode in episodes:
                     f.write(json.dumps(asdict(episode), ensure_ascii=False) + "\n")
@@ -146,7 +150,7 @@ def _take_lock(path: Path) -> IO[str] | None:
     """Hold ``path``.lock for this process's life: the one writer of the target's log."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         handle = os.fdopen(fd, "r+")
     except OSError:
         return None

@@ -70,3 +70,22 @@ def test_a_relapse_within_the_fold_reopens_the_episode_as_ongoing() -> None:
     [episode] = timeline.events
     assert episode.over_at is None
     assert "(ongoing 30s, 1 flap)" in episode.describe(now=130.0)
+
+
+def test_the_events_file_is_never_written_through_a_symbolic_link(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("not the events log\n")
+    path = tmp_path / "events.jsonl"
+    path.symlink_to(elsewhere)
+    timeline = Timeline(path)
+    timeline.observe(checks(Status.CRITICAL), now=100.0)
+    assert elsewhere.read_text() == "not the events log\n"
+    assert len(timeline.events) == 1  # the screen still has it
+
+
+def test_a_lock_that_is_a_symbolic_link_makes_the_dashboard_a_reader(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("x")
+    path = tmp_path / "events.jsonl"
+    path.with_suffix(".lock").symlink_to(elsewhere)
+    assert not Timeline(path).writing
