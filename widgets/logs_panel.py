@@ -4,6 +4,7 @@ text filters, one file or all."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 from blazz_tui.widgets.picker import Picker
 from blazz_tui.widgets.table_panel import set_subtitle
@@ -17,7 +18,7 @@ from textual.widgets import RichLog
 
 from blazz_tui.fmt import size, visible
 from blazz_tui.frame import Frame
-from blazz_tui.sources.logs import LogEntry
+from blazz_tui.sources.logs import ERROR_LEVELS, LogEntry
 from blazz_tui.views.cells import MUTED, freshness
 
 LEVELS = ("", "DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL", "ALERT", "EMERGENCY")
@@ -96,8 +97,7 @@ class LogsPanel(Vertical):
         new = _new_entries(self._entries, logs.entries)
         if not new:
             return
-        self._entries.extend(new)
-        del self._entries[:-KEEP]
+        self._entries = _newest_of_each_file(self._entries + new, KEEP)
         if self.follow:
             self._write(new, burst=BURST)
 
@@ -134,8 +134,12 @@ class LogsPanel(Vertical):
         skipped = max(0, len(visible) - burst) if burst else 0
         lines = [line for entry in visible[skipped:] for line in self._lines(entry)]
         if skipped:
-            lines.insert(0, Text(f"… {skipped:,} lines skipped (a fast log): / filters, "
-                                 "l sets a minimum level, f holds the view", style="dim"))
+            errors = sum(1 for e in visible[:skipped] if e.level in ERROR_LEVELS)
+            among = f", {errors:,} of them errors" if errors else ""
+            lines.insert(0, Text(f"… {skipped:,} lines skipped (a fast log{among}): / filters, "
+                                 "l sets a minimum level, f holds the view",
+                                 style=self.app.tone_style("crit")  # type: ignore[attr-defined]
+                                 if errors else "dim"))
         if lines:
             self.log_view.write(Text("\n", no_wrap=True).join(lines))
 
@@ -200,11 +204,20 @@ class LogsPanel(Vertical):
 
 
 def _new_entries(seen: list[LogEntry], current: tuple[LogEntry, ...]) -> list[LogEntry]:
-    """The entries of ``current`` after the last one already shown."""
-    if not seen:
-        return list(current)
-    last = seen[-1]
-    for index in range(len(current) - 1, -1, -1):
-        if current[index] is last or current[index] == last:
-            return list(current[index + 1:])
-    return list(current)
+    """The entries of ``current`` read after the last one already shown (by the source's
+    order, not by likeness: a repeated line is a new line)."""
+    last = seen[-1].seq if seen else 0
+    return [entry for entry in current if entry.seq > last]
+
+
+def _newest_of_each_file(entries: list[LogEntry], keep: int) -> list[LogEntry]:
+    """The newest ``keep`` entries of each file, in order: one file's flood pushes out no
+    other file's lines."""
+    counts: Counter[str] = Counter()
+    kept = []
+    for entry in reversed(entries):
+        counts[entry.file] += 1
+        if counts[entry.file] <= keep:
+            kept.append(entry)
+    kept.reverse()
+    return kept

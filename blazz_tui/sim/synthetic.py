@@ -8,7 +8,7 @@ the same correlation and rules as in a live collection.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from blazz_tui.correlation import queue_views, sessions_view
 from blazz_tui.frame import Frame
@@ -173,6 +173,8 @@ def _logs(scenario: Scenario, now: float) -> LogsReading:
         else:
             entries.append(LogEntry(LOG, at, "INFO", f"Message sent to account acc-{i:05d}",
                                     "production"))
+    # Read in the order of their times: a later frame's lines come after an earlier one's.
+    entries = [replace(e, seq=round((e.time or 0) * 1000)) for e in entries]
     errors = sum(1 for e in entries if e.level == "ERROR" and e.time and e.time > now - 60)
     return LogsReading(fetched_at=now - 1, files=(LogFileState(LOG, 1 << 20, None, errors),),
                        entries=tuple(entries), errors_last_minute=errors,

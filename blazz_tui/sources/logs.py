@@ -48,6 +48,9 @@ class LogEntry:
     message: str
     environment: str = ""
     detail: tuple[str, ...] = ()
+    seq: int = 0
+    """Its place in the order the source read lines (1, 2, …): two lines alike (a worker
+    repeating an untimed status line) are still two lines."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,9 @@ class LogsSource:
         except (ZoneInfoNotFoundError, ValueError):
             self._zone = ZoneInfo("UTC")
         self._cursors: dict[str, _Cursor] = {}
-        self._entries: deque[LogEntry] = deque(maxlen=KEEP)
+        self._entries: dict[str, deque[LogEntry]] = {}
+        """The newest ``KEEP`` entries of each file: one file's flood evicts no other's."""
+        self._seq = 0
         self._errors: dict[str, deque[float]] = {}
         self._last_sync: SyncRun | None = None
 
@@ -151,7 +156,9 @@ class LogsSource:
                 "no log file matches " + ", ".join(self._patterns())
             return LogsReading(files=tuple(states), error=error, attempted_at=started,
                                latency=time.perf_counter() - clock)
-        return LogsReading(files=tuple(states), entries=tuple(self._entries),
+        entries = sorted((e for kept in self._entries.values() for e in kept),
+                         key=lambda e: e.seq)
+        return LogsReading(files=tuple(states), entries=tuple(entries),
                            errors_last_minute=sum(s.errors_last_minute for s in states),
                            last_sync=self._last_sync, send_times=self._send_times(now),
                            fetched_at=started, attempted_at=started,
@@ -201,26 +208,31 @@ class LogsSource:
             self._add_line(path, line)
 
     def _add_line(self, path: str, line: str) -> None:
+        kept = self._entries.setdefault(path, deque(maxlen=KEEP))
         match = _LINE.match(line)
         if match is None:
-            last = self._entries[-1] if self._entries else None
-            if last is not None and last.file == path and last.environment and line.strip() \
+            last = kept[-1] if kept else None
+            if last is not None and last.environment and line.strip() \
                     and len(last.detail) < MAX_DETAIL:  # a Laravel stack trace goes on
-                self._entries[-1] = replace(last, detail=last.detail + (line,))
+                kept[-1] = replace(last, detail=last.detail + (line,))
             elif line.strip():
                 level, at, message = self._other_format(line)
-                self._entries.append(LogEntry(path, at, level, message))
+                kept.append(self._numbered(LogEntry(path, at, level, message)))
                 if level in ERROR_LEVELS:
                     self._errors.setdefault(path, deque()).append(at or time.time())
             return
         stamp, _, _, env, level, message = match.groups()
         at = self._parse_time(stamp, match.group(3))
-        entry = LogEntry(path, at, level, message, env)
-        self._entries.append(entry)
+        entry = self._numbered(LogEntry(path, at, level, message, env))
+        kept.append(entry)
         if level in ERROR_LEVELS and at is not None:
             self._errors.setdefault(path, deque()).append(at)
         self._note_sync(entry)
         self._note_send(entry)
+
+    def _numbered(self, entry: LogEntry) -> LogEntry:
+        self._seq += 1
+        return replace(entry, seq=self._seq)
 
     def _other_format(self, line: str) -> tuple[str, float | None, str]:
         """(level, time, message) of a line in supervisord's, a Node logger's or a plain

@@ -62,7 +62,7 @@ async def test_a_burst_writes_its_newest_lines_and_says_how_many_were_skipped() 
         app.show_frame(frame(Scenario(degraded=True, log_lines=BURST + 700), FROZEN + 5_000))
         await pilot.pause()
         lines = shown(app)[before:]
-        assert lines[0].startswith("… 700 lines skipped")
+        assert lines[0].startswith("… 700 lines skipped (a fast log, 78 of them errors)")
         assert len(lines) == 1 + BURST
 
 

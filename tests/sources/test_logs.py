@@ -167,3 +167,31 @@ async def test_a_missing_file_is_a_file_state_not_a_failure(tmp_path: Path) -> N
 async def test_nothing_readable_is_an_error_reading(tmp_path: Path) -> None:
     reading = await logs(tmp_path, "nope.log").read()
     assert reading.error is not None and "no such file" in reading.error
+
+
+async def test_a_line_repeated_in_one_file_hides_no_line_of_another(tmp_path: Path) -> None:
+    from blazz_tui.widgets.logs_panel import _new_entries
+
+    worker, app_log = tmp_path / "worker.log", tmp_path / "laravel.log"
+    worker.write_text("Processing jobs...\n")
+    app_log.write_text(f"[{now_stamp()}] production.INFO: started\n")
+    src = logs(tmp_path)
+    shown = list((await src.read()).entries)
+    for n in range(3):  # the worker repeats its untimed line while the app logs errors
+        with app_log.open("a") as f:
+            f.write(f"[{now_stamp()}] production.ERROR: send failed {n}\n")
+        with worker.open("a") as f:
+            f.write("Processing jobs...\n")
+        shown += _new_entries(shown, (await src.read()).entries)
+    assert [e.message for e in shown if e.file == str(app_log)] == [
+        "started", "send failed 0", "send failed 1", "send failed 2"]
+    assert sum(1 for e in shown if e.message == "Processing jobs...") == 4
+
+
+async def test_one_file_flooding_pushes_out_no_line_of_another(tmp_path: Path) -> None:
+    from blazz_tui.sources.logs import KEEP
+
+    (tmp_path / "laravel.log").write_text(f"[{now_stamp()}] production.ERROR: send failed\n")
+    (tmp_path / "worker.log").write_text("Processing jobs...\n" * (KEEP + 500))
+    entries = (await logs(tmp_path).read()).entries
+    assert [e.message for e in entries if e.level == "ERROR"] == ["send failed"]
