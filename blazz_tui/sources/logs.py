@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 import time
 from collections import deque
@@ -168,6 +169,8 @@ class LogsSource:
         try:
             stat = await self._transport.stat(path)
             cursor = self._cursors.get(path)
+            if cursor is None or cursor.inode != stat.inode or not stat.inode:
+                await self._refuse_foreign_link(path)  # a new file, or one SFTP cannot tell
             if cursor is None or cursor.inode != stat.inode or stat.size < cursor.offset:
                 first = cursor is None
                 start = max(0, stat.size - self._config.tail_bytes) if first else 0
@@ -194,6 +197,20 @@ class LogsSource:
         except OSError as exc:
             return LogFileState(path, error=describe_error(exc))
         return LogFileState(path, size=stat.size)
+
+    async def _refuse_foreign_link(self, path: str) -> None:
+        """A log reached through a symbolic link is read only if what it points at belongs
+        to whoever owns the log's directory: the app's user can replace its log by a link,
+        and blazz-tui may run as root (a link to /etc/shadow would be read and exported)."""
+        real = await self._transport.realpath(path)
+        if real == path:
+            return
+        owner = (await self._transport.stat(str(PurePosixPath(path).parent))).uid
+        target = (await self._transport.stat(real)).uid
+        if owner is not None and target != owner:
+            raise PermissionError(errno.EACCES,
+                f"a symbolic link to {real}, owned by uid {target}, not by the log "
+                f"directory's owner (uid {owner}): not followed")
 
     def _ingest(self, path: str, cursor: _Cursor, data: bytes) -> None:
         data = cursor.partial + data

@@ -30,6 +30,8 @@ class FileStat:
     size: int
     inode: int
     mtime: float
+    uid: int | None = None
+    """The owner (None: not told)."""
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ class LocalTransport:
 
     async def stat(self, path: str) -> FileStat:
         st = await blocking.call(os.stat, os.path.expanduser(path), timeout=None)
-        return FileStat(size=st.st_size, inode=st.st_ino, mtime=st.st_mtime)
+        return FileStat(size=st.st_size, inode=st.st_ino, mtime=st.st_mtime, uid=st.st_uid)
 
     async def realpath(self, path: str) -> str:
         return await blocking.call(os.path.realpath, os.path.expanduser(path), timeout=None)

@@ -316,7 +316,8 @@ class SshTransport:
         except asyncssh.SFTPError as exc:
             raise _sftp_error(exc, path) from None
         # SFTP does not tell inodes: a rotation is seen as the file shrinking.
-        return FileStat(size=attrs.size or 0, inode=0, mtime=float(attrs.mtime or 0))
+        return FileStat(size=attrs.size or 0, inode=0, mtime=float(attrs.mtime or 0),
+                        uid=attrs.uid)
 
     async def realpath(self, path: str) -> str:
         sftp = await self._sftp_client()

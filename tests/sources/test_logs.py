@@ -195,3 +195,38 @@ async def test_one_file_flooding_pushes_out_no_line_of_another(tmp_path: Path) -
     (tmp_path / "worker.log").write_text("Processing jobs...\n" * (KEEP + 500))
     entries = (await logs(tmp_path).read()).entries
     assert [e.message for e in entries if e.level == "ERROR"] == ["send failed"]
+
+
+def owned_log_dir(tmp_path: Path, uid: int) -> Path:
+    if os.geteuid() != 0:
+        import pytest
+
+        pytest.skip("giving a directory to another user needs root")
+    directory = tmp_path / "logs"
+    directory.mkdir()
+    os.chown(directory, uid, uid)
+    return directory
+
+
+async def test_a_log_linked_to_a_file_its_directory_owner_does_not_own_is_not_read(
+        tmp_path: Path) -> None:
+    directory = owned_log_dir(tmp_path, 4321)
+    secret = tmp_path / "shadow"
+    secret.write_text("root:$6$secret-hash:19000:0:99999:7:::\n")
+    secret.chmod(0o600)  # root's, as /etc/shadow
+    (directory / "laravel.log").symlink_to(secret)
+    reading = await logs(directory).read()
+    [state] = reading.files
+    assert state.error is not None and "not followed" in state.error
+    assert f"a symbolic link to {secret}, owned by uid 0" in state.error
+    assert not any("secret-hash" in e.message for e in reading.entries)
+
+
+async def test_a_log_linked_within_its_owner_files_is_read(tmp_path: Path) -> None:
+    directory = owned_log_dir(tmp_path, 4321)
+    shared = tmp_path / "shared.log"
+    shared.write_text(f"[{now_stamp()}] production.INFO: from the shared storage\n")
+    os.chown(shared, 4321, 4321)
+    (directory / "laravel.log").symlink_to(shared)
+    reading = await logs(directory).read()
+    assert [e.message for e in reading.entries] == ["from the shared storage"]
