@@ -55,6 +55,8 @@ class Outcome(enum.Enum):
     PARTLY = 1
     FAILED = 2
     REFUSED = 3
+    UNKNOWN = 4
+    """What was asked may or may not have happened (the link was lost and not back)."""
 
     @property
     def code(self) -> int:
@@ -70,6 +72,8 @@ class Result:
     skipped: tuple[str, ...] = ()
     """Changes left alone while executing (a row changed meanwhile, cancelled)."""
     failed: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+    """Changes whose outcome could not be read (asked, then no answer)."""
     error: str | None = None
     """Why the action stopped or was refused as a whole."""
     duration: float = 0.0
@@ -79,23 +83,27 @@ class Result:
     def outcome(self) -> Outcome:
         if self.refused:
             return Outcome.REFUSED
+        if self.unknown:
+            return Outcome.UNKNOWN
         if self.failed or self.error:
             return Outcome.PARTLY if self.done else Outcome.FAILED
         return Outcome.DONE
 
     def describe(self) -> str:
         head = {Outcome.DONE: "done", Outcome.PARTLY: "partly done", Outcome.FAILED: "failed",
-                Outcome.REFUSED: "refused"}[self.outcome]
+                Outcome.REFUSED: "refused", Outcome.UNKNOWN: "outcome unknown"}[self.outcome]
         lines = [f"{self.plan.title}: {head} in {self.duration:.1f} s"
                  + (f" — {self.error}" if self.error else "")]
         lines += [f"  ✓ {line}" for line in self.done]
         lines += [f"  – {line}" for line in self.skipped]
         lines += [f"  ✗ {line}" for line in self.failed]
+        lines += [f"  ? {line}" for line in self.unknown]
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
         return {"outcome": self.outcome.name, "done": list(self.done),
                 "skipped": list(self.skipped), "failed": list(self.failed),
+                "unknown": list(self.unknown),
                 "error": self.error, "duration": round(self.duration, 3)}
 
 

@@ -126,17 +126,20 @@ async def execute(plan: Plan, env: ActionEnv, progress: Progress) -> Result:
                                progress) for c in plan.changes]
     finally:
         await source.close()
-    done = tuple(line for ok, line in outcomes if ok)
-    failed = tuple(line for ok, line in outcomes if not ok)
-    return Result(plan, done=done, failed=failed)
+    return Result(plan, done=tuple(line for ok, line in outcomes if ok is True),
+                  failed=tuple(line for ok, line in outcomes if ok is False),
+                  unknown=tuple(line for ok, line in outcomes if ok is None))
 
 
 async def _one(verb: str, ref: ProgramRef, source: SupervisorSource, settle: float,
-               progress: Progress) -> tuple[bool, str]:
+               progress: Progress) -> tuple[bool | None, str]:
+    """(True: done, False: failed, None: not known, said why) and the line to say it."""
     ep = next(e for e in source.endpoints if e.name == ref.endpoint)
     progress(f"{verb} {ref.full_name}…")
+    before: dict[str, object] | None = None
     try:
         client = await source.client(ep)
+        before = await client.call("supervisor.getProcessInfo", ref.full_name)
         if verb in ("stop", "restart"):
             # Not waited for in the call: a worker finishing its job (stopwaitsecs) takes
             # longer than one XML-RPC exchange may.
@@ -159,7 +162,49 @@ async def _one(verb: str, ref: ProgramRef, source: SupervisorSource, settle: flo
     except xmlrpc.client.Fault as exc:
         return False, f"{ref.full_name}: supervisord refused: {exc.faultString}"
     except (TimeoutError, ValueError, *RPC_ERRORS) as exc:
-        return False, f"{ref.full_name}: {source.describe_failure(exc, ep)}"
+        why = source.describe_failure(exc, ep)
+        if before is None:  # nothing was asked of supervisord yet: nothing was done
+            return False, f"{ref.full_name}: {why}"
+        progress(f"{ref.full_name}: {why} — reading its state again…")
+        return await _read_again(verb, ref, source, before, settle, why)
+
+
+async def _read_again(verb: str, ref: ProgramRef, source: SupervisorSource,
+                      before: dict[str, object], settle: float,
+                      why: str) -> tuple[bool | None, str]:
+    """After a failure mid-action (a lost link, a timeout) the request may or may not have
+    reached supervisord: what happened is read again once it answers — within ``settle``
+    seconds — and said as such; unknown if it does not answer by then."""
+    ep = next(e for e in source.endpoints if e.name == ref.endpoint)
+    wanted = STOPPED_STATES if verb == "stop" else SETTLED
+    deadline = time.monotonic() + settle
+    info: dict[str, object] | None = None
+    while True:  # until it answers, and then until the program settles
+        try:
+            info = await (await source.client(ep)).call("supervisor.getProcessInfo",
+                                                        ref.full_name)
+        except xmlrpc.client.Fault as exc:
+            return None, f"{ref.full_name}: outcome unknown — {why}; then: {exc.faultString}"
+        except (TimeoutError, ValueError, *RPC_ERRORS):
+            pass
+        if info is not None and info.get("statename") in wanted \
+                or time.monotonic() >= deadline:
+            break
+        await asyncio.sleep(0.5)
+    if info is None:
+        return None, (f"{ref.full_name}: outcome unknown — {why}; not answering {settle:g} s "
+                      f"later: check it before acting again")
+    state, pid = str(info.get("statename", "UNKNOWN")), info.get("pid") or None
+    restarted = state == "RUNNING" and info.get("start") != before.get("start")
+    done = {"stop": state in STOPPED_STATES, "start": state == "RUNNING",
+            "restart": restarted}[verb]
+    seen = f"{state}" + (f", pid {pid}" if pid else "")
+    if done:
+        return True, f"{ref.full_name}: {seen} (read again after: {why})"
+    return False, f"{ref.full_name}: {seen}, not {_DONE[verb]} (read again after: {why})"
+
+
+_DONE = {"stop": "stopped", "start": "started", "restart": "restarted"}
 
 
 async def _ignoring(call: Awaitable[object], fault: str) -> None:

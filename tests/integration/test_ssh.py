@@ -160,6 +160,34 @@ def test_a_restart_and_a_sync_work_over_ssh_and_the_audit_names_the_host(
         ("sync", "remote", "ssh://blazz-test")]
 
 
+def test_a_link_lost_mid_restart_is_read_again_once_back_not_reported_failed(
+        sshd: SshSetup, mysql_stack: Layout) -> None:
+    """The link dies while the restarted program is STARTING (supervisord got both
+    requests): the restart happened, and that is what the result and the audit say."""
+    from blazz_tui.sim.stack import supervisor_for
+
+    config = with_remote(mysql_stack)
+    rpc = supervisor_for(mysql_stack).rpc()
+    name = next(f"{p['group']}:{p['name']}" for p in rpc.supervisor.getAllProcessInfo()
+                if p["name"] == "blazz-reverb")
+    started_before = rpc.supervisor.getProcessInfo(name)["start"]
+    proc = subprocess.Popen([sys.executable, "-m", "blazz_tui", "restart", "blazz-reverb",
+                             "--yes", "-c", str(config), "--target", "remote"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 30
+    while rpc.supervisor.getProcessInfo(name)["statename"] != "STARTING":
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    assert sshd.server.kill_sessions() >= 1  # mid-action: started, not yet settled
+    out, _ = proc.communicate(timeout=60)
+    info = rpc.supervisor.getProcessInfo(name)
+    assert info["statename"] == "RUNNING" and info["start"] != started_before
+    assert proc.returncode == 0, out
+    assert f"✓ {name}: RUNNING, pid {info['pid']} (read again after:" in out
+    [entry] = audit(mysql_stack)
+    assert entry["result"]["outcome"] == "DONE"
+
+
 def minimal_config(tmp_path: Path, ssh: str) -> Path:
     """A remote target whose every source is reached through the link."""
     path = tmp_path / "remote.toml"
