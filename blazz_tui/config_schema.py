@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 import types
 import typing
 from collections.abc import Mapping
 from typing import Any
 
-from blazz_tui.settings import Config, FieldError, SshConfig, TargetConfig
+from blazz_tui.settings import Config, FieldError, SshConfig, TargetConfig, instance_address
 
 Path = tuple[str | int, ...]
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_\-.\"' ]+?)\s*=")
+_INT64 = range(-(2**63), 2**63)
+"""TOML's integers: a larger one is not a setting (and no float can hold it)."""
 
 
 class ConfigError(ValueError):
@@ -73,9 +76,14 @@ def _common_prefix(a: list[str | int], b: Path) -> int:
 
 
 def _dotted(path: Path) -> str:
+    """The key as a message shows it: a part with a control character escaped, never raw."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+        if isinstance(part, int):
+            out += f"[{part}]"
+            continue
+        shown = part if part.isprintable() else repr(part)
+        out += f".{shown}" if out else shown
     return out or "(top level)"
 
 
@@ -113,8 +121,8 @@ class _Builder:
             raise self.error(path, f"missing required key {missing[0]!r}")
         try:
             return cls(**values)
-        except FieldError as exc:
-            raise self.error(path + (exc.key,), str(exc)) from exc
+        except FieldError as exc:  # a fixed field (a target's name) is the table's own key
+            raise self.error(path if exc.key in fixed else path + (exc.key,), str(exc)) from exc
         except (TypeError, ValueError) as exc:
             raise self.error(path, str(exc)) from exc
 
@@ -138,8 +146,31 @@ class _Builder:
             if target.queues.connection not in {"database", "redis"}:
                 raise self.error(path + (name, "queues", "connection"),
                                  f"must be 'database' or 'redis', not {target.queues.connection!r}")
+            self.distinct_instances(target, path + (name, "instances"))
             targets.append(target)
         return tuple(targets)
+
+    def distinct_instances(self, target: TargetConfig, path: Path) -> None:
+        """Instances are told apart by name (rows, actions) and by host and port (the
+        database's assigned_instance_url): two entries sharing either are one instance."""
+        names: dict[str, int] = {}
+        addresses: dict[tuple[str, int], int] = {}
+        for index, instance in enumerate(target.instances):
+            first = names.setdefault(instance.name, index)
+            if first != index:
+                raise self.error(path + (index, "name"), f"{instance.name!r} is already the "
+                                 f"name of {self.entry(path, first)}: each instance needs "
+                                 "its own name")
+            host, port = instance_address(instance.url)
+            first = addresses.setdefault((host, port), index)
+            if first != index:
+                raise self.error(path + (index, "url"), f"reaches {host}:{port}, as "
+                                 f"{self.entry(path, first)} does: one instance cannot be "
+                                 "listed twice")
+
+    def entry(self, path: Path, index: int) -> str:
+        line = locate(self.text, path + (index,))
+        return _dotted(path + (index,)) + (f" (line {line})" if line else "")
 
     def value(self, hint: Any, value: Any, path: Path) -> Any:
         origin = typing.get_origin(hint)
@@ -167,11 +198,15 @@ class _Builder:
         if hint is int:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise self.error(path, f"expected a whole number, got {_kind(value)}")
-            return value
+            return self.int64(value, path)
         if hint is float:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise self.error(path, f"expected a number, got {_kind(value)}")
-            return float(value)
+            if isinstance(value, int):
+                return float(self.int64(value, path))
+            if not math.isfinite(value):  # TOML has inf and nan; neither is a limit or a time
+                raise self.error(path, f"expected a finite number, got {value}")
+            return value
         if hint is str:
             if not isinstance(value, str):
                 secret = path and path[-1] in ("password", "api_key")
@@ -180,6 +215,11 @@ class _Builder:
                 raise self.error(path, f"expected a string, got {got}")
             return self.interpolate(value, path)
         raise self.error(path, f"unsupported setting type {hint!r}")  # pragma: no cover
+
+    def int64(self, value: int, path: Path) -> int:
+        if value not in _INT64:
+            raise self.error(path, "is too large a number (TOML integers are 64-bit)")
+        return value
 
     def interpolate(self, value: str, path: Path) -> str:
         def substitute(match: re.Match[str]) -> str:

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit
 
 from blazz_tui.settings import InstanceConfig, redact_url
+from blazz_tui.settings import instance_address as normalize_url
 from blazz_tui.sources.database import DatabaseReading
 from blazz_tui.sources.instances import InstanceReading, InstancesReading
 from blazz_tui.sources.pm2 import Pm2Reading
@@ -26,7 +26,6 @@ from blazz_tui.sources.redis import RedisReading
 from blazz_tui.sources.supervisor import SupervisorReading
 
 LIST_LIMIT = 200
-_LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 
 
 @dataclass(frozen=True)
@@ -131,19 +130,6 @@ def instance_program(instance: InstanceConfig, pm2: Pm2Reading | None,
     names = [p.full_name for e in (supervisor.endpoints if supervisor else ())
              for p in e.processes]
     return next((n for n in names if token.search(n)), None)
-
-
-def normalize_url(url: str) -> tuple[str, int]:
-    """(host, port) with loopback names folded, so http://localhost:3001/ == 127.0.0.1:3001."""
-    parts = urlsplit(url.strip() if "://" in url else f"http://{url.strip()}")
-    host = (parts.hostname or "").lower()
-    if host in _LOOPBACK:
-        host = "127.0.0.1"
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        port = 0
-    return host, port
 
 
 class InstanceMatcher:

@@ -32,6 +32,33 @@ def _port(key: str, port: int) -> None:
         raise FieldError(key, f"port {port} is not between 1 and 65535")
 
 
+def _name(key: str, *names: str) -> None:
+    """A name is shown on the terminal as it is: no control character (an escape sequence
+    would recolour or rewrite the screen). The message shows it escaped."""
+    for name in names:
+        bad = next((c for c in name if not c.isprintable()), None)
+        if bad is not None:
+            raise FieldError(key, f"{name!r} holds a control character ({bad!r}): a name is "
+                                  "shown on the terminal as it is")
+
+
+_LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+
+
+def instance_address(url: str) -> tuple[str, int]:
+    """(host, port) an instance URL reaches, loopback names folded: ``http://localhost:3001/``
+    and ``http://127.0.0.1:3001`` are one instance."""
+    parts = urlsplit(url.strip() if "://" in url else f"http://{url.strip()}")
+    host = (parts.hostname or "").lower()
+    if host in _LOOPBACK:
+        host = "127.0.0.1"
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        port = 0
+    return host, port
+
+
 def _url(key: str, url: str, schemes: tuple[str, ...], *, host: bool = True) -> None:
     """A URL that reads one way only. Never echoed: it may hold a password."""
     if url.startswith("${"):
@@ -61,6 +88,9 @@ class SupervisorEndpoint:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        _name("name", self.name)
+
 
 @dataclass(frozen=True)
 class InstanceConfig:
@@ -71,6 +101,7 @@ class InstanceConfig:
     api_key: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        _name("name", self.name)
         _url("url", self.url, ("http", "https"))
         if self.api_key is not None and not (self.api_key.isascii()
                                              and self.api_key.isprintable()):
@@ -149,6 +180,9 @@ class QueuesConfig:
     watch: tuple[str, ...] = ()
     """Queues always shown; others are discovered from the jobs table and the workers."""
 
+    def __post_init__(self) -> None:
+        _name("watch", *self.watch)
+
 
 @dataclass(frozen=True)
 class WorkerConfig:
@@ -161,6 +195,10 @@ class WorkerConfig:
     """The queues it serves, in priority order."""
     connection: str | None = None
     """The queue connection it works (None: the target's)."""
+
+    def __post_init__(self) -> None:
+        _name("program", self.program)
+        _name("queues", *self.queues)
 
 
 @dataclass(frozen=True)
@@ -188,6 +226,7 @@ class PortConfig:
     host: str = "127.0.0.1"
 
     def __post_init__(self) -> None:
+        _name("name", self.name)
         _port("port", self.port)
 
 
@@ -413,6 +452,9 @@ class TargetConfig:
     production: bool = False
     """An action on this target asks for the target's name to be typed before it runs."""
     rebalance: RebalanceConfig = RebalanceConfig()
+
+    def __post_init__(self) -> None:
+        _name("name", self.name)
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,10 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from blazz_tui.actions.model import Change, Plan, Progress, Result
 from blazz_tui.actions.run import ActionEnv
 from blazz_tui.clients.http import httpx
-from blazz_tui.correlation import InstanceMatcher, normalize_url, unreadable_reason
+from blazz_tui.correlation import InstanceMatcher, unreadable_reason
 from blazz_tui.fmt import visible
 from blazz_tui.settings import InstanceConfig, TargetConfig
+from blazz_tui.settings import instance_address as normalize_url
 from blazz_tui.snapshot import Snapshot
 from blazz_tui.sources.base import describe_error
 from blazz_tui.sources.database import DatabaseError, DatabaseSource

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from redis.exceptions import RedisError
 
-from blazz_tui.correlation import normalize_url
+from blazz_tui.settings import instance_address as normalize_url
 from blazz_tui.sim import laravel
 
 
