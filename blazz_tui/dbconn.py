@@ -5,8 +5,12 @@ Shared by the database source (through the transport) and by the simulated stack
 
 from __future__ import annotations
 
+import functools
 import socket
 import sqlite3
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -14,6 +18,35 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 class DatabaseUrlError(ValueError):
     pass
+
+
+class MySQLProtocolError(Exception):
+    """The server's bytes are not the MySQL protocol this client speaks (raised where PyMySQL
+    parses them); ``describe`` says so for the server at ``where``."""
+
+    def describe(self, where: str) -> str:
+        return f"garbled answer from MySQL at {where}: {self}"
+
+
+class UnknownProtocol(MySQLProtocolError):
+    """A greeting of a protocol version other than 10, the only one MySQL (since 3.21) and
+    MariaDB speak, and PyMySQL's parser reads."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(version)
+        self.version = version
+
+    def describe(self, where: str) -> str:
+        return (f"{where} is not a MySQL server this client can speak to: protocol version "
+                f"{self.version} (MySQL and MariaDB speak 10)")
+
+
+PROTOCOL_VERSION = 10
+"""The version byte that opens a MySQL or MariaDB greeting (HandshakeV10)."""
+_UNPARSABLE = (struct.error, IndexError, KeyError, ValueError)
+"""What PyMySQL's readers raise on bytes they cannot read (a field cut short, an index past
+the end of a packet, text not in its encoding, a number that is not one): the bytes are at
+fault, not the statement that asked for them."""
 
 
 @dataclass(frozen=True)
@@ -94,9 +127,7 @@ def connect(db: DatabaseUrl, *, timeout: float = 5.0, autocommit: bool = True,
                                check_same_thread=False,
                                isolation_level=None if autocommit else "DEFERRED")
         return conn
-    import pymysql
-
-    return pymysql.connect(
+    return _connection_class()(
         host=db.host,
         port=db.port,
         user=db.user,
@@ -124,3 +155,69 @@ def abort(conn: Any) -> None:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass  # already closed
+
+
+@functools.cache
+def _connection_class() -> type:
+    """PyMySQL's connection, checking what it parses (defined on first use: PyMySQL is imported
+    only by a MySQL target). It overrides the readers every answer goes through —
+    ``_get_server_information`` (the greeting), ``_read_query_result`` and ``_read_ok_packet``
+    — private to PyMySQL, so tests/sources/test_garbled_protocols.py covers each."""
+    import pymysql
+    from pymysql import err
+
+    @contextmanager
+    def parsed(conn: Any, what: str) -> Iterator[None]:
+        """Bytes PyMySQL could not parse, or a fault it found in their framing (its own error,
+        without a server's error code), as ``MySQLProtocolError``; the connection is closed."""
+        try:
+            yield
+        except MySQLProtocolError:
+            raise
+        except _UNPARSABLE as exc:
+            conn._force_close()
+            raise MySQLProtocolError(f"{what} cannot be parsed ({_reason(exc)})") from None
+        except (err.InternalError, err.OperationalError) as exc:
+            if exc.args and isinstance(exc.args[0], int):
+                raise  # an error the server sent (or a lost connection): not garbled bytes
+            conn._force_close()
+            raise MySQLProtocolError(f"{what} breaks the protocol ({_reason(exc)})") from None
+
+    class CheckedConnection(pymysql.connections.Connection):  # type: ignore[misc]
+        def connect(self, sock: socket.socket | None = None) -> None:
+            with parsed(self, "the greeting or the answer to the login"):
+                super().connect(sock)
+
+        def _get_server_information(self) -> None:
+            try:
+                super()._get_server_information()
+            except _UNPARSABLE:
+                # What is not a HandshakeV10 is cut short where V10 has more fields: the
+                # version byte, read first, says why.
+                self._check_protocol()
+                raise
+            self._check_protocol()
+
+        def _check_protocol(self) -> None:
+            version = getattr(self, "protocol_version", PROTOCOL_VERSION)
+            if version != PROTOCOL_VERSION:
+                raise UnknownProtocol(version)
+
+        def _read_query_result(self, unbuffered: bool = False) -> Any:
+            with parsed(self, "the answer to a query"):
+                return super()._read_query_result(unbuffered=unbuffered)
+
+        def _read_ok_packet(self) -> Any:
+            with parsed(self, "the answer to a command"):
+                return super()._read_ok_packet()
+
+    return CheckedConnection
+
+
+def _reason(exc: BaseException) -> str:
+    """What the parser said: its words (``unpack requires a buffer of 4 bytes``), named by the
+    exception's type where they say little alone (a ``KeyError``'s key)."""
+    text = str(exc.args[0] if len(exc.args) == 1 else exc).strip()
+    if text and not isinstance(exc, (KeyError, IndexError)):
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

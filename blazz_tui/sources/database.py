@@ -43,7 +43,14 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from blazz_tui import blocking
-from blazz_tui.dbconn import DatabaseUrl, DatabaseUrlError, abort, connect, parse_database_url
+from blazz_tui.dbconn import (
+    DatabaseUrl,
+    DatabaseUrlError,
+    MySQLProtocolError,
+    abort,
+    connect,
+    parse_database_url,
+)
 from blazz_tui.fmt import visible
 from blazz_tui.settings import DatabaseConfig, MessagesConfig
 from blazz_tui.sources import failed_jobs, queue_jobs
@@ -74,7 +81,7 @@ def _mysql_errors() -> tuple[type[Exception], ...]:
 
 
 def _db_errors() -> tuple[type[BaseException], ...]:
-    return (*_mysql_errors(), sqlite3.Error, OSError)
+    return (*_mysql_errors(), MySQLProtocolError, sqlite3.Error, OSError)
 
 
 class DatabaseError(Exception):
@@ -612,6 +619,8 @@ class DatabaseSource:
     # -- errors -------------------------------------------------------------------------------
 
     def _describe(self, url: DatabaseUrl, exc: BaseException) -> str:
+        if isinstance(exc, MySQLProtocolError):
+            return exc.describe(url.unix_socket or f"{url.host}:{url.port}")
         if isinstance(exc, _mysql_errors()):
             return _describe_mysql(url, exc)
         if isinstance(exc, FileNotFoundError) and url.engine == "sqlite":

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import math
+import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -93,12 +95,18 @@ class RedisSource:
         client = self._clients.get(db)
         if client is None:
             # No client-side retries: a failed poll is data, and the next poll retries.
+            # RESP2, which every Redis speaks: RESP3 needs a HELLO that Redis 5 and older
+            # reject ("unknown command"), and nothing read here needs it.
             pool = self._redis.asyncio.ConnectionPool(
                 connection_class=_connection_class(), dial=self._transport.connect,
                 host=self._host, port=self._port, db=db, password=self._password,
                 socket_timeout=self._timeout, socket_connect_timeout=self._timeout,
+                protocol=2, parser_class=_parser_class(),
                 retry=self._redis.asyncio.retry.Retry(self._redis.backoff.NoBackoff(), 0))
             client = self._clients[db] = self._redis.asyncio.Redis.from_pool(pool)
+            for command, shape in _REPLIES.items():
+                client.set_response_callback(command, _checked(
+                    command, shape, client.response_callbacks.get(command)))
         return client
 
     async def read(self) -> RedisReading:
@@ -108,6 +116,9 @@ class RedisSource:
         except _Garbage as exc:
             return RedisReading.failed(f"Redis answered INFO with {exc}", started,
                                        time.perf_counter() - clock)
+        except RedisProtocolError as exc:
+            await self.close()  # what follows a garbled answer cannot be told apart
+            return RedisReading.failed(self._garbled(exc), started, time.perf_counter() - clock)
         except (self._redis.RedisError, OSError) as exc:
             await self.close()
             return RedisReading.failed(self._message(exc), started, time.perf_counter() - clock)
@@ -116,7 +127,7 @@ class RedisSource:
 
     async def _read(self, started: float) -> dict[str, Any]:
         main = await self._client(self._db)
-        info = await main.info()
+        reading = _from_info(await main.info())  # first: a garbled INFO ends the read here
         commands = 1
         keys, capped, sent = await self._count_instance_keys()
         commands += sent
@@ -126,25 +137,8 @@ class RedisSource:
         if self._redis_queues and self._queue_names:
             queues = await self._queue_depths(main)
             commands += 1
-        keyspace = tuple(
-            (int(name[2:]), int(value.get("keys", 0)) if isinstance(value, dict) else 0)
-            for name, value in info.items() if name.startswith("db") and name[2:].isdigit())
         return {
-            "version": str(info.get("redis_version", "")),
-            "run_id": str(info.get("run_id", "")),
-            "uptime": _number(info, "uptime_in_seconds", float),
-            "keyspace_hits": _number(info, "keyspace_hits", int),
-            "keyspace_misses": _number(info, "keyspace_misses", int),
-            "total_commands": _number(info, "total_commands_processed", int),
-            "ops_per_sec": _number(info, "instantaneous_ops_per_sec", float),
-            "evicted_keys": _number(info, "evicted_keys", int),
-            "expired_keys": _number(info, "expired_keys", int),
-            "used_memory": _number(info, "used_memory", int),
-            "maxmemory": _number(info, "maxmemory", int),
-            "maxmemory_policy": str(info.get("maxmemory_policy", "")),
-            "connected_clients": _number(info, "connected_clients", int),
-            "blocked_clients": _number(info, "blocked_clients", int),
-            "keys_per_db": keyspace,
+            **reading,
             "instance_url_keys": keys,
             "instance_url_keys_capped": capped,
             "queues": queues,
@@ -214,12 +208,20 @@ class RedisSource:
             for start in range(0, len(keys), 500):
                 deleted += int(await cache.delete(*keys[start:start + 500]))
             return deleted
+        except RedisProtocolError as exc:
+            await self.close()
+            raise OSError(self._garbled(exc)) from None
         except (self._redis.RedisError, OSError) as exc:
             await self.close()
             raise OSError(self._message(exc)) from None
 
+    def _garbled(self, exc: RedisProtocolError) -> str:
+        return self._hide(f"garbled answer from Redis at {self._host}:{self._port}: {exc}")
+
     def _message(self, exc: BaseException) -> str:
-        message = _describe(exc)
+        return self._hide(_describe(exc))
+
+    def _hide(self, message: str) -> str:
         return message.replace(self._password, "***") if self._password else message
 
     async def close(self) -> None:
@@ -249,8 +251,140 @@ def _connection_class() -> type:
     return TransportConnection
 
 
+@functools.cache
+def _parser_class() -> type:
+    """redis-py's RESP2 parser, refusing a reply line RESP2 does not have (a type byte it
+    lacks, a length below -1, a number that is not one) before the parser acts on it: a
+    ``$-7`` would otherwise be read as an empty string and leave the reader out of step."""
+    from redis._parsers import _AsyncRESP2Parser
+
+    class CheckedParser(_AsyncRESP2Parser):
+        async def _readline(self) -> bytes:
+            line: bytes = await super()._readline()  # in RESP2 each line read is a reply's head
+            _check_head(line)
+            return line
+
+    return CheckedParser
+
+
+class RedisProtocolError(Exception):
+    """An answer that is not RESP2, or not of the shape Redis gives the command sent."""
+
+
+_INTEGER = re.compile(rb"-?[0-9]+")
+
+
+def _check_head(line: bytes) -> None:
+    """A reply's first line: ``+`` or ``-`` text, a ``:`` integer, a ``$`` length (``-1``
+    null) or a ``*`` count (``-1`` null)."""
+    kind, rest = line[:1], line[1:]
+    if kind in (b"+", b"-"):
+        return
+    if kind not in (b":", b"$", b"*"):
+        raise RedisProtocolError(f'"{_shown(line)}", which is not a RESP2 reply')
+    if not _INTEGER.fullmatch(rest):
+        raise RedisProtocolError(f'"{_shown(line)}", whose number is not one')
+    if kind != b":" and int(rest) < -1:
+        what = "bulk string length" if kind == b"$" else "array length"
+        raise RedisProtocolError(f"a {what} of {int(rest)}, which RESP2 does not have")
+
+
+def _shown(line: bytes) -> str:
+    return visible(line[:40].decode("latin-1")) + ("…" if len(line) > 40 else "")
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and value >= 0
+
+
+def _is_scan(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) == 2 and isinstance(value[0], bytes)
+            and value[0].isdigit() and isinstance(value[1], list)
+            and all(isinstance(key, bytes) for key in value[1]))
+
+
+_REPLIES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "INFO": (lambda value: isinstance(value, bytes), "a bulk string"),
+    "SCAN": (_is_scan, "a cursor and an array of keys"),
+    "EXISTS": (_is_count, "a count"),
+    "LLEN": (_is_count, "a count"),
+    "ZCARD": (_is_count, "a count"),
+    "DEL": (_is_count, "a count"),
+}
+"""The replies of the commands this source sends: how to know one, and what Redis sends."""
+
+
+def _checked(command: str, shape: tuple[Callable[[Any], bool], str],
+             callback: Callable[..., Any] | None) -> Callable[..., Any]:
+    """``callback`` (redis-py's parsing of ``command``'s reply), run only on a reply of the
+    shape Redis sends; either check failing is a ``RedisProtocolError``."""
+    accepts, expected = shape
+
+    def parse(reply: Any, **options: Any) -> Any:
+        if not accepts(reply):
+            raise RedisProtocolError(f"{command} answered with {_kind(reply)}, where Redis "
+                                     f"sends {expected}")
+        if callback is None:
+            return reply
+        try:
+            return callback(reply, **options)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+            raise RedisProtocolError(f"{command} answered with what its parser cannot read "
+                                     f"({type(exc).__name__}: {exc})") from None
+
+    return parse
+
+
+def _kind(reply: Any) -> str:
+    """A RESP2 reply, as Redis's documentation names its type."""
+    if reply is None:
+        return "a null"
+    if isinstance(reply, bytes):
+        return f'the string "{_shown(reply)}"' if len(reply) <= 40 else "a long string"
+    if isinstance(reply, bool | int):
+        return f"the integer {int(reply)}"
+    if isinstance(reply, list):
+        return f"an array of {len(reply)}"
+    return f"a {type(reply).__name__}"
+
+
 class _Garbage(ValueError):
     """An answer that is not what Redis sends."""
+
+
+def _from_info(info: dict[str, Any]) -> dict[str, Any]:
+    """The reading's fields that INFO gives; raises ``_Garbage`` naming a field no Redis
+    sends."""
+    keyspace = tuple((int(name[2:]), _keys(name, value)) for name, value in info.items()
+                     if name.startswith("db") and name[2:].isdigit())
+    return {
+        "version": str(info.get("redis_version", "")),
+        "run_id": str(info.get("run_id", "")),
+        "uptime": _number(info, "uptime_in_seconds", float),
+        "keyspace_hits": _number(info, "keyspace_hits", int),
+        "keyspace_misses": _number(info, "keyspace_misses", int),
+        "total_commands": _number(info, "total_commands_processed", int),
+        "ops_per_sec": _number(info, "instantaneous_ops_per_sec", float),
+        "evicted_keys": _number(info, "evicted_keys", int),
+        "expired_keys": _number(info, "expired_keys", int),
+        "used_memory": _number(info, "used_memory", int),
+        "maxmemory": _number(info, "maxmemory", int),
+        "maxmemory_policy": str(info.get("maxmemory_policy", "")),
+        "connected_clients": _number(info, "connected_clients", int),
+        "blocked_clients": _number(info, "blocked_clients", int),
+        "keys_per_db": keyspace,
+    }
+
+
+def _keys(name: str, value: Any) -> int:
+    """The key count of a ``db<n>`` line of INFO's keyspace (``keys=12,expires=0,...``)."""
+    if not isinstance(value, dict):
+        return 0
+    try:
+        count: int = _number(value, "keys", int)
+    except _Garbage as exc:
+        raise _Garbage(f"{name} {exc}") from None
+    return count
 
 
 def _number(info: dict[str, Any], key: str, kind: type[int] | type[float]) -> Any:
