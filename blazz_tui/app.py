@@ -399,13 +399,14 @@ class BlazzApp(App[int]):
         if self.frame is None:
             return
         selection = self.selection()
-        offers = menu.offers(selection, self.frame.snapshot)
-        title = f"Actions on {menu.subject(selection.keys)}" if selection.keys else "Actions"
-        self.push_screen(ActionMenu(offers, title), self._offer_chosen)
+        offers = menu.offers(selection, self.frame.snapshot, self.read_only)
+        self.push_screen(ActionMenu(offers, menu.heading(selection)),
+                         lambda offer: self._offer_chosen(offer, selection))
 
     def action_restart(self) -> None:
         if self.frame is not None:
-            self._offer_chosen(menu.restart_offer(self.selection(), self.frame.snapshot))
+            selection = self.selection()
+            self._offer_chosen(menu.restart_offer(selection, self.frame.snapshot), selection)
 
     def action_sync(self) -> None:
         self._offer_chosen(menu.SYNC)
@@ -413,7 +414,8 @@ class BlazzApp(App[int]):
     def action_rebalance(self) -> None:
         self._offer_chosen(menu.REBALANCE)
 
-    def _offer_chosen(self, offer: menu.Offer | None) -> None:
+    def _offer_chosen(self, offer: menu.Offer | None,
+                      selection: Selection | None = None) -> None:
         if offer is None:
             return
         if offer.why_not:
@@ -422,6 +424,10 @@ class BlazzApp(App[int]):
             self.notify("no actions in a dashboard that is not watching a target",
                         severity="warning", timeout=4)
         else:
+            if selection is not None and selection.marked:
+                # Marks end with the action that used them: five minutes on, they must not
+                # take over an action meant for the row under the cursor.
+                self.query_one(f"#{selection.panel}", TablePanel).clear_marks()
             self.run_worker(self._open_action(offer, self.runtime, self.actions, self.frame),
                             group="action", exclusive=True, exit_on_error=False)
 

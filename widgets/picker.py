@@ -1,5 +1,5 @@
 """A short list to choose one from (``o`` in the logs: which file), as a modal: arrows or
-j/k, enter chooses, esc leaves it as it was."""
+j/k (g/G the first/last), enter chooses, esc leaves it as it was."""
 
 from __future__ import annotations
 
@@ -9,10 +9,18 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+MOVES = [Binding("j", "move('down')", show=False), Binding("k", "move('up')", show=False),
+         Binding("g", "move('first')", show=False), Binding("G", "move('last')", show=False)]
+"""As in the tables: j/k a row, g/G the first/last (an ``action_move(where)`` calls ``move``)."""
+
+
+def move(options: OptionList, where: str) -> None:
+    {"down": options.action_cursor_down, "up": options.action_cursor_up,
+     "first": options.action_first, "last": options.action_last}[where]()
+
 
 class Picker(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape,q", "dismiss(None)", "Close"),
-                Binding("j", "move(1)", show=False), Binding("k", "move(-1)", show=False)]
+    BINDINGS = [Binding("escape,q", "dismiss(None)", "Close"), *MOVES]
     DEFAULT_CSS = """
     Picker { align: center middle; }
     Picker > OptionList { width: auto; min-width: 40; max-width: 90%; height: auto;
@@ -38,9 +46,8 @@ class Picker(ModalScreen[str | None]):
         options.highlighted = values.index(self._current) if self._current in values else 0
         options.focus()
 
-    def action_move(self, step: int) -> None:
-        options = self.query_one(OptionList)
-        options.action_cursor_down() if step > 0 else options.action_cursor_up()
+    def action_move(self, where: str) -> None:
+        move(self.query_one(OptionList), where)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

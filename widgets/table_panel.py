@@ -122,8 +122,8 @@ class TablePanel(Vertical, can_focus=False):
         Binding("less_than_sign", "move_sort(-1)", "Sort back", key_display="<", show=False,
                 tooltip="sort by the previous column"),
         Binding("s", "reverse_sort", "Reverse sort", show=False, tooltip="reverse the sort"),
-        Binding("space", "toggle_mark", "Mark", key_display="space",
-                tooltip="what an action acts on; esc clears"),
+        Binding("space", "toggle_mark", "Mark ↓", key_display="space",
+                tooltip="mark the row (what an action acts on) and move down; esc clears"),
     ]
     MARK = "● "
 

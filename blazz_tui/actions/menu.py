@@ -3,13 +3,17 @@ same for the ``x`` menu, the direct keys and the palette."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from blazz_tui.actions import pm2, programs, rebalance, sync
 from blazz_tui.actions.model import Plan
 from blazz_tui.actions.run import ActionEnv, Execute, refusal
+from blazz_tui.correlation import instance_program
+from blazz_tui.fmt import plural
 from blazz_tui.selection import Selection
+from blazz_tui.settings import InstanceConfig
 from blazz_tui.snapshot import Snapshot
 from blazz_tui.sources.supervisor import PROCESS_TABLE
 
@@ -63,23 +67,86 @@ async def plan_for(offer: Offer, env: ActionEnv, read: Reader) -> tuple[Plan, Ex
     return programs.plan(offer.verb, snapshot, offer.names, offer.queues), programs.execute
 
 
-def offers(selection: Selection, snapshot: Snapshot) -> tuple[Offer, ...]:
-    """The actions for the selected rows, the ones that do not apply listed with why."""
+READ_ONLY = "read-only: this dashboard changes nothing (--read-only or read_only = true)"
+
+
+def offers(selection: Selection, snapshot: Snapshot,
+           read_only: bool = False) -> tuple[Offer, ...]:
+    """The actions for the selected rows, the ones that do not apply listed with why — read
+    only, every one of them (they all change something)."""
     found: list[Offer] = []
     if selection.panel == "services":
         found += _program_offers(selection.keys, snapshot)
     elif selection.panel == "queues" and selection.keys:
         found += _queue_offers(selection.keys)
+    elif selection.panel == "instances" and selection.keys:
+        found += _instance_offers(selection.keys[0], snapshot)
     elif selection.panel == "checks" and selection.keys:
         name = selection.keys[0]
         if name.startswith("program:"):
-            found += _program_offers((name.removeprefix("program:"),), snapshot)
+            found += _whole_program_offers(name.removeprefix("program:"), snapshot)
         elif name.startswith("queue:"):
             found += _queue_offers((name.removeprefix("queue:"),))
+        elif name.startswith("instance:"):
+            found += _instance_offers(name.removeprefix("instance:"), snapshot)
     found += [SYNC, REBALANCE]
     if snapshot.pm2 is not None and snapshot.pm2.processes:
         found.append(ROLLING)
+    if read_only:
+        found = [replace(o, why_not=READ_ONLY) for o in found]
     return tuple(found)
+
+
+def heading(selection: Selection, shown: int = 3) -> str:
+    """The menu's first line: the rows it acts on, by name."""
+    names = [k.partition("/")[2] or k for k in selection.keys]
+    if not names:
+        return "Actions"
+    listed = ", ".join(names[:shown]) + (f" +{len(names) - shown} more"
+                                         if len(names) > shown else "")
+    if selection.marked:
+        return f"Actions on the {plural(len(names), 'marked row')}: {listed}"
+    return f"Actions on {listed}"
+
+
+def _whole_program_offers(full_name: str, snapshot: Snapshot) -> list[Offer]:
+    """A program's check stands for the program: a restart acts on every process of it that
+    is in the same state (``_00`` and ``_01`` FATAL both), and the one process alone is
+    offered after."""
+    processes = [p for e in (snapshot.supervisor.endpoints if snapshot.supervisor else ())
+                 for p in e.processes]
+    this = next((p for p in processes if p.full_name == full_name), None)
+    if this is None:
+        return _program_offers((full_name,), snapshot)
+    program = re.sub(r"_\d+$", "", this.name)
+    alike = tuple(f"{p.endpoint}/{p.full_name}" for p in processes
+                  if p.endpoint == this.endpoint and p.group == this.group
+                  and re.sub(r"_\d+$", "", p.name) == program and p.state == this.state)
+    if len(alike) == 1:
+        return _program_offers(alike, snapshot)
+    whole = [replace(o, label=f"{o.verb.capitalize()} {program} ({len(alike)} processes "
+                              f"{this.state})") for o in _program_offers(alike, snapshot)]
+    alone = [replace(o, label=o.label + " only")
+             for o in _program_offers((f"{this.endpoint}/{this.full_name}",), snapshot)]
+    return whole + alone
+
+
+def _instance_offers(name: str, snapshot: Snapshot) -> list[Offer]:
+    """An instance's row offers its program's start, restart and stop (supervisord's or
+    PM2's): the fix for an instance that is down is where it is shown."""
+    instance = next((i for i in (snapshot.instances.instances if snapshot.instances else ())
+                     if i.name == name), None)
+    program = instance_program(InstanceConfig(name=instance.name, url=instance.url),
+                               snapshot.pm2, snapshot.supervisor) if instance else None
+    if program is None:
+        return [Offer(f"{verb.capitalize()} the program of {name}", verb,
+                      why_not="no supervisord program or PM2 process is known to run it")
+                for verb in programs.VERBS]
+    if not program.startswith("pm2/"):
+        endpoint = next(p.endpoint for e in snapshot.supervisor.endpoints  # type: ignore[union-attr]
+                        for p in e.processes if p.full_name == program)
+        program = f"{endpoint}/{program}"
+    return _program_offers((program,), snapshot)
 
 
 def restart_offer(selection: Selection, snapshot: Snapshot) -> Offer:

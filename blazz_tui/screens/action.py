@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -30,6 +30,7 @@ from blazz_tui.fmt import visible
 from blazz_tui.runtime import Runtime
 from blazz_tui.settings import TargetConfig
 from blazz_tui.snapshot import Snapshot
+from blazz_tui.widgets.picker import MOVES, move
 
 Run = Callable[[Progress], Awaitable[Result]]
 """Carries the plan out (on the runtime's loop), reporting progress."""
@@ -39,26 +40,66 @@ SHOWN_LINES = 6
 
 
 class ActionMenu(ModalScreen[Offer | None]):
-    """The actions for the selected rows; those that do not apply are listed, disabled, with
-    why."""
+    """The actions for the selected rows, each with a letter; those that do not apply are
+    listed too, dimmed, and reachable: choosing one says why it does not apply."""
 
-    BINDINGS = [Binding("escape,q,x", "dismiss(None)", "Close")]
+    BINDINGS = [Binding("escape,q,x", "dismiss(None)", "Close"),
+                *MOVES]
 
     def __init__(self, offers: tuple[Offer, ...], heading: str) -> None:
         super().__init__()
         self.offers, self.heading = offers, heading
+        self.letters = letters(offers)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="action-menu"):
             yield Static(self.heading, id="action-menu-title", markup=False)
-            yield OptionList(*(Option(Text(o.label if not o.why_not else
-                                           f"{o.label} — {o.why_not}"),
-                                      id=str(i), disabled=o.why_not is not None)
+            yield OptionList(*(Option(self._label(i, o), id=str(i))
                                for i, o in enumerate(self.offers)))
+            yield Static("", id="action-menu-why", markup=False)
+
+    def _label(self, index: int, offer: Offer) -> Text:
+        key = Text(f"{self.letters[index]}  ", style="bold")
+        if offer.why_not:
+            return key + Text(f"{offer.label} — {offer.why_not}", style="dim")
+        return key + Text(offer.label)
+
+    def action_move(self, where: str) -> None:
+        move(self.query_one(OptionList), where)
+
+    def on_key(self, event: events.Key) -> None:
+        if event.character in self.letters:
+            event.stop()
+            self._choose(self.letters.index(event.character))
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.offers[int(event.option.id or 0)])
+        self._choose(int(event.option.id or 0))
+
+    def _choose(self, index: int) -> None:
+        offer = self.offers[index]
+        if offer.why_not:
+            self.query_one(OptionList).highlighted = index
+            self.query_one("#action-menu-why", Static).update(
+                f"{offer.label}: {offer.why_not}")
+            return
+        self.dismiss(offer)
+
+
+RESERVED = set("jkgGqx")
+"""Keys the menu moves and closes with: never an action's letter."""
+LETTERS = {"restart": "r", "start": "s", "stop": "o", "sync": "y", "rebalance": "b"}
+
+
+def letters(offers: tuple[Offer, ...]) -> list[str]:
+    """One key per offer: the verb's own (r restart, s start, o stop, y sync, b rebalance),
+    else the first free letter of its label."""
+    taken: list[str] = []
+    for offer in offers:
+        wanted = [LETTERS.get(offer.verb, ""), *offer.label.lower(), *"acdefhilmnptuvwz"]
+        taken.append(next(c for c in wanted
+                          if c.isalpha() and c not in RESERVED and c not in taken))
+    return taken
 
 
 class ActionScreen(ModalScreen[Result | None]):
