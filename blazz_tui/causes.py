@@ -19,8 +19,9 @@ A check that names several things (``flapping``, ``unserved-queues``, the sessio
 waiting for several instances) goes to a cause only when all of them are that cause's: a cause
 never shows a check it does not cause, nor swallows another cause's.
 
-Problems are worst first; at the same severity the Blazz ones come before the host's (a busy
-box's CPU must not push a stopped worker off the strip), then in the checks' own order.
+Problems are the Blazz ones first, worst first, then the host's (a busy box's CPU, CRITICAL
+for twenty minutes, must not push a stopped worker or drift off the strip), each in the
+checks' own order at one severity.
 """
 
 from __future__ import annotations
@@ -43,18 +44,57 @@ SERVERS = {"redis": ("redis",), "database": ("mysql", "mariadb")}
 
 
 @dataclass(frozen=True)
+class Effect:
+    text: str
+    """One consequence, names included ("unserved: messaging, whatsapp-high")."""
+    short: str = ""
+    """The same consequence with its names left out ("2 queues unserved"), for a narrow
+    line: a line is shortened by its names, never by what happens."""
+
+
+@dataclass(frozen=True)
 class Problem:
     status: Status
     cause: str
     """What is wrong at the root, in a few words ("blazz-queue-worker STOPPED")."""
-    effects: str
-    """What it causes, in a few words ("" when nothing else fails because of it)."""
+    parts: tuple[Effect, ...]
+    """What it causes (none when nothing else fails because of it)."""
     checks: tuple[Check, ...]
     """The cause's checks first, then the effects'."""
 
     @property
+    def effects(self) -> str:
+        """What it causes, in a few words ("" when nothing else fails because of it)."""
+        return ", ".join(p.text for p in self.parts)
+
+    @property
     def text(self) -> str:
         return f"{self.cause} → {self.effects}" if self.effects else self.cause
+
+    def fitted(self, width: int) -> tuple[str, str]:
+        """(cause, effects) in ``width`` characters where names can give way: the effects'
+        names first, from the last, then the cause's parenthesis, then the middle of the
+        cause's name (what is left too long is cut at its end by the line)."""
+        parts = list(self.parts)
+        cause = self.cause
+
+        def length() -> int:
+            effects = ", ".join(p.text for p in parts)
+            return len(cause) + (len(effects) + 3 if effects else 0)
+
+        for index in range(len(parts) - 1, -1, -1):
+            if length() <= width:
+                break
+            if parts[index].short:
+                parts[index] = Effect(parts[index].short)
+        if length() > width and cause.endswith(")") and " (" in cause:
+            cause = cause[:cause.rindex(" (")]  # "(2 processes)", "(connection refused)"
+        name, space, rest = cause.partition(" ")
+        excess = length() - width
+        if 0 < excess <= len(name) - 8:  # the name's middle, never its state; only if
+            keep = len(name) - excess - 1  # the whole line then fits
+            cause = name[:keep - keep // 2] + "…" + name[len(name) - keep // 2:] + space + rest
+        return cause, ", ".join(p.text for p in parts)
 
 
 def problems(checks: Sequence[Check], snap: Snapshot) -> list[Problem]:
@@ -108,13 +148,13 @@ def problems(checks: Sequence[Check], snap: Snapshot) -> list[Problem]:
             own = claim([check])
             effects = claim([c for c in bad if c.source == check.source])
             found.append(Problem(worst(own + effects), f"{check.name}: {check.summary}",
-                                 _names(effects), tuple(own + effects)))
+                                 (_names(effects),) if effects else (), tuple(own + effects)))
     for check in bad:
         if check.name not in taken:
             taken.add(check.name)
-            found.append(Problem(check.status, f"{check.name}: {check.summary}", "", (check,)))
+            found.append(Problem(check.status, f"{check.name}: {check.summary}", (), (check,)))
     order = {c.name: i for i, c in enumerate(checks)}
-    return sorted(found, key=lambda p: (-p.status.rank, _is_host(p),
+    return sorted(found, key=lambda p: (_is_host(p), -p.status.rank,
                                         min(order.get(c.name, 0) for c in p.checks)))
 
 
@@ -179,39 +219,41 @@ def _instance_cause(name: str, check: Check) -> str:
 
 
 def _describe(effects: list[Check], snap: Snapshot, queues: frozenset[str] | set[str],
-              instances: list[str]) -> str:
+              instances: list[str]) -> tuple[Effect, ...]:
     parts = []
     hit = [q for q in snap.queues if q.name in queues and (q.pending or 0) > 0]
-    if hit:  # the figures first, the names last: a narrow strip cuts only names
+    if hit:  # the figures first, the names last
         waiting = sum(q.pending or 0 for q in hit)
         oldest = max((q.oldest_pending_age or 0.0 for q in hit), default=0.0)
-        parts.append(f"{plural(waiting, 'job')} waiting" + (f", oldest {duration(oldest)}"
-                                                             if oldest else ""))
+        parts.append(Effect(f"{plural(waiting, 'job')} waiting" + (
+            f", oldest {duration(oldest)}" if oldest else "")))
     unserved = [q.name for q in hit if q.unserved]
     down = [c.name.split(":", 1)[1] for c in effects if c.name.startswith("instance:")]
     if down:
-        parts.append(f"{', '.join(down)} down")
+        parts.append(Effect(f"{', '.join(down)} down",
+                            f"{plural(len(down), 'instance')} down" if len(down) > 1 else ""))
     sessions = sum(i.assigned for i in snap.sessions.instances if i.name in instances
                    and not i.up)
     if sessions:
-        parts.append(f"{plural(sessions, 'session')} unreachable")
+        parts.append(Effect(f"{plural(sessions, 'session')} unreachable"))
     shown = {f"queue:{q}" for q in queues} | {"unserved-queues", *SESSION_CHECKS} \
         | {f"instance:{n}" for n in down}
     rest = [c for c in effects if c.name not in shown]
     servers = [c for c in rest if c.name in SERVERS]
-    if servers:
-        parts += [f"{c.name} {c.summary}" for c in servers]
+    parts += [Effect(f"{c.name} {c.summary}", f"{c.name} {c.status.value}") for c in servers]
     rest = [c for c in rest if c not in servers]
     if rest:
         parts.append(_names(rest))
     if unserved:
-        parts.append(f"unserved: {', '.join(unserved)}")
-    return ", ".join(parts)
+        parts.append(Effect(f"unserved: {', '.join(unserved)}",
+                            f"{plural(len(unserved), 'queue')} unserved"))
+    return tuple(parts)
 
 
-def _names(checks: list[Check]) -> str:
-    return ", ".join(c.name for c in checks[:4]) + (f" and {len(checks) - 4} more"
-                                                     if len(checks) > 4 else "")
+def _names(checks: list[Check]) -> Effect:
+    return Effect(", ".join(c.name for c in checks[:4]) + (f" and {len(checks) - 4} more"
+                                                            if len(checks) > 4 else ""),
+                  plural(len(checks), "other check") + " failing" if len(checks) > 1 else "")
 
 
 def _is_host(problem: Problem) -> bool:

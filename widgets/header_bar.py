@@ -86,36 +86,50 @@ class HeaderBar(Static):
 
 
 class ProblemsBar(Static):
-    """The problems, cause first, one line each (two on a short terminal); hidden when all
-    is OK."""
+    """The problems, cause first, one line each — at least three on a short terminal —
+    hidden when all is OK. Its height holds for ``HOLD`` seconds after it last needed it, so
+    the panels below do not jump as problems come and go."""
 
     frame: reactive[Frame | None] = reactive(None, always_update=True, repaint=False)
     SHORT_SCREEN = 30
+    HOLD = 30.0
     _shown = ""
 
-    def __init__(self, *, id: str, most: int = 4) -> None:
+    def __init__(self, *, id: str, most: int = 5) -> None:
         super().__init__(id=id)
         self._most = most
-        """Lines at most (two on a short terminal)."""
+        """Lines at most (four on a short terminal)."""
+        self._needed: list[tuple[float, int]] = []
+        """(when, lines needed) over the last ``HOLD`` seconds."""
 
     def watch_frame(self, frame: Frame | None) -> None:
         found = frame.problems if frame else []
-        self.display = bool(found)
-        if not found:
+        limit = min(self._most, 4 if self.app.size.height < self.SHORT_SCREEN else 5)
+        now = time.monotonic()
+        self._needed = [(at, n) for at, n in self._needed if now - at < self.HOLD]
+        self._needed.append((now, min(len(found), limit)))
+        height = max(n for _, n in self._needed)
+        self.display = height > 0
+        if not height:
             return
         style = self.app.tone_style  # type: ignore[attr-defined]
-        limit = min(self._most, 2 if self.app.size.height < self.SHORT_SCREEN else 4)
+        shown = found if len(found) <= height else found[:height - 1]
+        width = self.app.size.width - 11  # the border and the status
         lines = []
-        for problem in found[:limit]:
+        for problem in shown:
+            cause, effects = problem.fitted(width)
             line = Text(no_wrap=True, overflow="ellipsis")
             line.append(f" {problem.status.value:<8} ", style=style(STATUS_TONE[problem.status]))
-            line.append(problem.cause, style="bold")
-            if problem.effects:
-                line.append(f" → {problem.effects}")
+            line.append(cause, style="bold")
+            if effects:
+                line.append(f" → {effects}")
             lines.append(line)
-        if len(found) > limit:
-            lines.append(Text(f" … and {len(found) - limit} more (press 1 for all checks)",
+        if len(found) > len(shown):
+            lines.append(Text(f" … and {len(found) - len(shown)} more (press 1 for all checks)",
                               style="dim", no_wrap=True, overflow="ellipsis"))
+        if not found:
+            lines.append(Text(" all checks OK now", style="dim", no_wrap=True))
+        lines += [Text("")] * (height - len(lines))
         plain = "\n".join(line.plain for line in lines)
         if plain != self._shown:  # a layout pass (auto height) only when the text changed
             self._shown = plain

@@ -85,6 +85,35 @@ def test_a_busy_host_ranks_below_a_blazz_problem_of_the_same_severity() -> None:
     assert lines[1].startswith("CRITICAL host-memory: ")
 
 
+def test_a_critical_host_never_outranks_a_blazz_warning() -> None:
+    stats = HostStats(cpu_busy=0.0, cpu_total=1.0, cpu_count=2, memory_total=8 << 30,
+                      memory_used=7_900 << 20, memory_percent=98.0, load=(0.1, 0.1, 0.1),
+                      disk_path="/", disk_total=1, disk_used=0, disk_percent=10.0,
+                      boot_time=NOW - 100)
+    snap = snapshot(proc("blazz-reverb", "RUNNING"), proc("blazz-reverb-old", "STOPPED"),
+                    host=HostReading(fetched_at=NOW, cpu_percent=10.0, stats=stats))
+
+    lines = strip(snap)
+
+    assert lines[0].startswith("WARNING blazz-reverb-old STOPPED"), lines
+    assert lines[-1].startswith("CRITICAL host-memory: ")
+
+
+def test_a_narrow_line_gives_up_names_not_what_happens() -> None:
+    from blazz_tui.causes import Effect, Problem
+    from blazz_tui.rules.model import Status
+
+    problem = Problem(Status.CRITICAL, "blazz-queue-worker FATAL (2 processes)", (
+        Effect("2,397 jobs waiting, oldest 6m50s"),
+        Effect("unserved: messaging, whatsapp-normal", "2 queues unserved")), ())
+
+    assert problem.fitted(200) == ("blazz-queue-worker FATAL (2 processes)",
+                                   "2,397 jobs waiting, oldest 6m50s, unserved: messaging, "
+                                   "whatsapp-normal")
+    cause, effects = problem.fitted(69)
+    assert effects == "2,397 jobs waiting, oldest 6m50s, 2 queues unserved"
+    assert cause.endswith(" FATAL") and len(cause) + 3 + len(effects) <= 69
+
 
 def test_a_stopped_redis_server_is_the_cause_of_redis_unreachable() -> None:
     from blazz_tui.sources.redis import RedisReading
