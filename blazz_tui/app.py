@@ -87,6 +87,9 @@ class BlazzApp(App[int]):
         Binding("B", "rebalance", "Balance", show=False,
                 tooltip="move sessions from the most loaded instances, none logged out"),
         Binding("escape", "clear_filter", "Clear filter and marks", show=False),
+        # As in a focused table, from anywhere: the current panel's first or last row.
+        Binding("g", "table_edge('top')", "Top", show=False, tooltip="the first row"),
+        Binding("G", "table_edge('bottom')", "Bottom", show=False, tooltip="the last row"),
         *(Binding(str(n), f"show_panel('{pid}')", f"{title}", show=False,
                   tooltip=f"jump to the {title.lower()} panel")
           for n, (pid, title) in enumerate(PANELS, start=1)),
@@ -191,6 +194,15 @@ class BlazzApp(App[int]):
         dashboard.set_class(narrow, "-narrow")
         self.query_one("#panel-tabs").display = narrow or dashboard.has_class("-zoomed")
         self._show(self.current_panel, focus=False)
+
+    def action_table_edge(self, where: str) -> None:
+        """``g``/``G`` with no table focused: the current panel's table takes the focus and
+        goes to its first or last row."""
+        tables = self.query_one(f"#{self.current_panel}").query(DataTable)
+        if tables:
+            table = tables.first()
+            table.focus()
+            table.action_scroll_top() if where == "top" else table.action_scroll_bottom()
 
     def action_zoom(self) -> None:
         """One panel on the whole screen, as on a narrow terminal; the number keys and tab

@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.containers import Vertical
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -215,6 +216,22 @@ class TablePanel(Vertical, can_focus=False):
         else:
             self._rebuild(shown)
         self._shown = shown
+        if not (table.has_focus and table.cursor_row > 0):  # nobody reads it row by row
+            failing = next((i for i, row in enumerate(rows) if _severity(row) < 2), None)
+            if failing is not None and (failing or table.scroll_y):
+                self.call_after_refresh(self._bring_into_view, failing)
+
+    def _bring_into_view(self, index: int) -> None:
+        """Scroll so that row ``index`` shows: a table never sits scrolled below its own
+        failures (after a resize, say), its cursor left where it is."""
+        table = self.data_table
+        if index >= table.row_count:
+            return
+        top, _, _, left = table._get_fixed_offset()  # noqa: SLF001 - DataTable internals (pinned)
+        _, y, width, height = table._get_row_region(index)  # noqa: SLF001
+        table.scroll_to_region(Region(int(table.scroll_x) + left, y, width - left, height),
+                               animate=False, spacing=table._get_fixed_offset(),  # noqa: SLF001
+                               force=True)
 
     def _update_cells(self, shown: list[Shown]) -> None:
         """Same rows in the same order: only the cells that changed are redrawn (no layout,

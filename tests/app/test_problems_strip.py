@@ -35,3 +35,30 @@ async def test_the_strip_keeps_its_height_when_problems_go() -> None:
         bar = app.query_one(ProblemsBar)
         assert bar.display and bar.region.height == height  # the panels below do not jump
         assert "all checks OK now" in "\n".join(strip_lines(app))
+
+
+async def test_a_table_not_being_read_never_sits_scrolled_below_its_failures() -> None:
+    from textual.widgets import DataTable
+
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")  # the operator reads Services; Checks is left scrolled down
+        checks = app.query_one("#checks").query_one(DataTable)
+        checks.scroll_end(animate=False)
+        await pilot.pause()
+        assert checks.scroll_y > 0
+        app.show_frame(frame(Scenario(degraded=True), FROZEN + 5))
+        await pilot.pause()
+        await pilot.pause()
+        assert checks.scroll_y == 0  # its first rows are its failures
+
+
+async def test_g_and_G_work_before_any_table_has_the_focus() -> None:
+    from textual.widgets import DataTable
+
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.set_focus(None)
+        await pilot.press("G")
+        checks = app.query_one("#checks").query_one(DataTable)
+        assert checks.has_focus and checks.cursor_row == checks.row_count - 1
