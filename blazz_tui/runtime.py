@@ -331,7 +331,9 @@ class Runtime:
                     await asyncio.sleep(COALESCE)
                 self._dirty.clear()
             except TimeoutError:
-                pass
+                if self.paused:  # nothing was read: the screen keeps the data's own moment
+                    self._delivered_at = time.monotonic()
+                    continue
             frame = self.frame()
             urgent = self._last is None or frame.verdict != self._last.verdict
             if urgent or time.monotonic() - self._delivered_at >= self.refresh:

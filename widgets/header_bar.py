@@ -68,6 +68,9 @@ class HeaderBar(Static):
                         if bad else f"  all {len(frame.checks)} checks OK", style="dim")
         if self.paused:
             line.append("  PAUSED (p)", style=f"bold {style('warn')}")
+            if frame is not None:  # what is shown is that moment's, not now's
+                taken = time.strftime("%H:%M:%S", time.localtime(frame.snapshot.taken_at))
+                line.append(f" data as of {taken}", style=f"bold {style('warn')}")
         line.append(f"  {time.strftime('%H:%M:%S', time.localtime(self._clock()))}", style="dim")
         lines = [line]
         if frame is not None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from blazz_tui.sim import faults
 from blazz_tui.sim.layout import Layout
-from tests.app.support import app_for, fixed_app, rows, until
+from tests.app.support import app_for, fixed_app, rows, screen_text, until
 
 
 async def test_narrow_terminal_shows_one_panel_and_number_keys_switch(stack: Layout) -> None:
@@ -74,7 +75,8 @@ async def test_sessions_lost_for_real_reach_the_checks_once_both_sources_confirm
         assert checks()["sessions-lost"][2].startswith("2 sessions connected in the database")
 
 
-async def test_pause_stops_reading_the_sources_but_not_the_clock(stack: Layout) -> None:
+async def test_pause_stops_reading_and_the_screen_says_the_moment_of_its_data(
+        stack: Layout) -> None:
     app = app_for(stack)
     assert app.runtime is not None
     async with app.run_test(size=(80, 24)) as pilot:
@@ -85,7 +87,9 @@ async def test_pause_stops_reading_the_sources_but_not_the_clock(stack: Layout) 
         await asyncio.sleep(2.5)
         assert sum(app.runtime.reads.values()) == reads
         assert app.frame.snapshot.readings() == frozen.snapshot.readings()
-        assert app.frame.snapshot.taken_at > frozen.snapshot.taken_at  # ages stay true
+        assert app.frame is frozen  # its ages stop: they are the data's, said so above
+        taken = time.strftime("%H:%M:%S", time.localtime(frozen.snapshot.taken_at))
+        assert f"PAUSED (p) data as of {taken}" in screen_text(app)
         await pilot.press("p")
         await until(lambda: sum(app.runtime.reads.values()) > reads)
 
