@@ -28,7 +28,7 @@ from blazz_tui.sources.base import Reading, Source, describe_error
 from blazz_tui.sources.database import DatabaseReading, DatabaseSource
 from blazz_tui.sources.host import HostReading, HostSource
 from blazz_tui.sources.instances import InstancesReading, InstancesSource
-from blazz_tui.sources.logs import LogsReading, LogsSource
+from blazz_tui.sources.logs import LogsReading, LogsSource, SyncRun
 from blazz_tui.sources.messages import MessagesReading, MessagesSource
 from blazz_tui.sources.pm2 import Pm2Reading, Pm2Source
 from blazz_tui.sources.ports import PortsReading, PortsSource
@@ -99,6 +99,9 @@ class Collector:
         self.transport = transport
         self.thresholds = thresholds
         self.history = history or History(thresholds.flap_window, thresholds.cache_window)
+        self.own_sync: SyncRun | None = None
+        """The last instance-URL sync this process carried out itself (native mode writes no
+        log line): the sync's age counts it."""
         self.sources = sources if sources is not None else build_sources(target, transport)
         self.readings: dict[str, Reading] = {}
         self.unfinished: list[str] = []
@@ -315,6 +318,10 @@ class Collector:
         redis = self._get(readings, "redis", RedisReading)
         restarts = self.history.restarts(now)
         logs = self._get(readings, "logs", LogsReading)
+        own = self.own_sync
+        if logs is not None and own is not None and (
+                logs.last_sync is None or logs.last_sync.at < own.at):
+            logs = replace(logs, last_sync=own)  # a sync done here counts as the app's own
         pm2 = self._get(readings, "pm2", Pm2Reading)
         messages = self.target.messages
         rates = self.history.message_rates(messages.recent_seconds, messages.recent_messages) \

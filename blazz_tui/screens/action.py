@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
@@ -30,6 +31,7 @@ from blazz_tui.fmt import visible
 from blazz_tui.runtime import Runtime
 from blazz_tui.settings import TargetConfig
 from blazz_tui.snapshot import Snapshot
+from blazz_tui.sources.logs import SyncRun
 from blazz_tui.widgets.picker import MOVES, move
 
 Run = Callable[[Progress], Awaitable[Result]]
@@ -242,6 +244,9 @@ async def planned(offer: Offer, runtime: Runtime, env: ActionEnv, snapshot: Snap
     async def run(progress: Progress) -> Result:
         result = await asyncio.wrap_future(runtime.ask(carry_out, plan, env, execute,
                                                         progress))
+        if plan.action == "sync" and result.done:
+            runtime.collector.own_sync = SyncRun(time.time(), len(result.done), None,
+                                                 "blazz-tui")
         runtime.poll_now()  # show what it changed
         return result
 

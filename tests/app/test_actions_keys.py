@@ -3,6 +3,8 @@ healthy, previewed and confirmed."""
 
 from __future__ import annotations
 
+import time
+
 from blazz_tui.app import BlazzApp
 from blazz_tui.screens.action import ActionScreen
 from blazz_tui.sim.layout import Layout
@@ -45,8 +47,13 @@ async def test_drift_is_synced_with_S_then_y(stack: Layout) -> None:
         await pilot.press("S")
         await until(lambda: isinstance(app.screen, ActionScreen))
         assert "6 accounts to point at their instance" in screen_text(app)
+        confirmed = time.time()
         await pilot.press("y")
         await until(lambda: "done in" in screen_text(app), 30)
         await pilot.press("escape")
         await until(lambda: app.frame is not None
                     and app.frame.snapshot.sessions.drift_count == 0, 30)
+        logs = app.frame.snapshot.logs  # type: ignore[union-attr]
+        # The sync done here is the last one: its age no longer runs toward the stale alert.
+        assert logs is not None and logs.last_sync is not None
+        assert logs.last_sync.at >= confirmed
