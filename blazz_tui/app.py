@@ -23,6 +23,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import DataTable, Footer, Tab, Tabs
 
 from blazz_tui.actions import menu
@@ -106,6 +107,7 @@ class BlazzApp(App[int]):
                  crash_dir: Path | None = None, actions: ActionEnv | None = None,
                  guard: ExitGuard | None = None) -> None:
         super().__init__()
+        self._few_colours_are_the_terminals()
         self.guard = guard
         """Ends the process whatever the terminal does, once a way out is taken (None: the
         dashboard runs inside another program, as under tests)."""
@@ -123,6 +125,9 @@ class BlazzApp(App[int]):
         """A frame to show instead of polling (headless snapshots)."""
         self.read_only = read_only
         self.accent = target.accent
+        self._accented: set[str] = set()
+        """The themes made here, with the target's accent."""
+        self.register_theme(LIGHT)
         self.current_panel = "checks"
 
     # -- layout -----------------------------------------------------------------------------
@@ -234,6 +239,13 @@ class BlazzApp(App[int]):
 
     # -- tone → theme colour (views stay theme-agnostic) -------------------------------------
 
+    def _few_colours_are_the_terminals(self) -> None:
+        """On a 16- or 8-colour terminal the tones' ANSI yellow and red are sent as such, the
+        terminal's own: Textual would otherwise map them to its truecolor theme and back to the
+        nearest of 16 by distance (red became magenta, an orange warning bright red)."""
+        if not self.no_color and self.console.color_system in ("standard", "windows"):
+            self.ansi_color = True
+
     def tone_style(self, tone: str) -> str:
         if self.no_color:  # NO_COLOR: tones become weights, still told apart
             return {"warn": "bold", "crit": "bold reverse", "muted": "dim"}.get(tone, "")
@@ -264,10 +276,18 @@ class BlazzApp(App[int]):
             self.notify(f"accent = {self.accent!r} in the config is not a colour; "
                         "using the default", severity="warning", timeout=8)
             return
-        theme = replace(self.current_theme, name=f"blazz-{self.current_theme.name}",
+        if self.current_theme.name in self._accented:
+            return
+        theme = replace(self.current_theme, name=f"{self.current_theme.name}+{self.target.name}",
                         accent=self.accent)
         self.register_theme(theme)
+        self._accented.add(theme.name)
         self.theme = theme.name
+
+    def watch_theme(self, name: str) -> None:
+        """Another theme (the palette's picker): the target's accent goes with it."""
+        if self._accented and name not in self._accented:  # after the first, at mount
+            self.call_later(self._apply_accent)
 
     # -- frames ----------------------------------------------------------------------------
 
@@ -500,6 +520,12 @@ class BlazzApp(App[int]):
             return
         self._exit_renderables.clear()
         self.error_console.print(self.crash_report, markup=False, highlight=False)
+
+
+LIGHT = Theme(name="blazz-light", dark=False, primary="#0969da", secondary="#6639ba",
+              accent="#0969da", foreground="#1f2328", background="#ffffff", surface="#f6f8fa",
+              panel="#eaeef2", success="#1a7f37", warning="#9a6700", error="#cf222e")
+"""A light theme whose states read on white (textual-light's yellow warning does not)."""
 
 
 def rich_color(color: str) -> str:
