@@ -77,6 +77,8 @@ class LogsPanel(Vertical):
         super().__init__(id=id, classes="panel")
         self.border_title = "7 Logs"
         self._entries: list[LogEntry] = []
+        self._noted = False
+        """Whether the log shows the no-match note instead of lines (rewritten as lines come)."""
 
     def compose(self) -> ComposeResult:
         yield TailLog(max_lines=KEEP, wrap=False, markup=False, auto_scroll=True)
@@ -98,7 +100,9 @@ class LogsPanel(Vertical):
         if not new:
             return
         self._entries = _newest_of_each_file(self._entries + new, KEEP)
-        if self.follow:
+        if self.follow and self._noted:
+            self._rerender()
+        elif self.follow:
             self._write(new, burst=BURST)
 
     def _subtitle(self, freshness_text: str) -> str:
@@ -163,7 +167,14 @@ class LogsPanel(Vertical):
 
     def _rerender(self) -> None:
         self.log_view.clear()
-        self._write(self._entries)
+        filtered = bool(self.min_level or self.only_file or self.filter_text)
+        self._noted = filtered and not any(self._visible(e) for e in self._entries)
+        if self._noted:
+            searched = [e for e in self._entries if not self.only_file or e.file == self.only_file]
+            self.log_view.write(Text(no_match(searched, self.min_level, self.filter_text,
+                                              self.only_file), style="dim", no_wrap=True))
+        else:
+            self._write(self._entries)
         if self.frame is not None:
             text, _ = freshness(self.frame.snapshot.logs, self.frame.snapshot.taken_at)
             set_subtitle(self, self._subtitle(text))
@@ -201,6 +212,27 @@ class LogsPanel(Vertical):
     def action_toggle_traces(self) -> None:
         self.show_traces = not self.show_traces
         self._rerender()
+
+
+def no_match(searched: list[LogEntry], min_level: str, text: str, file: str) -> str:
+    """What a filter that leaves no line says: what it looked for and how far back it looked
+    (``searched``: the lines of its file, or of every file, the panel holds)."""
+    what = f"no {'≥' + min_level + ' ' if min_level else ''}line"
+    what += f" matches /{text}" if text else ""
+    of = f" of {file.rsplit('/', 1)[-1]}" if file else ""
+    if not searched:
+        return visible(f"{what}: no line{of} read yet")
+    span = f"the last {len(searched):,} lines" if len(searched) > 1 else "the last line"
+    times = [e.time for e in searched if e.time is not None]
+    since = f" (since {_since(min(times), max(times))})" if times else ""
+    return visible(f"{what} in {span}{of}{since}")
+
+
+def _since(oldest: float, newest: float) -> str:
+    """``oldest`` as a clock time, with its date when it is not the day of ``newest``."""
+    day = time.strftime("%Y-%m-%d", time.localtime(oldest))
+    clock = time.strftime("%H:%M:%S", time.localtime(oldest))
+    return clock if day == time.strftime("%Y-%m-%d", time.localtime(newest)) else f"{day} {clock}"
 
 
 def _new_entries(seen: list[LogEntry], current: tuple[LogEntry, ...]) -> list[LogEntry]:

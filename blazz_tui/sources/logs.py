@@ -35,6 +35,18 @@ _PLAIN = re.compile(r"^(?:\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2})(?:[.,]\d+)
                     r"(Z|[+-]\d{2}:?\d{2})?\]?\s+)?\[?"
                     r"(ERROR|FATAL|CRITICAL|error|fatal|critical|WARN|WARNING|warn|INFO|info)\]?"
                     r"[:\s]\s*(.*)$")
+# The queue workers' own console output (queue-*.log, supervisord's stdout_logfile): Laravel 8's
+# "[2025-11-22 10:00:00][42] Failed:     App\Jobs\X" (Processing:, Processed:), Laravel 9+'s task
+# lines "  2025-11-22 10:00:00 App\Jobs\X ...... 27.44ms DONE" (RUNNING, FAIL) and its
+# components "   ERROR  Worker cannot boot." (INFO, WARN).
+_WORKER_8 = re.compile(r"^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})\]\[[^\]]*\] "
+                       r"(Processing|Processed|Failed):\s+(\S.*)$")
+_WORKER_TASK = re.compile(r"^\s*(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) (\S.*?) (RUNNING|DONE|FAIL)$")
+_WORKER_COMPONENT = re.compile(r"^ {2,}(INFO|WARN|ERROR)  (\S.*)$")
+_DOTS = re.compile(r"\s+(?:\.+\s+)?")
+_WORKER_LEVELS = {"Processing": "INFO", "Processed": "INFO", "Failed": "ERROR", "RUNNING": "INFO",
+                  "DONE": "INFO", "FAIL": "ERROR", "INFO": "INFO", "WARN": "WARNING",
+                  "ERROR": "ERROR"}
 _SUPERVISORD_LEVELS = {"CRIT": "CRITICAL", "ERRO": "ERROR", "WARN": "WARNING", "INFO": "INFO",
                        "DEBG": "DEBUG", "TRAC": "DEBUG"}
 _PINO_LEVELS = {60: "CRITICAL", 50: "ERROR", 40: "WARNING", 30: "INFO", 20: "DEBUG", 10: "DEBUG"}
@@ -148,9 +160,9 @@ class LogsSource:
         for path in paths:
             states.append(await self._read_file(path, started))
         now = time.time()
-        for times in self._errors.values():
-            while times and times[0] < now - 60:
-                times.popleft()
+        # Not in time order: an untimed line counts as read now, a timed one after it may be old.
+        self._errors = {path: deque(t for t in times if t >= now - 60)
+                        for path, times in self._errors.items()}
         states = [replace(s, errors_last_minute=len(self._errors.get(s.path, ()))) for s in states]
         if states and all(s.error for s in states) or not states:
             error = "; ".join(f"{s.path}: {s.error}" for s in states[:3]) or \
@@ -228,12 +240,13 @@ class LogsSource:
         kept = self._entries.setdefault(path, deque(maxlen=KEEP))
         match = _LINE.match(line)
         if match is None:
+            worker = self._worker_format(line)
             last = kept[-1] if kept else None
-            if last is not None and last.environment and line.strip() \
+            if worker is None and last is not None and last.environment and line.strip() \
                     and len(last.detail) < MAX_DETAIL:  # a Laravel stack trace goes on
                 kept[-1] = replace(last, detail=last.detail + (line,))
             elif line.strip():
-                level, at, message = self._other_format(line)
+                level, at, message = worker or self._other_format(line)
                 kept.append(self._numbered(LogEntry(path, at, level, message)))
                 if level in ERROR_LEVELS:
                     self._errors.setdefault(path, deque()).append(at or time.time())
@@ -250,6 +263,24 @@ class LogsSource:
     def _numbered(self, entry: LogEntry) -> LogEntry:
         self._seq += 1
         return replace(entry, seq=self._seq)
+
+    def _worker_format(self, line: str) -> tuple[str, float | None, str] | None:
+        """(level, time, message) of a queue worker's own console line (Laravel 8's or 9+'s),
+        its padding and dots taken out; None for any other line."""
+        found = _WORKER_8.match(line)
+        if found:
+            stamp, status, job = found.groups()
+            return _WORKER_LEVELS[status], self._parse_time(stamp, None), f"{status}: {job}"
+        found = _WORKER_TASK.match(line)
+        if found:
+            stamp, job, status = found.groups()
+            return (_WORKER_LEVELS[status], self._parse_time(stamp, None),
+                    _DOTS.sub(" ", f"{job} {status}"))
+        found = _WORKER_COMPONENT.match(line)
+        if found:
+            tag, message = found.groups()
+            return _WORKER_LEVELS[tag], None, message
+        return None
 
     def _other_format(self, line: str) -> tuple[str, float | None, str]:
         """(level, time, message) of a line in supervisord's, a Node logger's or a plain

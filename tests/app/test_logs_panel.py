@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from blazz_tui.widgets.logs_panel import BURST, LogsPanel
+import time
+from dataclasses import replace
+from pathlib import Path
 
-from blazz_tui.app import BlazzApp
-from blazz_tui.sim.synthetic import FROZEN, Scenario, frame
-from tests.app.support import fixed_app
+from blazz_tui.widgets.logs_panel import BURST, LogsPanel
+from rich.style import Style
+
+from blazz_tui.app import BlazzApp, make_app
+from blazz_tui.settings import LogsConfig
+from blazz_tui.sim.synthetic import FROZEN, Scenario, frame, target
+from blazz_tui.sources.logs import LogsSource
+from blazz_tui.transport.local import LocalTransport
+from tests.app.support import DEGRADED, fixed_app
 
 
 def shown(app: BlazzApp) -> list[str]:
@@ -80,3 +88,84 @@ async def test_o_picks_one_log_file_from_a_list_and_esc_leaves_it_as_it_was() ->
         assert not isinstance(app.screen, Picker)
         assert logs.only_file.endswith("laravel.log")
         assert "laravel.log" in str(logs.border_subtitle)
+
+
+def clock(at: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(at))
+
+
+OLDEST = FROZEN - 40 * 2
+"""The time of the first of the fixed frame's 40 log lines."""
+
+
+async def app_over_worker_log(directory: Path) -> BlazzApp:
+    """The dashboard whose logs are a queue worker's log, read by the logs source."""
+    (directory / "queue-default.log").write_text(
+        "[2026-11-19 08:13:00][42] Processing: App\\Jobs\\FailingJob\n"
+        "[2026-11-19 08:13:01][42] Failed:     App\\Jobs\\FailingJob\n"
+        "   ERROR  Worker cannot boot: connection refused.\n")
+    reading = await LogsSource(LogsConfig(files=("queue-default.log",)), LocalTransport(),
+                               str(directory)).read()
+    fixed = frame(DEGRADED)
+    return make_app(target(DEGRADED),
+                    frame=replace(fixed, snapshot=replace(fixed.snapshot, logs=reading)))
+
+
+async def test_the_workers_own_errors_are_coloured_as_errors(tmp_path: Path) -> None:
+    app = await app_over_worker_log(tmp_path)
+    async with app.run_test(size=(120, 40)):
+        crit = Style.parse(app.tone_style("crit")).color
+        colours = [next(seg.style.color if seg.style else None for seg in strip
+                        if seg.text.lstrip().startswith(("INFO", "ERROR")))
+                   for strip in app.query_one(LogsPanel).log_view.lines]
+        assert colours == [None, crit, crit]  # Processing:, Failed:, ERROR  Worker cannot boot
+
+
+async def test_the_workers_own_errors_stay_at_the_error_level(tmp_path: Path) -> None:
+    app = await app_over_worker_log(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("7", "l", "l", "l")
+        assert [line[line.index("ERROR"):] for line in shown(app)] == [
+            "ERROR    Failed: App\\Jobs\\FailingJob",
+            "ERROR    Worker cannot boot: connection refused."]
+
+
+async def test_a_text_filter_with_no_match_says_how_far_back_it_looked() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("7", "slash", *"no-such-thing", "enter")
+        assert shown(app) == [
+            f"no line matches /no-such-thing in the last 40 lines (since {clock(OLDEST)})"]
+
+
+async def test_the_no_match_line_is_dim() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("7", "slash", *"no-such-thing", "enter")
+        [strip] = app.query_one(LogsPanel).log_view.lines
+        assert all(seg.style and seg.style.dim for seg in strip if seg.text.strip())
+
+
+async def test_a_level_filter_with_no_match_says_how_far_back_it_looked() -> None:
+    app = fixed_app(Scenario())  # not degraded: no error at all
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("7", "l", "l", "l")
+        assert shown(app) == [f"no ≥ERROR line in the last 40 lines (since {clock(OLDEST)})"]
+
+
+async def test_a_one_file_filter_with_no_match_names_the_file_it_searched() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("7", "o", "j", "enter", "slash", *"no-such-thing", "enter")
+        assert shown(app) == [f"no line matches /no-such-thing in the last 40 lines of "
+                              f"laravel.log (since {clock(OLDEST)})"]
+
+
+async def test_the_no_match_line_gives_way_to_the_first_line_that_matches() -> None:
+    app = fixed_app(Scenario())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("7", "l", "l", "l")
+        app.show_frame(frame(DEGRADED, FROZEN + 10))
+        await pilot.pause()
+        lines = shown(app)
+        assert lines and all("ERROR" in line for line in lines)

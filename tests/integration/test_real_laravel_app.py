@@ -21,8 +21,10 @@ import redis
 
 from blazz_tui.check import CheckResult, run_check
 from blazz_tui.laravel_env import target_from_env
-from blazz_tui.settings import Config, TargetConfig, WorkerConfig
+from blazz_tui.settings import Config, LogsConfig, TargetConfig, WorkerConfig
 from blazz_tui.sim.supervisord import ProgramSpec
+from blazz_tui.sources.logs import LogsSource
+from blazz_tui.transport.local import LocalTransport
 from tests.fixtures.laravel_app import Factory, LaravelApp, wait_for
 from tests.fixtures.sshd import SshSetup
 
@@ -171,6 +173,22 @@ def test_workers_run_by_a_wrapper_or_nice_are_recognised_by_their_queues(
     checks = by_name(check(app, tmp_path))
     assert checks["queue:whatsapp-urgent"][1].endswith("1 worker")
     assert checks["queue:whatsapp-high"][1].endswith("1 worker")
+
+
+# -- 9. the workers' own errors ------------------------------------------------------------------
+
+async def test_a_real_workers_failed_line_is_an_error_counted_in_the_last_minute(
+        laravel_app_factory: Factory) -> None:
+    app = laravel_app_factory("failing")
+    worker_log = app.log_dir / "queue-default.log"
+    app.dispatch("FailingJob", 1, queue="default")
+    wait_for(lambda: "Failed:" in worker_log.read_text(), "the worker's Failed: line", 60)
+    reading = await LogsSource(LogsConfig(files=("storage/logs/queue-default.log",)),
+                               LocalTransport(), str(app.directory)).read()
+    worker = [(e.level, e.message) for e in reading.entries]
+    assert ("ERROR", "Failed: App\\Jobs\\FailingJob") in worker, worker
+    assert ("INFO", "Processing: App\\Jobs\\FailingJob") in worker, worker
+    assert reading.errors_last_minute == 1
 
 
 # -- 10. a stopped worker is a problem ----------------------------------------------------------

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from blazz_tui.settings import LogsConfig
-from blazz_tui.sources.logs import LogsSource
+from blazz_tui.sources.logs import LogsReading, LogsSource
 from blazz_tui.transport.local import LocalTransport
 
 
@@ -230,3 +230,72 @@ async def test_a_log_linked_within_its_owner_files_is_read(tmp_path: Path) -> No
     (directory / "laravel.log").symlink_to(shared)
     reading = await logs(directory).read()
     assert [e.message for e in reading.entries] == ["from the shared storage"]
+
+
+# -- the queue workers' own console lines (BLAZZ.md: Laravel 8 and Laravel 9+) --------------
+
+def levels_and_messages(reading: LogsReading) -> list[tuple[str, str]]:
+    return [(e.level, e.message) for e in reading.entries]
+
+
+async def test_laravel_8_worker_lines_have_their_level_failed_being_an_error(
+        tmp_path: Path) -> None:
+    (tmp_path / "queue-default.log").write_text(
+        f"[{now_stamp(-3)}][42] Processing: App\\Jobs\\SendWhatsAppMessage\n"
+        f"[{now_stamp(-2)}][42] Processed:  App\\Jobs\\SendWhatsAppMessage\n"
+        f"[{now_stamp(-1)}][43] Failed:     App\\Jobs\\FailingJob\n")
+    assert levels_and_messages(await logs(tmp_path).read()) == [
+        ("INFO", "Processing: App\\Jobs\\SendWhatsAppMessage"),
+        ("INFO", "Processed: App\\Jobs\\SendWhatsAppMessage"),
+        ("ERROR", "Failed: App\\Jobs\\FailingJob")]
+
+
+async def test_a_laravel_8_worker_line_keeps_its_own_time(tmp_path: Path) -> None:
+    (tmp_path / "queue-default.log").write_text(
+        "[2025-11-22 10:00:00][43] Failed:     App\\Jobs\\FailingJob\n")
+    [entry] = (await logs(tmp_path).read()).entries
+    assert entry.time == 1763805600.0  # 2025-11-22 10:00:00 UTC
+
+
+async def test_laravel_9_task_lines_have_their_level_fail_being_an_error(tmp_path: Path) -> None:
+    (tmp_path / "queue-default.log").write_text(
+        f"  {now_stamp(-3)} App\\Jobs\\SendWhatsAppMessage ............... RUNNING\n"
+        f"  {now_stamp(-2)} App\\Jobs\\SendWhatsAppMessage ......... 27.44ms DONE\n"
+        f"  {now_stamp(-1)} App\\Jobs\\FailingJob ............ 1s 204ms FAIL\n")
+    assert levels_and_messages(await logs(tmp_path).read()) == [
+        ("INFO", "App\\Jobs\\SendWhatsAppMessage RUNNING"),
+        ("INFO", "App\\Jobs\\SendWhatsAppMessage 27.44ms DONE"),
+        ("ERROR", "App\\Jobs\\FailingJob 1s 204ms FAIL")]
+
+
+async def test_laravel_9_component_lines_take_their_level_from_the_tag(tmp_path: Path) -> None:
+    (tmp_path / "queue-default.log").write_text(
+        "   INFO  Processing jobs from the [default] queue.\n"
+        "\n"
+        "   WARN  Queue connection [database] is slow.\n"
+        "   ERROR  Worker cannot boot: connection refused.\n")
+    assert levels_and_messages(await logs(tmp_path).read()) == [
+        ("INFO", "Processing jobs from the [default] queue."),
+        ("WARNING", "Queue connection [database] is slow."),
+        ("ERROR", "Worker cannot boot: connection refused.")]
+
+
+async def test_worker_errors_count_in_the_last_minute_by_their_own_time(tmp_path: Path) -> None:
+    (tmp_path / "queue-default.log").write_text(
+        f"[{now_stamp(-600)}][41] Failed:     App\\Jobs\\FailingJob\n"
+        f"[{now_stamp(-2)}][43] Failed:     App\\Jobs\\FailingJob\n"
+        f"  {now_stamp(-900)} App\\Jobs\\FailingJob ............ 3.10ms FAIL\n"
+        f"  {now_stamp(-1)} App\\Jobs\\FailingJob ............ 3.10ms FAIL\n"
+        "   ERROR  Worker cannot boot: connection refused.\n")
+    assert (await logs(tmp_path).read()).errors_last_minute == 3
+
+
+async def test_a_worker_line_after_a_laravel_error_is_not_taken_for_its_stack_trace(
+        tmp_path: Path) -> None:
+    (tmp_path / "worker.log").write_text(
+        f"[{now_stamp()}] production.ERROR: FailingJob always fails\n"
+        "#0 {main}\n"
+        f"[{now_stamp()}][43] Failed:     App\\Jobs\\FailingJob\n")
+    first, second = (await logs(tmp_path).read()).entries
+    assert first.detail == ("#0 {main}",)
+    assert (second.level, second.message) == ("ERROR", "Failed: App\\Jobs\\FailingJob")
