@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -157,6 +158,8 @@ class TablePanel(Vertical, can_focus=False):
         """Marked row keys, in the order they were marked (kept across refreshes)."""
         self._counts = (0, 0)
         """Rows shown (after the filter), and all rows."""
+        self._caps: list[int | None] = []
+        """The widths the name columns are cut at, to give the others their room."""
 
     def compose(self) -> ComposeResult:
         table = PanelTable(cursor_type="row", zebra_stripes=False)
@@ -208,18 +211,37 @@ class TablePanel(Vertical, can_focus=False):
         self._set_title(len(rows), total)
         # The value is coloured, not the row (as glances does): a row's tone only sorts it;
         # figures are right-aligned.
+        caps = _fitted_widths(labels, rows, self._table.gives_way,
+                              table.scrollable_content_region.width)
+        refit = caps != self._caps  # a column cut narrower (or wider) is measured anew
+        if refit:
+            self._caps = caps
+            self._shown = []
         shown = [(row.key, row.key in self.marked,
-                  tuple((c.text, c.tone, _figure(c)) for c in row.cells))
+                  tuple((_cut(c.text, caps[i]), c.tone, _figure(c))
+                        for i, c in enumerate(row.cells)))
                  for row in rows]
         if [key for key, _, _ in shown] == [key for key, _, _ in self._shown]:
             self._update_cells(shown)
         else:
             self._rebuild(shown)
         self._shown = shown
+        if refit:
+            self._measure_columns(labels, shown)
         if not (table.has_focus and table.cursor_row > 0):  # nobody reads it row by row
             failing = next((i for i, row in enumerate(rows) if _severity(row) < 2), None)
             if failing is not None and (failing or table.scroll_y):
                 self.call_after_refresh(self._bring_into_view, failing)
+
+    def _measure_columns(self, labels: tuple[str, ...], shown: list[Shown]) -> None:
+        """Each column as wide as what it shows now: a DataTable's columns only ever grow."""
+        table = self.data_table
+        for index, column in enumerate(table.columns.values()):
+            column.content_width = max([cell_len(labels[index]), *(
+                cell_len(cells[index][0]) + (len(self.MARK) if marked and not index else 0)
+                for _, marked, cells in shown if index < len(cells))])
+        table._require_update_dimensions = True  # noqa: SLF001 - DataTable internals (pinned)
+        table.refresh()
 
     def _bring_into_view(self, index: int) -> None:
         """Scroll so that row ``index`` shows: a table never sits scrolled below its own
@@ -339,6 +361,7 @@ class TablePanel(Vertical, can_focus=False):
         return hidden
 
     def on_resize(self) -> None:
+        self._refresh_rows()  # the columns are fitted to the room there is
         self._retitle()
 
     def _label(self, index: int, column: str) -> str:
@@ -382,6 +405,45 @@ class TablePanel(Vertical, can_focus=False):
 
 
 _RANK = {CRIT: 0, WARN: 1}
+
+
+NAME_MIN = 14
+"""Characters a name column keeps when it gives way to the columns after it."""
+LAST_MIN = 24
+"""Characters the last column (a check's summary, a process's uptime…) is given room for."""
+
+
+def _fitted_widths(labels: tuple[str, ...], rows: list[Row], gives_way: tuple[int, ...],
+                   room: int) -> list[int | None]:
+    """Widths to cut each column's text at (None: as wide as it is) so that the last column
+    (a check's summary) gets its room first: the columns that give way are cut, widest
+    first, down to ``NAME_MIN``."""
+    count = len(labels)
+    if not room or not rows or not gives_way:
+        return [None] * count
+    widths = [max([len(labels[i]), *(len(r.cells[i].text) for r in rows if i < len(r.cells))])
+              for i in range(count)]
+    # A cell's padding is one each side; the last column wants LAST_MIN of its own at least.
+    excess = sum(w + 2 for w in widths[:-1]) + min(widths[-1], LAST_MIN) + 2 - room
+    caps: list[int | None] = [None] * count
+    names = sorted((i for i in gives_way if i < count - 1 and widths[i] > NAME_MIN),
+                   key=lambda i: -widths[i])
+    for i in names:
+        if excess <= 0:
+            break
+        cut = min(excess, widths[i] - NAME_MIN)
+        caps[i], excess = widths[i] - cut, excess - cut
+    return caps
+
+
+def _cut(text: str, width: int | None) -> str:
+    """``text`` in ``width`` characters, its middle given up, more of its end kept."""
+    if width is None or len(text) <= width:
+        return text
+    # The end tells more apart (_00 from _01, 3002 from 3003); a kind ("program:") stays.
+    kind = text.find(":") + 1
+    head = kind if 0 < kind <= (width - 1) // 2 else (width - 1) // 3
+    return text[:head] + "…" + text[len(text) - (width - 1 - head):]
 
 
 def _severity(row: Row) -> int:

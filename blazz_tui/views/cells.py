@@ -39,6 +39,9 @@ class Row:
 class Table:
     columns: tuple[str, ...]
     rows: tuple[Row, ...]
+    gives_way: tuple[int, ...] = ()
+    """Name columns that are cut (in their middle) before the last column is: a check's
+    name gives way to its summary, which carries the meaning."""
 
 
 def freshness(reading: Reading | None, now: float) -> tuple[str, str]:

@@ -188,7 +188,7 @@ def checks(all_checks: list[Check] | tuple[Check, ...]) -> Table:
     return Table(("status", "check", "summary"), tuple(
         Row(c.name, (Cell(c.status.value, STATUS_TONE[c.status], sort=-c.status.rank),
                      Cell(c.name), Cell(c.summary)), STATUS_TONE[c.status])
-        for c in all_checks))
+        for c in all_checks), gives_way=(1,))
 
 
 def monitor_text(monitor: MonitorStats | None) -> str:

@@ -156,7 +156,7 @@ async def test_command_palette_holds_every_binding() -> None:
     async with app.run_test(size=(120, 40)):
         titles = [c.title for c in app.get_system_commands(app.screen)]
     for expected in ("Pause  (p)", "Refresh  (r)", "Logs: Follow  (f)", "Logs: Level  (l)",
-                     "Table: Sort  (< >)", "Table: Reverse sort  (s)", "Table: Mark  (space)",
+                     "Table: Sort  (< >)", "Table: Reverse sort  (s)", "Table: Mark ↓  (space)",
                      "Events  (6)"):
         assert expected in titles
 
@@ -167,7 +167,7 @@ async def test_help_lists_the_keys_of_panels_and_details() -> None:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)
-        for line in ("Follow — follow new lines", "Mark — ", "Back", "Reload", "ctrl+p"):
+        for line in ("Follow — follow new lines", "Mark ↓ — ", "Back", "Reload", "ctrl+p"):
             assert line in text
 
 

@@ -98,3 +98,16 @@ async def test_rows_keep_their_order_while_the_cursor_rests_below_the_top() -> N
         app.show_frame(flooded)
         await pilot.pause()
         assert [r[0] for r in rows(app, "queues")].index(last) < 3  # with the broken ones
+
+
+async def test_in_the_grid_a_checks_name_gives_way_to_its_summary() -> None:
+    from tests.app.support import screen_text
+
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "program:…worker_00  FATAL: Exited too quickly" in text  # was "FATAL:", cut
+        await pilot.resize_terminal(200, 60)
+        await pilot.pause()
+        assert "program:blazz:blazz-queue-worker_00" in screen_text(app)  # room: whole again
