@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes with --check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Actions: "
                "blazz-tui restart|start|stop NAME…|--queue Q, blazz-tui sync [--dry-run], "
                "blazz-tui rebalance [--dry-run] [--max-moves N], blazz-tui rolling-restart "
-               "(PM2) (each with --help).",
+               "(PM2) (each with --help; -c, --target, --read-only and --format go before or "
+               "after the action).",
     )
     parser.add_argument("-c", "--config", metavar="CONFIG",
                         help="configuration file (default: ./config.toml, then "
@@ -59,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="collect once and write the snapshot: .json (every section), .svg, "
                              ".html or .txt (the dashboard rendered headless); - for JSON on "
                              "stdout")
+    parser.add_argument("--size", type=screen_size, metavar="COLSxROWS",
+                        help="with --snapshot .svg/.html/.txt: the screen rendered (default: "
+                             "this terminal's size, else "
+                             f"{SNAPSHOT_SIZE[0]}x{SNAPSHOT_SIZE[1]}); from "
+                             f"{MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]}")
     parser.add_argument("--demo", action="store_true",
                         help="start a simulated Blazz stack and watch it; it is stopped on exit")
     parser.add_argument("--chaos", action="store_true",
@@ -86,19 +92,92 @@ def main(argv: Sequence[str] | None = None) -> int:
         from blazz_tui.sim.cli import main as sim_main
 
         return sim_main(argv[1:])
-    if argv[:1] and argv[0] in ACTION_COMMANDS:
+    parser = build_parser()
+    at = _action_at(argv, parser)
+    if at is not None:
         from blazz_tui.actions.cli import main as action_main
 
-        return action_main(argv[0], argv[1:])
-    parser = build_parser()
+        # The options given before the action go after its names: its parser takes them
+        # there (NAME… is one run of words).
+        return action_main(argv[at], [*argv[at + 1:], *argv[:at]])
     parser.checking = "--check" in argv  # type: ignore[attr-defined]
     args = parser.parse_args(argv)
-    if args.demo:
-        return _demo(args)
     if args.timeout is not None and not (0 < args.timeout <= MAX_TIMEOUT):
         return _refuse(args, f"-t/--timeout {args.timeout:g}: must be more than 0 and at most "
                              f"{MAX_TIMEOUT} seconds (a day)")
+    if args.size is not None and not _rendered(args.snapshot):
+        return _refuse(args, f"--size {args.size[0]}x{args.size[1]}: a size goes with "
+                             f"--snapshot PATH.svg, .html or .txt (a JSON snapshot has no "
+                             f"screen)")
+    if args.demo:
+        return _demo(args)
     return main_with(args)
+
+
+def _action_at(argv: Sequence[str], parser: argparse.ArgumentParser) -> int | None:
+    """Where the action subcommand is: the first word that is neither an option nor an
+    option's value (``-c CONFIG restart NAME``); None when that word is no action."""
+    valued = [s for action in parser._actions if action.nargs != 0
+              for s in action.option_strings]
+    flags = [s for action in parser._actions for s in action.option_strings]
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word == "--" or not word.startswith("-") or word == "-":
+            return i if word in ACTION_COMMANDS else None
+        name = word.partition("=")[0]
+        known = [s for s in flags if s == name] or [  # argparse takes --conf for --config
+            s for s in flags if name.startswith("--") and s.startswith(name)]
+        attached = "=" in word or (not word.startswith("--") and len(word) > 2)
+        if len(known) == 1 and known[0] in valued and not attached:
+            i += 1  # its value is the next word
+        i += 1
+    return None
+
+
+SNAPSHOT_SIZE = (120, 40)
+"""The screen a snapshot renders when neither --size nor a terminal says one."""
+MIN_SIZE = (40, 12)
+"""The smallest screen the dashboard still shows its panels in."""
+MAX_SIZE = (500, 200)
+"""The largest: beyond it a snapshot is no screen anyone watched."""
+
+
+def screen_size(text: str) -> tuple[int, int]:
+    """``COLSxROWS`` (``80x24``) within MIN_SIZE and MAX_SIZE."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d{1,9})\s*[xX×]\s*(\d{1,9})\s*", text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not COLSxROWS (80x24, say)")
+    cols, rows = int(match[1]), int(match[2])
+    if not (MIN_SIZE[0] <= cols <= MAX_SIZE[0] and MIN_SIZE[1] <= rows <= MAX_SIZE[1]):
+        raise argparse.ArgumentTypeError(
+            f"{cols}x{rows} is outside the sizes a snapshot renders: from "
+            f"{MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]}")
+    return cols, rows
+
+
+def terminal_size() -> tuple[int, int]:
+    """This terminal's size when stdout or stderr is one (kept within MIN_SIZE and
+    MAX_SIZE), else SNAPSHOT_SIZE."""
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            fd = stream.fileno()
+            if os.isatty(fd):
+                cols, rows = os.get_terminal_size(fd)
+                return (min(max(cols, MIN_SIZE[0]), MAX_SIZE[0]),
+                        min(max(rows, MIN_SIZE[1]), MAX_SIZE[1]))
+        except (AttributeError, ValueError, OSError):
+            continue  # closed, replaced by an object without a descriptor, or no size
+    return SNAPSHOT_SIZE
+
+
+def _rendered(path: str | None) -> bool:
+    """Whether ``--snapshot path`` renders the screen (a JSON snapshot does not)."""
+    return path is not None and path.endswith(SCREEN_FORMATS)
 
 
 def _refuse(args: argparse.Namespace, message: str) -> int:
@@ -293,7 +372,8 @@ def _one_shot(config: Config, args: argparse.Namespace) -> int:
     # The time the caller waited: the process's, start-up included (as -t counts it).
     result = replace(result, elapsed=max(result.elapsed, _process_age()))
     if args.snapshot:
-        text = _snapshot_text(args.snapshot, result, config, target)
+        text = _snapshot_text(args.snapshot, result, config, target,
+                              args.size or terminal_size())
         code = _write(args.snapshot, redact(text, secrets_of(target)))
         if code or not args.check:
             return code
@@ -302,10 +382,11 @@ def _one_shot(config: Config, args: argparse.Namespace) -> int:
 
 
 SNAPSHOT_FORMATS = (".json", ".svg", ".html", ".txt")
+SCREEN_FORMATS = SNAPSHOT_FORMATS[1:]
 
 
-def _snapshot_text(path: str, result: CheckResult, config: Config,
-                   target: TargetConfig) -> str:
+def _snapshot_text(path: str, result: CheckResult, config: Config, target: TargetConfig,
+                   size: tuple[int, int] = SNAPSHOT_SIZE) -> str:
     from blazz_tui.export import snapshot_json
 
     if path == "-" or path.endswith(".json"):
@@ -323,7 +404,7 @@ def _snapshot_text(path: str, result: CheckResult, config: Config,
                       write=False).events
     frame = Frame(result.snapshot, result.checks, events=tuple(events),
                   thresholds=config.thresholds)
-    return asyncio.run(render_dashboard(target, frame, Path(path).suffix))
+    return asyncio.run(render_dashboard(target, frame, Path(path).suffix, size))
 
 
 def _write(path: str, text: str) -> int:
