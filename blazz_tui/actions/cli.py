@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from blazz_tui.actions import menu, pm2, programs
 from blazz_tui.actions.model import Outcome, Plan, Progress, Result
-from blazz_tui.actions.run import ActionEnv, AuditLog, Execute, carry_out
+from blazz_tui.actions.run import ActionEnv, AuditLog, Execute, carry_out, refusal
 from blazz_tui.config import ConfigError, load_config
 from blazz_tui.settings import SYNC_MODES, Config, TargetConfig
 from blazz_tui.snapshot import Snapshot
@@ -41,8 +41,8 @@ def build_parser(command: str) -> argparse.ArgumentParser:
     else:
         parser.add_argument("names", nargs="*", metavar="NAME",
                             help="group:program, group:*, a group, or a program alone when "
-                                 "unambiguous (as supervisorctl takes them); pm2:NAME for a "
-                                 "PM2 process")
+                                 "unambiguous (as supervisorctl takes them); a PM2 process by "
+                                 "its name (pm2:NAME when supervisord has the name too)")
         parser.add_argument("--queue", metavar="Q", action="append", default=[],
                             help="every worker serving queue Q (may be repeated)")
     parser.add_argument("-c", "--config", metavar="CONFIG", help="configuration file")
@@ -118,9 +118,10 @@ async def _run(command: str, args: argparse.Namespace, config: Config,
             # JSON readers get one document, the result: the plan to confirm goes to stderr.
             print(plan.describe(limit=50), file=sys.stderr if args.format == "json"
                   else sys.stdout)
-            if not args.yes and not _confirmed(plan, target):
-                print("blazz-tui: not confirmed; nothing changed", file=sys.stderr)
-                return REFUSED
+            why = None if args.yes else _unconfirmed(target)
+            if why:  # refused like any other plan: said, and in the audit log
+                plan = dataclasses.replace(plan, refused=f"not confirmed ({why}): nothing "
+                                                         f"changed")
         result = await carry_out(plan, env, execute, _progress(args.format))
     finally:
         await transport.close()
@@ -138,10 +139,24 @@ async def _plan(command: str, args: argparse.Namespace,
         offer = menu.ROLLING
     else:
         offer = menu.Offer(command, command, tuple(args.names), tuple(args.queue))
+    read_already: dict[tuple[str, ...], Snapshot] = {}
 
     async def read(needed: tuple[str, ...]) -> Snapshot:
-        return await read_snapshot(env, config, needed)
+        """Read once: the names' routing and the plan see the same readings."""
+        for sources, snapshot in read_already.items():
+            if set(needed) <= set(sources):
+                return snapshot
+        read_already[needed] = await read_snapshot(env, config, needed)
+        return read_already[needed]
 
+    if offer.names and refusal(env) is None:
+        # A name alone is supervisord's or PM2's, whichever has it (`pm2 restart NAME` is
+        # how the seeds' runbook says it).
+        names, why = programs.route(offer.names, await read(("supervisor", "pm2")))
+        if why:
+            return Plan(command, env.target.name, f"{command.capitalize()} "
+                        f"{' '.join(offer.names)}", refused=why), programs.execute
+        offer = dataclasses.replace(offer, names=names)
     return await menu.plan_for(offer, env, read)
 
 
@@ -179,15 +194,21 @@ def _show_plan(plan: Plan, fmt: str) -> None:
         print(plan.describe(limit=50))
 
 
-def _confirmed(plan: Plan, target: TargetConfig) -> bool:
+def _unconfirmed(target: TargetConfig) -> str | None:
+    """Why the plan shown was not confirmed at the terminal; None when it was."""
     if not sys.stdin.isatty():
         print("blazz-tui: no terminal to confirm on: pass --yes to carry out the plan",
               file=sys.stderr)
-        return False
-    if target.production:
-        answer = input(f"Production target. Type its name ({target.name}) to go on: ")
-        return answer.strip() == target.name
-    return input("Go on? [y/N] ").strip().lower() in ("y", "yes")
+        return "no terminal to confirm on and no --yes"
+    try:
+        if target.production:
+            answer = input(f"Production target. Type its name ({target.name}) to go on: ")
+            return None if answer.strip() == target.name else \
+                f"the target's name {target.name!r} was not typed"
+        answer = input("Go on? [y/N] ")
+    except EOFError:
+        return "the terminal closed at the question"
+    return None if answer.strip().lower() in ("y", "yes") else "answered no"
 
 
 def _progress(fmt: str) -> Progress:

@@ -1,7 +1,8 @@
 """Restart, start or stop PM2 processes, and the rolling restart of the instances PM2 runs.
 
 Named as the Services rows are keyed (``pm2/whatsapp-3001``) or ``pm2:whatsapp-3001`` on
-the command line. A restart waits until PM2 reports the process online past its first second,
+the command line (or ``whatsapp-3001`` alone where supervisord has no such name:
+``programs.route``). A restart waits until PM2 reports the process online past its first second,
 or errored. The rolling restart is seed 002's rule, "don't restart all instances
 simultaneously": one instance at a time, the next only once the last answers ``/health`` and
 every session it had CONNECTED is CONNECTED again; it stops at the first that does not.
@@ -10,6 +11,7 @@ every session it had CONNECTED is CONNECTED again; it stops at the first that do
 from __future__ import annotations
 
 import asyncio
+import difflib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,9 +53,12 @@ def plan(verb: str, snapshot: Snapshot, names: Sequence[str]) -> Plan:
         name = raw[4:]
         proc = next((p for p in found if p.name == name), None)
         if proc is None:
-            known = ", ".join(sorted(p.name for p in found)) or "none"
+            names_ = sorted(p.name for p in found)
+            close = difflib.get_close_matches(name, names_, n=3)
+            hint = f" — did you mean {' or '.join(f'pm2:{c}' for c in close)}?" if close else ""
             return Plan(verb, snapshot.target, title + raw,
-                        refused=f"PM2 has no process {name!r} (it has: {known})")
+                        refused=f"PM2 has no process {name!r} (it has: "
+                                f"{', '.join(names_) or 'none'}){hint}")
         chosen[name] = proc
     changes = tuple(Change(p.name, f"{verb} ({p.status}{f', pid {p.pid}' if p.pid else ''})",
                            Pm2Ref(p.name, p.status, p.pid)) for p in chosen.values())

@@ -1,11 +1,12 @@
 """Start, stop or restart supervisord programs: named as ``supervisorctl`` takes them
 (``group:program``, ``group:*``, a group, a program alone when unambiguous), or every worker
 of a queue. A restart waits until each program settles; one that goes FATAL or BACKOFF is
-reported with the end of its stderr."""
+reported with the end of its stderr. A name alone that only PM2 runs is PM2's (``route``)."""
 
 from __future__ import annotations
 
 import asyncio
+import difflib
 import re
 import time
 import xmlrpc.client
@@ -53,11 +54,10 @@ def plan(verb: str, snapshot: Snapshot, names: Sequence[str] = (),
     if not supervisor.ok:
         return Plan(verb, snapshot.target, title + "programs",
                     refused=f"supervisord could not be read: {supervisor.error}")
-    processes = [p for e in supervisor.endpoints if e.error is None and e.name != PROCESS_TABLE
-                 for p in e.processes]
+    processes = _processes(snapshot)
     chosen: dict[tuple[str, str], ProcessInfo] = {}
     for name in names:
-        found, why = _match(name, processes)
+        found, why = _match(name, processes, _pm2_names(snapshot))
         if why:
             return Plan(verb, snapshot.target, title + name, refused=why)
         chosen.update({(p.endpoint, p.full_name): p for p in found})
@@ -82,22 +82,89 @@ def plan(verb: str, snapshot: Snapshot, names: Sequence[str] = (),
     return Plan(verb, snapshot.target, title + what, changes, notes)
 
 
-def _match(name: str, processes: list[ProcessInfo]) -> tuple[list[ProcessInfo], str | None]:
+def route(names: Sequence[str], snapshot: Snapshot) -> tuple[tuple[str, ...], str | None]:
+    """The names with each one that only PM2 runs as ``pm2:NAME`` (seed 002's runbook says
+    ``pm2 restart whatsapp-3001``), and why they cannot be acted on: a name both supervisord
+    and PM2 have, one PM2 has while supervisord could not be read, one neither has (named
+    with the close matches)."""
+    pm2_names = _pm2_names(snapshot)
+    processes = _processes(snapshot)
+    supervisor = snapshot.supervisor
+    routed = []
+    for name in names:
+        if not _bare(name):
+            routed.append(name)
+            continue
+        found = _named(name, processes)
+        if name in pm2_names and found:
+            theirs = _as_supervisorctl(name, found)
+            return (), (f"{name!r} is both supervisord's {theirs} and PM2's {name}: name it "
+                        f"pm2:{name} or {theirs}")
+        if name in pm2_names and supervisor is not None and not supervisor.ok:
+            return (), (f"supervisord could not be read ({supervisor.error}), so {name!r} may "
+                        f"be its program too: name it pm2:{name} for PM2's")
+        if name in pm2_names:
+            routed.append(f"pm2:{name}")
+        elif not found and pm2_names and (supervisor is None or supervisor.ok):
+            return (), _unknown(name, processes, pm2_names)
+        else:
+            routed.append(name)  # supervisord's, or refused by plan() as such
+    return tuple(routed), None
+
+
+def _unknown(name: str, processes: Sequence[ProcessInfo], pm2_names: Sequence[str] = ()) -> str:
+    """The refusal of a name that matches nothing: the groups there are, PM2's processes,
+    and the names close to it."""
+    groups = sorted({p.group for p in processes})
+    known = f"groups: {', '.join(groups) or 'none'}" + (
+        f"; PM2: {', '.join(sorted(pm2_names))}" if pm2_names else "")
+    words = {w for p in processes
+             for w in (p.group, p.name, p.full_name, re.sub(r"_\d+$", "", p.name))}
+    close = difflib.get_close_matches(name, sorted(words | set(pm2_names)), n=3)
+    hint = f" — did you mean {' or '.join(close)}?" if close else ""
+    return f"no program {name!r} ({known}){hint}"
+
+
+def _bare(name: str) -> bool:
+    """A name with neither a group nor an endpoint nor ``pm2:``: supervisord's or PM2's."""
+    return ":" not in name and "/" not in name
+
+
+def _as_supervisorctl(name: str, found: Sequence[ProcessInfo]) -> str:
+    """How supervisorctl is told the programs ``name`` matched, group and all."""
+    if len(found) == 1:
+        return found[0].full_name
+    if len({p.group for p in found}) == 1 and found[0].group == name:
+        return f"{name}:*"
+    return ", ".join(sorted(p.full_name for p in found))
+
+
+def _processes(snapshot: Snapshot) -> list[ProcessInfo]:
+    """supervisord's programs, from the endpoints that answered."""
+    supervisor = snapshot.supervisor
+    if supervisor is None:
+        return []
+    return [p for e in supervisor.endpoints if e.error is None and e.name != PROCESS_TABLE
+            for p in e.processes]
+
+
+def _pm2_names(snapshot: Snapshot) -> tuple[str, ...]:
+    """The processes PM2 runs, where it was read."""
+    pm2 = snapshot.pm2
+    return tuple(p.name for p in pm2.processes) if pm2 is not None and pm2.error is None \
+        else ()
+
+
+def _match(name: str, processes: list[ProcessInfo], pm2_names: Sequence[str] = ()
+           ) -> tuple[list[ProcessInfo], str | None]:
     endpoint, slash, rest = name.partition("/")
     if slash:  # endpoint/group:name, as the dashboard's rows are keyed
         processes = [p for p in processes if p.endpoint == endpoint]
         name = rest
-    group, colon, proc = name.partition(":")
-    if colon:
-        found = [p for p in processes if p.group == group and proc in ("*", p.name)]
-    else:
-        numbered = re.compile(rf"{re.escape(name)}_\d+")  # numprocs' process_name
-        found = [p for p in processes if p.group == name] or [
-            p for p in processes if p.name == name] or [
-            p for p in processes if numbered.fullmatch(p.name)]
+    found = _named(name, processes)
+    colon = ":" in name
     if not found:
-        known = sorted({p.group for p in processes})
-        return [], (f"no program {name!r} (groups: {', '.join(known) or 'none'})")
+        return [], _unknown(name, processes, pm2_names)
     if not colon and len({p.group for p in found}) > 1:
         return [], (f"{name!r} is ambiguous: {', '.join(sorted(p.full_name for p in found))}"
                     " — name it as group:program")
@@ -105,6 +172,17 @@ def _match(name: str, processes: list[ProcessInfo]) -> tuple[list[ProcessInfo], 
         return [], (f"{name!r} is on more than one supervisord "
                     f"({', '.join(sorted({p.endpoint for p in found}))}): restart each there")
     return found, None
+
+
+def _named(name: str, processes: Sequence[ProcessInfo]) -> list[ProcessInfo]:
+    """Every program ``name`` names, as supervisorctl reads it (ambiguous or not)."""
+    group, colon, proc = name.partition(":")
+    if colon:
+        return [p for p in processes if p.group == group and proc in ("*", p.name)]
+    numbered = re.compile(rf"{re.escape(name)}_\d+")  # numprocs' process_name
+    return [p for p in processes if p.group == name] or [
+        p for p in processes if p.name == name] or [
+        p for p in processes if numbered.fullmatch(p.name)]
 
 
 def _table_hint(endpoints: Sequence[EndpointReading]) -> str:

@@ -143,6 +143,16 @@ def test_without_a_terminal_or_yes_nothing_is_done(stack: Layout) -> None:
     assert "Restart blazz:blazz-reverb" in result.stdout  # the plan was shown
 
 
+def test_a_plan_not_confirmed_is_audited_as_refused(stack: Layout) -> None:
+    act(stack, "restart", "blazz-reverb")  # no --yes, no terminal
+
+    entry = audit(stack, started=True)[-1]
+    assert (entry["phase"], entry["result"]["outcome"]) == ("refused", "REFUSED")
+    assert entry["error"] == ("not confirmed (no terminal to confirm on and no --yes): "
+                              "nothing changed")
+    assert entry["plan"]["changes"][0]["subject"] == "blazz:blazz-reverb"
+
+
 def test_the_audit_log_is_private_and_records_each_action(stack: Layout) -> None:
     act(stack, "restart", "blazz-reverb", "--yes")
     act(stack, "restart", "no-such-program", "--yes")

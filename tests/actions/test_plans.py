@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 from blazz_tui.actions import programs, sync
 from blazz_tui.actions.run import ActionEnv
@@ -12,6 +13,7 @@ from blazz_tui.snapshot import Snapshot
 from blazz_tui.sources.accounts import Account
 from blazz_tui.sources.database import DatabaseReading
 from blazz_tui.sources.instances import HostedSession, InstanceReading, InstancesReading
+from blazz_tui.sources.pm2 import Pm2Process, Pm2Reading
 from blazz_tui.sources.supervisor import EndpointReading, ProcessInfo, SupervisorReading
 from blazz_tui.transport.local import LocalTransport
 from tests.fixtures.instances import InstanceFleet
@@ -56,6 +58,32 @@ def test_a_name_that_matches_nothing_or_two_programs_is_refused() -> None:
     ambiguous = programs.plan("stop", snap, ["worker"]).refused
     assert "is ambiguous: a:worker, b:worker" in str(ambiguous)
     assert "no program 'nope' (groups: a, b)" == programs.plan("stop", snap, ["nope"]).refused
+
+
+def with_pm2(snap: Snapshot, *names: str) -> Snapshot:
+    procs = tuple(Pm2Process(name=n, pm_id=i, status="online", pid=100 + i, uptime=5.0,
+                             restarts=0, unstable_restarts=0, cpu=0.0, memory=0, port=None,
+                             script="node", user="ops")
+                  for i, n in enumerate(names))
+    return replace(snap, pm2=Pm2Reading(processes=procs, fetched_at=NOW))
+
+
+def test_a_name_alone_that_only_pm2_runs_is_pm2s() -> None:
+    snap = with_pm2(supervisor("blazz:reverb"), "whatsapp-3001")
+    assert programs.route(["whatsapp-3001", "reverb", "blazz:x"], snap) == (
+        ("pm2:whatsapp-3001", "reverb", "blazz:x"), None)
+
+
+def test_a_name_alone_that_supervisord_and_pm2_both_have_is_refused() -> None:
+    snap = with_pm2(supervisor("a:worker", "b:worker"), "worker")  # supervisord's twice, too
+    assert programs.route(["worker"], snap) == ((), (
+        "'worker' is both supervisord's a:worker, b:worker and PM2's worker: name it "
+        "pm2:worker or a:worker, b:worker"))
+
+
+def test_a_refused_name_is_told_the_close_ones() -> None:
+    assert programs.plan("stop", supervisor("blazz:reverb"), ["revreb"]).refused == (
+        "no program 'revreb' (groups: blazz) — did you mean reverb?")
 
 
 def test_a_queue_names_every_worker_that_serves_it() -> None:

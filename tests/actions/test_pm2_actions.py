@@ -13,16 +13,21 @@ from pathlib import Path
 import httpx
 import pytest
 
+from blazz_tui.sim.supervisord import ProgramSpec, Supervisord
 from tests.fixtures.pm2 import Pm2
+from tests.fixtures.supervisord import Factory
 
 pytestmark = pytest.mark.slow
 
 
-def config(tmp_path: Path, ports: list[int], connect_timeout: float = 20.0) -> Path:
+def config(tmp_path: Path, ports: list[int], connect_timeout: float = 20.0,
+           supervisord: Supervisord | None = None) -> Path:
     instances = "".join(f'[[targets.t.instances]]\nname = "wa-{p}"\n'
                         f'url = "http://127.0.0.1:{p}"\napi_key = "k"\n' for p in ports)
+    supervisor = (f'supervisor = [{{ name = "main", url = "{supervisord.url}" }}]\n'
+                  if supervisord else "supervisor = []\n")
     path = tmp_path / "pm2.toml"
-    path.write_text(f'state_dir = "{tmp_path / "state"}"\n[targets.t]\nsupervisor = []\n'
+    path.write_text(f'state_dir = "{tmp_path / "state"}"\n[targets.t]\n{supervisor}'
                     f'database = false\nredis = false\nports = []\n{instances}'
                     f'[targets.t.rebalance]\nconnect_timeout = {connect_timeout}\n')
     path.chmod(0o600)
@@ -81,6 +86,50 @@ def test_an_unknown_pm2_process_is_refused_naming_the_ones_there(pm2: Pm2,
     result = blazz(config(tmp_path, [port]), "restart", "pm2:whatsapp-9")
     assert result.returncode == 3
     assert f"PM2 has no process 'whatsapp-9' (it has: {name})" in result.stdout + result.stderr
+
+
+def test_a_pm2_process_is_restarted_by_its_name_alone_beside_supervisord(
+        pm2: Pm2, supervisord_factory: Factory, tmp_path: Path) -> None:
+    sv = supervisord_factory()  # sleeper, crasher, blazz:worker_00/_01: not this name
+    [(name, port)] = started(pm2, 1)
+    before = pids(pm2)[name]
+
+    result = blazz(config(tmp_path, [port], supervisord=sv), "restart", name)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{name}: online, pid" in result.stdout
+    assert pids(pm2)[name] != before
+
+
+def test_a_name_both_supervisord_and_pm2_have_is_refused_saying_how_to_pick(
+        pm2: Pm2, supervisord_factory: Factory, tmp_path: Path) -> None:
+    [(name, port)] = started(pm2, 1)
+    sv = supervisord_factory([ProgramSpec(name, f"{sys.executable} -c 'import time; "
+                                                "time.sleep(3600)'", startsecs=0)])
+    before_pm2, before_sv = pids(pm2)[name], sv.rpc().supervisor.getProcessInfo(name)["pid"]
+
+    result = blazz(config(tmp_path, [port], supervisord=sv), "restart", name)
+
+    assert result.returncode == 3
+    assert (f"'{name}' is both supervisord's {name}:{name} and PM2's {name}: name it "
+            f"pm2:{name} or {name}:{name}") in result.stdout
+    assert pids(pm2)[name] == before_pm2
+    assert sv.rpc().supervisor.getProcessInfo(name)["pid"] == before_sv
+
+
+def test_an_unknown_name_is_refused_naming_the_close_ones_of_supervisord_and_pm2(
+        pm2: Pm2, supervisord_factory: Factory, tmp_path: Path) -> None:
+    sv = supervisord_factory()
+    [(name, port)] = started(pm2, 1)
+    path = config(tmp_path, [port], supervisord=sv)
+
+    near_pm2 = blazz(path, "restart", name.replace("whatsapp", "whatsap"))
+    near_supervisord = blazz(path, "restart", "sleepr")
+
+    assert near_pm2.returncode == near_supervisord.returncode == 3
+    assert f"did you mean {name}?" in near_pm2.stdout
+    assert f"(groups: blazz, crasher, sleeper; PM2: {name})" in near_pm2.stdout
+    assert "did you mean sleeper?" in near_supervisord.stdout
 
 
 def test_the_rolling_restart_never_has_two_instances_down_at_once(pm2: Pm2,
