@@ -107,7 +107,6 @@ class BlazzApp(App[int]):
                  crash_dir: Path | None = None, actions: ActionEnv | None = None,
                  guard: ExitGuard | None = None) -> None:
         super().__init__()
-        self._few_colours_are_the_terminals()
         self.guard = guard
         """Ends the process whatever the terminal does, once a way out is taken (None: the
         dashboard runs inside another program, as under tests)."""
@@ -128,6 +127,7 @@ class BlazzApp(App[int]):
         self._accented: set[str] = set()
         """The themes made here, with the target's accent."""
         self.register_theme(LIGHT)
+        self._few_colours_are_the_terminals()
         self.current_panel = "checks"
 
     # -- layout -----------------------------------------------------------------------------
@@ -241,10 +241,12 @@ class BlazzApp(App[int]):
 
     def _few_colours_are_the_terminals(self) -> None:
         """On a 16- or 8-colour terminal the tones' ANSI yellow and red are sent as such, the
-        terminal's own: Textual would otherwise map them to its truecolor theme and back to the
-        nearest of 16 by distance (red became magenta, an orange warning bright red)."""
+        terminal's own, and the styles' colours come from Textual's ANSI theme: a truecolor
+        theme is mapped back to the nearest of 16 by distance (red became magenta, an orange
+        warning bright red, and the problems' bar a bright red beside a WARNING)."""
         if not self.no_color and self.console.color_system in ("standard", "windows"):
             self.ansi_color = True
+            self.theme = "ansi-dark"  # its $warning and $error are the terminal's own too
 
     def tone_style(self, tone: str) -> str:
         if self.no_color:  # NO_COLOR: tones become weights, still told apart
