@@ -79,6 +79,10 @@ class LogsPanel(Vertical):
         self._entries: list[LogEntry] = []
         self._noted = False
         """Whether the log shows the no-match note instead of lines (rewritten as lines come)."""
+        self._held_at: float | None = None
+        """When ``f`` held the view: the moment of the data it shows."""
+        self._unseen = 0
+        """Lines that came, and would be shown, since the view was held."""
 
     def compose(self) -> ComposeResult:
         yield TailLog(max_lines=KEEP, wrap=False, markup=False, auto_scroll=True)
@@ -100,15 +104,21 @@ class LogsPanel(Vertical):
         if not new:
             return
         self._entries = _newest_of_each_file(self._entries + new, KEEP)
-        if self.follow and self._noted:
+        if not self.follow:
+            self._unseen += sum(1 for e in new if self._visible(e))
+            set_subtitle(self, self._subtitle(text))
+        elif self._noted:
             self._rerender()
-        elif self.follow:
+        else:
             self._write(new, burst=BURST)
 
     def _subtitle(self, freshness_text: str) -> str:
         parts = [freshness_text]
         if not self.follow:
-            parts.append("PAUSED (f)")
+            held = "" if self._held_at is None else \
+                time.strftime(" at %H:%M:%S", time.localtime(self._held_at))
+            parts.append(f"PAUSED (f){held}" + (f", {self._unseen:,} new lines since"
+                                                if self._unseen else ""))
         if self.min_level:
             parts.append(f"≥{self.min_level}")
         if self.only_file:
@@ -166,7 +176,11 @@ class LogsPanel(Vertical):
                         for detail in entry.detail)]
 
     def _rerender(self) -> None:
+        """Every kept line that passes the filters, anew (a held view then holds them all)."""
         self.log_view.clear()
+        self._unseen = 0
+        if not self.follow and self.frame is not None:
+            self._held_at = self.frame.snapshot.taken_at
         filtered = bool(self.min_level or self.only_file or self.filter_text)
         self._noted = filtered and not any(self._visible(e) for e in self._entries)
         if self._noted:
@@ -184,6 +198,8 @@ class LogsPanel(Vertical):
 
     def action_toggle_follow(self) -> None:
         self.follow = not self.follow
+        self._unseen = 0
+        self._held_at = self.frame.snapshot.taken_at if self.frame is not None else None
         if self.follow:
             self._rerender()
         elif self.frame is not None:

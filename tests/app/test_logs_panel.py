@@ -42,6 +42,22 @@ async def test_f_holds_the_view_and_says_so() -> None:
         assert "PAUSED" in str(app.query_one(LogsPanel).border_subtitle)
 
 
+async def test_a_held_view_says_the_moment_it_shows_and_how_many_lines_came_since() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("7", "f")
+        later = frame(Scenario(degraded=True), FROZEN + 10)
+        last = max(e.time or 0 for e in app.frame.snapshot.logs.entries)  # type: ignore[union-attr]
+        came = sum(1 for e in later.snapshot.logs.entries if (e.time or 0) > last)  # type: ignore[union-attr]
+        assert came > 0
+        app.show_frame(later)
+        await pilot.pause()
+        subtitle = str(app.query_one(LogsPanel).border_subtitle)
+        assert f"PAUSED (f) at {clock(FROZEN)}, {came:,} new lines since" in subtitle
+        await pilot.press("f")  # following again: they are shown, and the count goes
+        assert "PAUSED" not in str(app.query_one(LogsPanel).border_subtitle)
+
+
 async def test_l_keeps_errors_only_and_traces_unfold_with_t() -> None:
     app = fixed_app()
     async with app.run_test(size=(120, 40)) as pilot:
