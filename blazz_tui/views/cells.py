@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from blazz_tui.fmt import duration
@@ -11,6 +12,8 @@ from blazz_tui.sources.base import Reading
 OK, WARN, CRIT, MUTED, PLAIN = "ok", "warn", "crit", "muted", ""
 STATUS_TONE = {Status.OK: OK, Status.WARNING: WARN, Status.CRITICAL: CRIT,
                Status.UNKNOWN: MUTED}
+RANK = {PLAIN: 0, MUTED: 0, OK: 0, WARN: 1, CRIT: 2}
+"""How much a tone says is wrong: the worse of two is the one a cell takes."""
 STATE_TONE = {"RUNNING": OK, "STARTING": WARN, "STOPPING": WARN, "STOPPED": WARN,
               "EXITED": WARN, "BACKOFF": CRIT, "FATAL": CRIT, "UNKNOWN": CRIT}
 
@@ -58,11 +61,63 @@ def freshness(reading: Reading | None, now: float) -> tuple[str, str]:
     return f"updated {duration(age)} ago", MUTED
 
 
+EIGHTHS = "▏▎▍▌▋▊▉"
+"""A cell filled by one to seven eighths."""
+
+
 def bar(fraction: float, width: int = 10) -> str:
-    """A text capacity bar: ``███████░░░``."""
+    """A text capacity bar drawn in eighths of a cell, ``██▍░░░░░░░``: on five cells 6 % is
+    ``▎░░░░`` and 24 % ``█▎░░░`` (whole cells drew both as ``█░░░░``). Any load shows."""
     fraction = min(1.0, max(0.0, fraction))
-    filled = max(1, round(fraction * width)) if fraction > 0 else 0  # any load shows
-    return "█" * filled + "░" * (width - filled)
+    eighths = round(fraction * width * 8)
+    if fraction > 0:
+        eighths = max(1, eighths)
+    full, part = divmod(eighths, 8)
+    drawn = "█" * full + (EIGHTHS[part - 1] if part else "")
+    return drawn + "░" * (width - len(drawn))
+
+
+_QUANTITY = re.compile(r"(?P<n>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>%|ms\b)"
+                       r"|(?P<d>(?:\d+[dhms])+)(?![\w.])")
+_THRESHOLD = re.compile(r"(?P<op>[<>≤≥])\s*(?P<rest>.+)")
+_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def _quantity(text: str) -> tuple[float, str] | None:
+    """The figure ``text`` starts with, as (number, unit): ``94.4 %``, ``320 ms``, or a
+    duration as ``fmt.duration`` writes it (``7m05s`` → 425 s); None if it starts with none."""
+    found = _QUANTITY.match(text.strip())
+    if found is None:
+        return None
+    if found["d"]:
+        return float(sum(int(n) * _SECONDS[u]
+                         for n, u in re.findall(r"(\d+)([dhms])", found["d"]))), "s"
+    return float(found["n"].replace(",", "")), found["unit"]
+
+
+def _beyond(value: tuple[float, str], threshold: str, past: bool) -> bool:
+    """Whether ``value`` is past a printed ``< 95 %``-like bound (``past``), or falls short of
+    a printed ``> 99 %``-like target (not ``past``); False when they are not comparable."""
+    found = _THRESHOLD.fullmatch(threshold.strip())
+    bound = _quantity(found["rest"]) if found else None
+    if found is None or bound is None or bound[1] != value[1]:
+        return False
+    below = found["op"] in "<≤"
+    return (value[0] < bound[0] if below else value[0] > bound[0]) if past else \
+        (value[0] > bound[0] if below else value[0] < bound[0])
+
+
+def printed_tone(value: str, target: str, alert: str) -> str:
+    """The tone a figure takes against the target and alert printed beside it: CRIT past the
+    alert, WARN short of the target, PLAIN otherwise or when they do not compare — so what is
+    read on the row agrees with its colour (``94.4 %`` beside ``< 95 %`` was plain while its
+    check waited to have observed long enough)."""
+    figure = _quantity(value)
+    if figure is None:
+        return PLAIN
+    if _beyond(figure, alert, past=True):
+        return CRIT
+    return WARN if _beyond(figure, target, past=False) else PLAIN
 
 
 SPARK = "▁▂▃▄▅▆▇█"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from blazz_tui.fmt import count, duration, percent, size, visible
 from blazz_tui.frame import MonitorStats
-from blazz_tui.monitoring import monitoring_table
+from blazz_tui.monitoring import Metric, monitoring_table
 from blazz_tui.rules.cache import hit_rate
 from blazz_tui.rules.model import Check, Status, lower, upper
 from blazz_tui.settings import Thresholds
@@ -14,6 +14,7 @@ from blazz_tui.views.cells import (
     MUTED,
     OK,
     PLAIN,
+    RANK,
     STATE_TONE,
     STATUS_TONE,
     WARN,
@@ -21,6 +22,7 @@ from blazz_tui.views.cells import (
     Row,
     Table,
     bar,
+    printed_tone,
     sparkline,
 )
 
@@ -144,11 +146,10 @@ def _over(value: float, warn: float, crit: float) -> str:
 
 
 def monitoring(snap: Snapshot, all_checks: tuple[Check, ...], t: Thresholds) -> Table:
-    """Seed 002's monitoring table (its value coloured by the check that judges it), then the
-    cache's own figures."""
+    """Seed 002's monitoring table (its value coloured by the check that judges it, or by the
+    target and alert printed beside it when they say worse), then the cache's own figures."""
     rows = [Row(m.name, (Cell(_SHORT.get(m.name, m.name), MUTED),
-                         Cell(_with_spark(m.value, m.check, snap, t),
-                              PLAIN if m.status is Status.OK else STATUS_TONE[m.status]),
+                         Cell(_with_spark(m.value, m.check, snap, t), _metric_tone(m)),
                          Cell(m.target, MUTED), Cell(m.alert, MUTED), Cell(m.source, MUTED)))
             for m in monitoring_table(snap, all_checks, t)]
     r, w = snap.redis, snap.cache
@@ -167,6 +168,15 @@ def monitoring(snap: Snapshot, all_checks: tuple[Check, ...], t: Thresholds) -> 
         rows += [Row(name, (Cell(name, MUTED), Cell(value, tone), Cell(""), Cell(""),
                             Cell("Redis INFO", MUTED))) for name, value, tone in figures]
     return Table(("metric", "now", "target", "alert", "source"), tuple(rows))
+
+
+def _metric_tone(m: Metric) -> str:
+    """The worse of its check's tone and the tone its figure has against the target and alert
+    on its own row: a figure past its printed alert is never plain, even while its check
+    abstains (uptime not yet observed an hour, too few messages)."""
+    judged = PLAIN if m.status is Status.OK else STATUS_TONE[m.status]
+    printed = printed_tone(m.value, m.target, m.alert)
+    return printed if RANK[printed] > RANK[judged] else judged
 
 
 _SHORT = {"Scheduler status": "scheduler", "Health check frequency": "sync age",
@@ -233,8 +243,12 @@ def key_figures(snap: Snapshot, t: Thresholds) -> list[tuple[str, str]]:
     view = sessions.instances
     if view:
         hosted = sum(i.hosted or 0 for i in view)
-        unread = " +?" if any(i.hosted is None for i in view) else ""
-        out.append((f"sessions {hosted:,}{unread}/{sum(i.assigned for i in view):,}", PLAIN))
+        # "+?": sessions an instance that answers hosts but could not be counted, said whose
+        # (a down one hosts none: its accounts are the "unreachable" figure).
+        unread = [i.name for i in view if i.hosted is None and i.up]
+        whose = "" if not unread else f" +? {unread[0]} unread" if len(unread) == 1 \
+            else f" +? {len(unread)} instances unread"
+        out.append((f"sessions {hosted:,}/{sum(i.assigned for i in view):,}{whose}", PLAIN))
         lost = len(sessions.lost)
         if not sessions.complete:  # a session list unread, or no accounts: not known
             out.append(("lost ?", MUTED))

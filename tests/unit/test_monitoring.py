@@ -68,13 +68,14 @@ def test_the_key_figures_line_says_what_is_waiting_lost_and_unknown() -> None:
                 QueueView("default", pending=None)),
         sessions=SessionsView(instances=(
             InstanceSessions("wa-1", "http://127.0.0.1:3001", True, 120, 121),
-            InstanceSessions("wa-2", "http://127.0.0.1:3002", False, None, 30)),
+            InstanceSessions("wa-2", "http://127.0.0.1:3002", False, None, 30),
+            InstanceSessions("wa-3", "http://127.0.0.1:3003", True, None, 0, "timed out")),
             lost=("s9",), unreachable=(("wa-2", 30),)),
         logs=LogsReading(fetched_at=NOW))
 
     assert key_figures(snap, Thresholds()) == [
-        ("queued ≥ 40 oldest 11m", "crit"), ("sessions 120 +?/151", ""), ("lost ?", "muted"),
-        ("unreachable 30", "warn"), ("sync ?", "muted")]
+        ("queued ≥ 40 oldest 11m", "crit"), ("sessions 120/151 +? wa-3 unread", ""),
+        ("lost ?", "muted"), ("unreachable 30", "warn"), ("sync ?", "muted")]
 
 
 def test_the_key_figures_never_show_a_bound_as_an_exact_count() -> None:
@@ -99,3 +100,17 @@ def test_one_failure_in_a_few_messages_is_shown_not_judged() -> None:
     [check] = [c for c in evaluate(snap, Thresholds()) if c.name == "failed-messages"]
     assert check.status is Status.OK and check.summary.startswith("too few messages to judge")
     assert table(snap, Thresholds())["Failed messages"][0].endswith(", too few to judge")
+
+
+def test_a_figure_past_its_printed_alert_is_coloured_while_its_check_waits() -> None:
+    from blazz_tui.views.cells import CRIT
+    from blazz_tui.views.panels import monitoring
+
+    # 10 minutes observed: too little for the uptime check to judge the hour yet.
+    snap = snapshot(uptime=(Uptime("wa-3001", 94.4, 600, 94.4, 600),))
+    t = Thresholds()
+
+    assert table(snap, t)["Instance uptime"][4] is Status.OK
+    row = next(r for r in monitoring(snap, evaluate(snap, t), t).rows
+               if r.key == "Instance uptime")
+    assert row.cells[1].text.startswith("94.4 %") and row.cells[1].tone == CRIT
