@@ -39,6 +39,17 @@ class HeaderBar(Static):
     def watch_paused(self) -> None:
         self.refresh_line()
 
+    def _paused_text(self, line: Text, frame: Frame | None) -> None:
+        """``PAUSED (p) data as of 14:02:11`` while paused, next to the status: on a narrow
+        line it is kept and the count of checks is cut."""
+        if not self.paused:
+            return
+        warn = f"bold {self.app.tone_style('warn')}"  # type: ignore[attr-defined]
+        line.append("  PAUSED (p)", style=warn)
+        if frame is not None:  # what is shown is that moment's, not now's
+            taken = time.strftime("%H:%M:%S", time.localtime(frame.snapshot.taken_at))
+            line.append(f" data as of {taken}", style=warn)
+
     def refresh_line(self) -> None:
         style = self.app.tone_style  # type: ignore[attr-defined]
         line = Text(no_wrap=True, overflow="ellipsis")
@@ -57,20 +68,17 @@ class HeaderBar(Static):
         frame = self.frame
         if frame is None or frame.waiting:
             line.append("  collecting…", style="dim")
+            self._paused_text(line, frame)
             if frame is not None:
                 line.append(f" waiting for {', '.join(frame.waiting)}", style="dim")
         else:
             status = frame.badge or frame.status
             line.append("  ")
             line.append(f" {status.value} ", style=f"reverse {style(STATUS_TONE[status])}")
+            self._paused_text(line, frame)
             bad = [c for c in frame.checks if c.status is not Status.OK]
             line.append(f"  {len(bad)} of {len(frame.checks)} checks need attention"
                         if bad else f"  all {len(frame.checks)} checks OK", style="dim")
-        if self.paused:
-            line.append("  PAUSED (p)", style=f"bold {style('warn')}")
-            if frame is not None:  # what is shown is that moment's, not now's
-                taken = time.strftime("%H:%M:%S", time.localtime(frame.snapshot.taken_at))
-                line.append(f" data as of {taken}", style=f"bold {style('warn')}")
         line.append(f"  {time.strftime('%H:%M:%S', time.localtime(self._clock()))}", style="dim")
         lines = [line]
         if frame is not None:

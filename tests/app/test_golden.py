@@ -52,6 +52,7 @@ def matches_golden(name: str, text: str) -> None:
     ("degraded-80x24-instances", DEGRADED, (80, 24), ("3",)),
     ("degraded-80x24-queues", DEGRADED, (80, 24), ("4",)),
     ("degraded-instance-details-120x40", DEGRADED, (120, 40), ("3", "enter")),  # broken on top
+    ("degraded-paused-80x24", DEGRADED, (80, 24), ("p",)),  # the data's moment, not a clock
 ])
 async def test_screen_matches_its_golden_file(name: str, scenario: Scenario,
                                               size: tuple[int, int], keys: tuple[str, ...]) -> None:
@@ -68,22 +69,24 @@ async def svg_after(scenario: Scenario, size: tuple[int, int], theme: str) -> st
         return app.export_screenshot()
 
 
-@pytest.mark.parametrize("name, scenario, size, theme, no_color", [
-    ("healthy-120x40", HEALTHY, (120, 40), "", False),
-    ("incident-80x24", DEGRADED, (80, 24), "", False),
-    ("incident-120x40", DEGRADED, (120, 40), "", False),
-    ("incident-200x60", DEGRADED, (200, 60), "", False),
-    ("incident-120x40-light", DEGRADED, (120, 40), "blazz-light", False),
-    ("incident-120x40-no-color", DEGRADED, (120, 40), "", True),
+@pytest.mark.parametrize("name, scenario, size, theme, terminal", [
+    ("healthy-120x40", HEALTHY, (120, 40), "", {}),
+    ("incident-80x24", DEGRADED, (80, 24), "", {}),
+    ("incident-120x40", DEGRADED, (120, 40), "", {}),
+    ("incident-200x60", DEGRADED, (200, 60), "", {}),
+    ("incident-120x40-light", DEGRADED, (120, 40), "blazz-light", {}),
+    ("incident-120x40-no-color", DEGRADED, (120, 40), "", {"NO_COLOR": "1"}),
+    ("incident-120x40-16-colours", DEGRADED, (120, 40), "", {"TERM": "xterm"}),
 ])
 async def test_screen_in_colour_matches_its_golden_svg(
-        name: str, scenario: Scenario, size: tuple[int, int], theme: str, no_color: bool,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """The colours too: the same screens as SVG (render with ``rsvg-convert`` to review)."""
-    if no_color:
-        monkeypatch.setenv("NO_COLOR", "1")
-    else:
-        monkeypatch.delenv("NO_COLOR", raising=False)
+        name: str, scenario: Scenario, size: tuple[int, int], theme: str,
+        terminal: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The colours too: the same screens as SVG (render with ``rsvg-convert`` to review), in
+    the terminal ``terminal`` says (TERM, NO_COLOR); truecolor when it says nothing."""
+    for key, value in terminal.items():
+        monkeypatch.setenv(key, value)
+    if "TERM" in terminal:  # a terminal of its own kind, without truecolor's promise
+        monkeypatch.delenv("COLORTERM")
     svg = await svg_after(scenario, size, theme)
     path = GOLDEN / f"{name}.svg"
     if os.environ.get("BLAZZ_UPDATE_GOLDEN"):
