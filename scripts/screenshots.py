@@ -10,11 +10,15 @@ flooded queue, and the actions menu (x) on two marked queues.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+# In full colour whatever this terminal is (TERM=xterm, or none, would draw them in 16).
+os.environ.update(TERM="xterm-256color", COLORTERM="truecolor")
 
 from blazz_tui.collect import Collector
 from blazz_tui.config import load_config
