@@ -45,6 +45,7 @@ from blazz_tui.widgets.filter_bar import FilterBar
 from blazz_tui.widgets.header_bar import HeaderBar, ProblemsBar
 from blazz_tui.widgets.logs_panel import LogsPanel, TailLog
 from blazz_tui.widgets.table_panel import PanelTable, TablePanel
+from blazz_tui.widgets.tones import few_colours, tone_style
 
 PANELS = (("checks", "Checks"), ("services", "Services"), ("instances", "Instances"),
           ("queues", "Queues"), ("monitoring", "Monitoring"), ("events", "Events"),
@@ -167,7 +168,7 @@ class BlazzApp(App[int]):
                              lambda f: panels.monitoring(f.snapshot, f.checks, f.thresholds),
                              "redis" if target.redis is not None else "database",
                              id="monitoring", severity_first=False).data_bind(BlazzApp.frame)
-            yield EventsPanel(id="events").data_bind(BlazzApp.events)
+            yield EventsPanel(id="events", clock=self.clock).data_bind(BlazzApp.events)
             yield LogsPanel(id="logs").data_bind(BlazzApp.frame)
         yield FilterBar()
         yield Footer()
@@ -244,30 +245,14 @@ class BlazzApp(App[int]):
         terminal's own, and the styles' colours come from Textual's ANSI theme: a truecolor
         theme is mapped back to the nearest of 16 by distance (red became magenta, an orange
         warning bright red, and the problems' bar a bright red beside a WARNING)."""
-        if not self.no_color and self.console.color_system in ("standard", "windows"):
+        if few_colours(self):
             self.ansi_color = True
             self.theme = "ansi-dark"  # its $warning and $error are the terminal's own too
 
     def tone_style(self, tone: str) -> str:
-        if self.no_color:  # NO_COLOR: tones become weights, still told apart
-            return {"warn": "bold", "crit": "bold reverse", "muted": "dim"}.get(tone, "")
-        if self.console.color_system in ("standard", "windows"):
-            # 16 colours: a theme's orange warning would become the same bright red as its
-            # error; the terminal's own yellow and red stay apart.
-            return {"ok": "green", "warn": "yellow", "crit": "bold red", "muted": "dim"}.get(
-                tone, "")
-        theme = self.current_theme
-        return {
-            "ok": rich_color(theme.success or "green"),
-            "warn": rich_color(theme.warning or "yellow"),
-            "crit": f"bold {rich_color(theme.error or 'red')}",
-            "muted": "dim",
-        }.get(tone, "")
-
-    @property
-    def accent_color(self) -> str:
-        """The theme's accent in a form Rich takes."""
-        return rich_color(self.current_theme.accent or "green")
+        """The Rich style of ``tone`` here (the widgets' own, from ``widgets.tones``)."""
+        style: str = tone_style(self, tone)
+        return style
 
     def _apply_accent(self) -> None:
         """The target's accent colour (config ``accent``) on the focused panel's border and the
@@ -373,7 +358,7 @@ class BlazzApp(App[int]):
         view = self._details_view(panel, key)
         if view is None or self.frame is None:
             return
-        screen = DetailsScreen(panel, key, view, self.frame)
+        screen = DetailsScreen(panel, key, view, self.frame, self.header_bar())
         self.push_screen(screen)
         self._load_details(screen)
 
@@ -528,15 +513,6 @@ LIGHT = Theme(name="blazz-light", dark=False, primary="#0969da", secondary="#663
               accent="#0969da", foreground="#1f2328", background="#ffffff", surface="#f6f8fa",
               panel="#eaeef2", success="#1a7f37", warning="#9a6700", error="#cf222e")
 """A light theme whose states read on white (textual-light's yellow warning does not)."""
-
-
-def rich_color(color: str) -> str:
-    """A theme colour as Rich writes it: Textual names some ('ansi_magenta') that Rich does
-    not know, and the ANSI themes crashed the header with them."""
-    try:
-        return Color.parse(color).rich_color.name
-    except ColorParseError:
-        return "default"
 
 
 def make_app(target: TargetConfig, runtime: Runtime | None = None, *, read_only: bool = False,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
+from blazz_tui.widgets.tones import tone_style
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -18,9 +20,11 @@ class EventsPanel(Static, can_focus=True):
     events: reactive[tuple[Episode, ...]] = reactive((), repaint=False)
     _shown: tuple[Episode, ...] | None = None
 
-    def __init__(self, *, id: str) -> None:
+    def __init__(self, *, id: str, clock: Callable[[], float] = time.time) -> None:
         super().__init__(id=id, classes="panel")
         self.border_title = "6 Events"
+        self._clock = clock
+        """Now, as the durations of the ongoing episodes are counted."""
 
     _drawn_at = 0.0
 
@@ -30,8 +34,7 @@ class EventsPanel(Static, can_focus=True):
         if events == self._shown and time.monotonic() - self._drawn_at < 5:
             return
         self._shown, self._drawn_at = events, time.monotonic()
-        now = self.app.clock()  # type: ignore[attr-defined]
-        style = self.app.tone_style  # type: ignore[attr-defined]
+        now = self._clock()
         if not events:
             self.update(Text("no alerts yet", style="dim"))
             return
@@ -40,5 +43,5 @@ class EventsPanel(Static, can_focus=True):
             if i:
                 text.append("\n")
             tone = "muted" if event.over_at is not None else TONES.get(event.status, "")
-            text.append(visible(event.describe(now)), style=style(tone))
+            text.append(visible(event.describe(now)), style=tone_style(self.app, tone))
         self.update(text)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 
+from blazz_tui.widgets.tones import accent_color, tone_style
 from rich.console import Group
 from rich.text import Text
 from textual.reactive import reactive
@@ -44,16 +46,16 @@ class HeaderBar(Static):
         line it is kept and the count of checks is cut."""
         if not self.paused:
             return
-        warn = f"bold {self.app.tone_style('warn')}"  # type: ignore[attr-defined]
+        warn = f"bold {tone_style(self.app, 'warn')}"
         line.append("  PAUSED (p)", style=warn)
         if frame is not None:  # what is shown is that moment's, not now's
             taken = time.strftime("%H:%M:%S", time.localtime(frame.snapshot.taken_at))
             line.append(f" data as of {taken}", style=warn)
 
     def refresh_line(self) -> None:
-        style = self.app.tone_style  # type: ignore[attr-defined]
+        style = partial(tone_style, self.app)
         line = Text(no_wrap=True, overflow="ellipsis")
-        accent = self.app.accent_color  # type: ignore[attr-defined]
+        accent = accent_color(self.app)
         badge = "reverse" if self.app.no_color else f"black on {accent}"
         line.append(f" {self._target} ", style=f"bold {badge}")
         line.append(f" via {self._transport}", style="dim")
@@ -123,7 +125,7 @@ class ProblemsBar(Static):
         self.display = height > 0
         if not height:
             return
-        style = self.app.tone_style  # type: ignore[attr-defined]
+        style = partial(tone_style, self.app)
         shown = found if len(found) <= height else found[:height - 1]
         width = self.app.size.width - 11  # the border and the status
         lines = []

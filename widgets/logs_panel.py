@@ -8,6 +8,7 @@ from collections import Counter
 
 from blazz_tui.widgets.picker import Picker
 from blazz_tui.widgets.table_panel import set_subtitle
+from blazz_tui.widgets.tones import tone_style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -152,19 +153,17 @@ class LogsPanel(Vertical):
             among = f", {errors:,} of them errors" if errors else ""
             lines.insert(0, Text(f"… {skipped:,} lines skipped (a fast log{among}): / filters, "
                                  "l sets a minimum level, f holds the view",
-                                 style=self.app.tone_style("crit")  # type: ignore[attr-defined]
-                                 if errors else "dim"))
+                                 style=tone_style(self.app, "crit") if errors else "dim"))
         if lines:
             self.log_view.write(Text("\n", no_wrap=True).join(lines))
 
     def _lines(self, entry: LogEntry) -> list[Text]:
-        style = self.app.tone_style  # type: ignore[attr-defined]
         line = Text(no_wrap=True)
         if entry.time is not None:
             line.append(time.strftime("%H:%M:%S ", time.localtime(entry.time)), style="dim")
         if entry.level:
             tone = TONES.get(entry.level, "")
-            line.append(f"{entry.level:<8} ", style=style(tone) if tone else "")
+            line.append(f"{entry.level:<8} ", style=tone_style(self.app, tone) if tone else "")
         line.append(visible(entry.message.expandtabs(4)))  # log text may hold anything
         if self.filter_text:  # the filter is also a search: matches stand out
             line.highlight_words([self.filter_text], style="reverse", case_sensitive=False)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from weakref import WeakKeyDictionary
 
+from blazz_tui.widgets.tones import tone_style
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
@@ -40,11 +42,15 @@ Shown = tuple[str, bool, tuple[tuple[str, str, bool], ...]]
 SegmentLines = list[list[Segment]]  # a rendered cell, as DataTable._render_cell returns it
 
 
+_subtitles: WeakKeyDictionary[Widget, str] = WeakKeyDictionary()
+"""The subtitle last set on each panel, as given (a widget keeps it parsed)."""
+
+
 def set_subtitle(widget: Widget, text: str) -> None:
     """Set a border subtitle only when it changed: Textual repaints the whole panel on every
     assignment, and the data's age is set on every frame."""
-    if getattr(widget, "_subtitle_text", None) != text:
-        widget._subtitle_text = text  # type: ignore[attr-defined]
+    if _subtitles.get(widget) != text:
+        _subtitles[widget] = text
         widget.border_subtitle = text
 
 
@@ -285,7 +291,7 @@ class TablePanel(Vertical, can_focus=False):
 
     def _cell(self, cell: tuple[str, str, bool], marked: bool) -> Text:
         text, tone, figure = cell
-        style = self.app.tone_style(tone) if tone and tone != OK else ""  # type: ignore[attr-defined]
+        style = tone_style(self.app, tone) if tone and tone != OK else ""
         rendered = Text(visible(text),  # names and errors come from the watched system
                         style=style, justify="right" if figure else "left")
         return Text(self.MARK, style="bold") + rendered if marked else rendered

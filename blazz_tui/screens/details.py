@@ -8,6 +8,7 @@ the on-demand part again.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from rich.table import Table as RichTable
 from rich.text import Text
@@ -24,6 +25,7 @@ from blazz_tui.fmt import visible
 from blazz_tui.frame import Frame
 from blazz_tui.views.details import Details, Section
 from blazz_tui.widgets.header_bar import HeaderBar, ProblemsBar
+from blazz_tui.widgets.tones import tone_style
 
 DetailsView = Callable[[Frame], Details | None]
 
@@ -42,9 +44,12 @@ class DetailsScreen(Screen[None]):
             super().__init__()
             self.screen = screen
 
-    def __init__(self, panel: str, key: str, view: DetailsView, frame: Frame) -> None:
+    def __init__(self, panel: str, key: str, view: DetailsView, frame: Frame,
+                 header: HeaderBar) -> None:
         super().__init__(classes="details")
         self.panel, self.key = panel, key
+        self._header = header
+        """The main screen's title line and key figures, kept: a new failure is seen here."""
         self._view = view
         self._sections: tuple[Section, ...] | None = None
         self._composed = False
@@ -53,7 +58,7 @@ class DetailsScreen(Screen[None]):
         self.set_reactive(DetailsScreen.frame, frame)
 
     def compose(self) -> ComposeResult:
-        yield self.app.header_bar()  # type: ignore[attr-defined]
+        yield self._header
         yield ProblemsBar(id="problems", most=2)  # the details are what is read here
         yield Static(id="details-title")
         yield Static(id="details-facts")
@@ -87,7 +92,7 @@ class DetailsScreen(Screen[None]):
             return
         title.update(Text.assemble((f" {details.title} ", "reverse bold"),
                                    ("   esc back · r reload", "dim")))
-        style = self.app.tone_style  # type: ignore[attr-defined]
+        style = partial(tone_style, self.app)
         grid = RichTable.grid(padding=(0, 2))
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column()
@@ -112,7 +117,7 @@ class DetailsScreen(Screen[None]):
             box.call_after_refresh(box.scroll_to, y=box.scroll_y, animate=False)
 
     def _section_widgets(self, section: Section) -> list[Widget]:
-        style = self.app.tone_style  # type: ignore[attr-defined]
+        style = partial(tone_style, self.app)
         head = Text(section.title, style="bold")
         if section.note:
             head.append(f"  {section.note}", style="dim")
