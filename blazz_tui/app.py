@@ -2,8 +2,8 @@
 
 The runtime (``blazz_tui.runtime``) polls in a thread of its own and delivers frames, which
 arrive here as ``SnapshotUpdated`` messages; widgets receive them through ``data_bind``. The app
-schedules nothing: ``r`` and ``p`` ask the runtime, and details screens ask it for their
-on-demand reads.
+schedules nothing: ``r`` and ``p`` ask the runtime, and details screens
+(``screens.details``) ask it for their on-demand reads.
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ from blazz_tui.frame import Frame
 from blazz_tui.palette import binding_commands
 from blazz_tui.runtime import Runtime
 from blazz_tui.screens.action import ActionMenu, planned
-from blazz_tui.screens.details import DetailsScreen, DetailsView
+from blazz_tui.screens.details import DetailsScreen, details_screen
 from blazz_tui.screens.help import HelpScreen
 from blazz_tui.selection import Selection
 from blazz_tui.settings import TargetConfig
-from blazz_tui.views import details, panels
+from blazz_tui.views import panels
 from blazz_tui.widgets.events_panel import EventsPanel
 from blazz_tui.widgets.filter_bar import FilterBar
 from blazz_tui.widgets.header_bar import HeaderBar, ProblemsBar
@@ -287,9 +287,7 @@ class BlazzApp(App[int]):
         self.events = frame.events
         for screen in self.screen_stack:
             if isinstance(screen, DetailsScreen):
-                screen.frame = frame
-                if time.monotonic() - screen.loaded_at >= self._details_interval(screen):
-                    self._load_details(screen)
+                screen.frame = frame  # it reads its on-demand part again when that is due
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -355,52 +353,12 @@ class BlazzApp(App[int]):
         self.open_details(event.panel.id or "", event.key)
 
     def open_details(self, panel: str, key: str) -> None:
-        view = self._details_view(panel, key)
-        if view is None or self.frame is None:
+        if self.frame is None:
             return
-        screen = DetailsScreen(panel, key, view, self.frame, self.header_bar())
-        self.push_screen(screen)
-        self._load_details(screen)
-
-    def _details_view(self, panel: str, key: str) -> DetailsView | None:
-        instances = self.target.instances
-        views: dict[str, DetailsView] = {
-            "services": lambda f: details.program(f.snapshot, key),
-            "instances": lambda f: details.instance(f.snapshot, instances, key),
-            "queues": lambda f: details.queue(f.snapshot, key),
-            "checks": lambda f: details.check(f, key),
-        }
-        return views.get(panel)
-
-    @on(DetailsScreen.Reload)
-    def _reload_details(self, event: DetailsScreen.Reload) -> None:
-        self._load_details(event.screen)
-
-    def _details_interval(self, screen: DetailsScreen) -> float:
-        """How often the on-demand part of a details screen is read again: as often as the
-        source it comes from is polled."""
-        if self.runtime is None:
-            return float("inf")
-        return self.runtime.interval("supervisor" if screen.panel == "services" else "database")
-
-    def _load_details(self, screen: DetailsScreen) -> None:
-        screen.loaded_at = time.monotonic()
-        self.run_worker(self._fetch_details(screen), group="details", exclusive=True,
-                        exit_on_error=False, name="details")
-
-    async def _fetch_details(self, screen: DetailsScreen) -> None:
-        """What a details screen shows beyond the snapshot, read on demand by the runtime."""
-        runtime = self.runtime
-        if runtime is None:
-            return
-        collector = runtime.collector
-        if screen.panel == "services" and not screen.key.startswith(("port/", "pm2/")):
-            endpoint, _, name = screen.key.partition("/")
-            tail = await asyncio.wrap_future(runtime.ask(collector.program_log, endpoint, name))
-            screen.loaded = (details.log_section(tail),)
-        elif screen.panel == "queues":
-            jobs = await asyncio.wrap_future(runtime.ask(collector.queue_jobs, screen.key))
-            screen.loaded = details.job_sections(jobs, time.time())
+        screen = details_screen(panel, key, self.frame, runtime=self.runtime,
+                                instances=self.target.instances, header=self.header_bar)
+        if screen is not None:
+            self.push_screen(screen)
 
     # -- selection and confirmation (what actions act on) ------------------------------------
 
