@@ -32,7 +32,7 @@ from blazz_tui.crash import crash_line, write_crash_report
 from blazz_tui.events import Episode
 from blazz_tui.exit_guard import ExitGuard
 from blazz_tui.frame import Frame
-from blazz_tui.palette import binding_commands
+from blazz_tui.palette import binding_commands, run_later
 from blazz_tui.runtime import Runtime
 from blazz_tui.screens.action import ActionMenu, planned
 from blazz_tui.screens.details import DetailsScreen, details_screen
@@ -416,16 +416,12 @@ class BlazzApp(App[int]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield from binding_commands(self)
-
-    def run_later(self, action: str, target: object) -> None:
-        """Run ``action`` on ``target`` once the palette has closed."""
-        self.call_later(self.run_action, action, target)
+        yield from binding_commands(self, self.run_on_table, self.details_of_selection)
 
     def run_on_table(self, action: str) -> None:
         panel = self._focused_panel()
         if isinstance(panel, TablePanel):
-            self.run_later(action, panel)
+            run_later(self, action, panel)
 
     def details_of_selection(self) -> None:
         selection = self.selection()

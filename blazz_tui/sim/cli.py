@@ -71,7 +71,7 @@ def stop(root: Path, timeout: float = 30.0, wait: bool = True) -> bool:
         return False
     pid = layout.keeper_pid
     if pid is None or not alive(pid):
-        from blazz_tui.sim.stack import supervisor_for
+        from blazz_tui.sim.programs import supervisor_for
 
         sv = supervisor_for(layout)
         if layout.pm2:

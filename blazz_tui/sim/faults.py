@@ -19,6 +19,7 @@ import httpx
 from blazz_tui.dbconn import connect, parse_database_url
 from blazz_tui.sim import pm2 as sim_pm2
 from blazz_tui.sim.layout import Layout
+from blazz_tui.sim.programs import supervisor_for
 
 
 class FaultError(Exception):
@@ -27,8 +28,6 @@ class FaultError(Exception):
 
 def rpc(layout: Layout) -> Any:
     """An XML-RPC proxy to the stack's supervisord."""
-    from blazz_tui.sim.stack import supervisor_for
-
     return supervisor_for(layout).rpc()
 
 

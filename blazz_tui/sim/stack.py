@@ -12,12 +12,10 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shlex
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -35,14 +33,9 @@ from blazz_tui.sim.layout import (
     free_port,
     watch_config,
 )
-from blazz_tui.sim.supervisord import GroupSpec, ProgramSpec, Supervisord
+from blazz_tui.sim.programs import PY, WORKERS, environment, supervisor_for
+from blazz_tui.sim.supervisord import Supervisord
 
-PY = sys.executable
-WORKERS = (  # (program, --queue, --tries) as in the seeds' supervisor configs
-    ("blazz-queue-default", "default", 3),
-    ("blazz-queue-campaign", "campaign-conflict,whatsapp-campaign,campaign-stats", 5),
-    ("blazz-queue-worker", "messaging,whatsapp-urgent,whatsapp-high,whatsapp-normal", 3),
-)
 CHAOS_FAULTS = ("kill-instance", "break-worker", "flood-queue", "drift", "slow-instance",
                 "garbage-instance", "redis-down", "stop-worker")
 
@@ -55,59 +48,6 @@ def plan(root: Path, database_url: str | None, accounts: int, chaos: bool,
     return Layout(root=str(root.resolve()), instance_ports=ports[:-1], reverb_port=ports[-1],
                   redis_port=redis, database_url=database, accounts=accounts, chaos=chaos,
                   owner_pid=owner, keeper_pid=os.getpid(), sync_every=sync_every, pm2=pm2)
-
-
-def _env(layout: Layout) -> dict[str, str]:
-    return {"BLAZZ_SIM_ENV": str(layout.env_path),
-            "BLAZZ_SIM_FAULT_DIR": str(layout.path / "faults"), "PYTHONUNBUFFERED": "1"}
-
-
-def programs(layout: Layout) -> tuple[list[ProgramSpec], list[GroupSpec]]:
-    """supervisord's programs: the instances too, unless they run under PM2."""
-    env = _env(layout)
-    artisan = f"{PY} -m blazz_tui.sim.artisan"
-    logs = layout.log_dir
-    specs = [
-        ProgramSpec(name=f"blazz-whatsapp-{port}",
-                    command=shlex.join([PY, *layout.instance_args(port)]),
-                    environment=env, stdout_logfile=str(logs / "whatsapp-service.log"),
-                    startsecs=0)
-        for port in (() if layout.pm2 else layout.instance_ports)
-    ]
-    specs += [
-        ProgramSpec(name=name, numprocs=2, autostart=False, environment=env,
-                    directory=str(layout.app_dir),
-                    command=f"{artisan} queue:work database --queue={queues} --sleep=1 "
-                            f"--tries={tries} --max-time=3600",
-                    stdout_logfile=str(logs / f"{name.removeprefix('blazz-')}.log"))
-        for name, queues, tries in WORKERS
-    ]
-    specs += [
-        ProgramSpec(name="blazz-reverb", autostart=False, environment=env,
-                    directory=str(layout.app_dir), stdout_logfile=str(logs / "reverb.log"),
-                    command=f"{artisan} reverb:start --host=127.0.0.1 "
-                            f"--port={layout.reverb_port}"),
-        ProgramSpec(name="blazz-scheduler", autostart=False, environment=env,
-                    directory=str(layout.app_dir), stdout_logfile=str(logs / "scheduler.log"),
-                    command=f"{artisan} schedule:work --sync-every={layout.sync_every:g}"),
-        ProgramSpec(name="traffic", autostart=False, environment=env,
-                    directory=str(layout.app_dir), stdout_logfile=str(logs / "traffic.log"),
-                    command=f"{artisan} sim:traffic"),
-    ]
-    blazz = tuple(s.name for s in specs if s.name.startswith("blazz-"))
-    groups = [GroupSpec("blazz", blazz), GroupSpec("sim", ("traffic",))]
-    if layout.redis_port is not None:
-        specs.append(ProgramSpec(
-            name="redis", startsecs=0, stdout_logfile=str(logs / "redis.log"),
-            command=(f"{shutil.which('redis-server')} --port {layout.redis_port} "
-                     f"--bind 127.0.0.1 --save '' --appendonly no --dir {layout.path}")))
-        groups.append(GroupSpec("infra", ("redis",)))
-    return specs, groups
-
-
-def supervisor_for(layout: Layout) -> Supervisord:
-    specs, groups = programs(layout)
-    return Supervisord(layout.supervisor_dir, specs, groups)
 
 
 def _artisan(layout: Layout, *args: str, timeout: float = 120.0) -> None:
@@ -157,7 +97,7 @@ def start(layout: Layout) -> Supervisord:
     sv.start()
     try:
         if layout.pm2:
-            sim_pm2.start(layout, _env(layout))
+            sim_pm2.start(layout, environment(layout))
         _artisan(layout, "sim:setup")
         _wait_instances(layout)
         _artisan(layout, "sim:seed", f"--accounts={layout.accounts}",
