@@ -14,7 +14,7 @@ from pathlib import Path
 
 from blazz_tui.collect import Collector
 from blazz_tui.history import History
-from blazz_tui.judge import Judge
+from blazz_tui.judge import Judge, Retries
 from blazz_tui.rules import Check, Status
 from blazz_tui.runtime import one_shot
 from blazz_tui.settings import Config, TargetConfig
@@ -45,18 +45,19 @@ def run_check(config: Config, target_name: str | None = None,
     started = time.perf_counter()
     target = config.target(target_name)
     history = History(config.thresholds.flap_window, config.thresholds.cache_window)
+    judge = Judge(config.thresholds)
     state = state_path(config, target)
     if persist:
-        _load_state(history, state)
+        _load_state(history, judge.retries, state)
     target, transport, warning = open_target(target, deadline)
     if warning:
         print(f"blazz-tui: {warning}", file=sys.stderr)
     if deadline is not None:
         deadline = max(0.0, deadline - (time.perf_counter() - started))
     collector = Collector(target, transport, config.thresholds, history)
-    result = one_shot(collector, Judge(config.thresholds, history), deadline, shown_deadline)
+    result = one_shot(collector, judge, deadline, shown_deadline)
     if persist:
-        _save_state(history, state)
+        _save_state(history, judge.retries, state)
     frame = result.frame
     # A source cut off by the deadline is not known to be down: its checks are UNKNOWN.
     checks = tuple(replace(c, status=Status.UNKNOWN)
@@ -73,18 +74,29 @@ def state_path(config: Config, target: TargetConfig) -> Path:
     return Path(config.state_dir).expanduser() / f"check-{safe}.json"
 
 
-def _load_state(history: History, path: Path) -> None:
+STATE_VERSION = 2
+"""Of the state file: another version is not read (the run starts without history)."""
+
+
+def _load_state(history: History, retries: Retries, path: Path) -> None:
+    """The history and the checks' retries a previous run kept. Unreadable state is ignored
+    whole: it is a cache of earlier polls, never worth failing a check for."""
     try:
-        history.load_json(path.read_text(encoding="utf-8"))
-    except OSError:
-        pass  # no state yet: the first run has no window and no restart history
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # no state yet: the first run has no window and no restart history
+    if isinstance(data, dict) and data.get("version") == STATE_VERSION:
+        history.load_data(data.get("history"))
+        retries.load_data(data.get("retries"))
 
 
-def _save_state(history: History, path: Path) -> None:
+def _save_state(history: History, retries: Retries, path: Path) -> None:
+    state = {"version": STATE_VERSION, "history": history.to_data(),
+             "retries": retries.to_data()}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(history.to_json(), encoding="utf-8")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only home must not fail the check; windows just stay empty

@@ -298,7 +298,7 @@ def _runtime(config: Config, target: TargetConfig) -> Runtime:
         print(f"blazz-tui: {warning}", file=sys.stderr)
     collector = Collector(target, transport, config.thresholds)
     timeline = Timeline(Path(config.state_dir).expanduser() / f"events-{target.name}.jsonl")
-    return Runtime(collector, Judge(config.thresholds, collector.history, timeline))
+    return Runtime(collector, Judge(config.thresholds, timeline=timeline))
 
 
 MAX_TIMEOUT = 86400

@@ -24,16 +24,14 @@ from blazz_tui.correlation import (
 from blazz_tui.history import History, ProgramRestarts, Uptime
 from blazz_tui.settings import TargetConfig, Thresholds
 from blazz_tui.snapshot import QueueHistory, Snapshot
+from blazz_tui.source_kinds import BY_NAME, KINDS, build_sources
 from blazz_tui.sources.base import Reading, Source, describe_error
 from blazz_tui.sources.database import DatabaseReading, DatabaseSource
-from blazz_tui.sources.host import HostReading, HostSource
-from blazz_tui.sources.instances import InstancesReading, InstancesSource
-from blazz_tui.sources.logs import LogsReading, LogsSource, SyncRun
-from blazz_tui.sources.messages import MessagesReading, MessagesSource
-from blazz_tui.sources.pm2 import Pm2Reading, Pm2Source
-from blazz_tui.sources.ports import PortsReading, PortsSource
+from blazz_tui.sources.instances import InstancesReading
+from blazz_tui.sources.logs import LogsReading, SyncRun
+from blazz_tui.sources.pm2 import Pm2Reading
 from blazz_tui.sources.queue_jobs import QueueJobs
-from blazz_tui.sources.redis import RedisReading, RedisSource
+from blazz_tui.sources.redis import RedisReading
 from blazz_tui.sources.supervisor import LogTail, SupervisorReading, SupervisorSource
 from blazz_tui.transport.base import LinkState, Transport
 
@@ -44,44 +42,6 @@ CLOSE_TIMEOUT = 1.0
 """Seconds a source may take to release its connections."""
 
 R = TypeVar("R", bound=Reading)
-
-
-def build_sources(target: TargetConfig, transport: Transport) -> dict[str, Source[Any]]:
-    poll = target.poll
-    sources: dict[str, Source[Any]] = {}
-    if target.supervisor:
-        sources["supervisor"] = SupervisorSource(target.supervisor, transport,
-                                                 timeout=poll.supervisor.timeout,
-                                                 workers=target.workers,
-                                                 required=bool(target.supervisor_required),
-                                                 app_dir=target.app_dir)
-    if target.instances:
-        sources["instances"] = InstancesSource(target.instances, transport,
-                                               poll.instances.timeout)
-        sources["messages"] = MessagesSource(target.instances, transport,
-                                             poll.messages.timeout)
-    if target.database is not None:
-        sources["database"] = DatabaseSource(
-            target.database, transport,
-            watch=target.queues.watch if target.queues.connection == "database" else (),
-            timeout=poll.database.timeout, messages=target.messages,
-            timezone=target.logs.timezone)
-    if target.redis is not None:
-        sources["redis"] = RedisSource(target.redis, transport,
-                                       queue_names=target.queues.watch,
-                                       redis_queues=target.queues.connection == "redis",
-                                       timeout=poll.redis.timeout)
-    sources["host"] = HostSource(transport, target.disk_path)
-    if target.ports:
-        sources["ports"] = PortsSource(target.ports, transport, poll.ports.timeout)
-    if target.logs.files:
-        sources["logs"] = LogsSource(target.logs, transport, target.app_dir,
-                                     target.messages.log_pattern,
-                                     (target.messages.recent_seconds,
-                                      target.messages.recent_messages))
-    if target.pm2 is not None:
-        sources["pm2"] = Pm2Source(target.pm2, transport, poll.pm2.timeout)
-    return sources
 
 
 class Collector:
@@ -169,8 +129,9 @@ class Collector:
         with self._lock:
             if self._frozen:
                 return reading
-            if isinstance(reading, HostReading):
-                reading = self.history.with_cpu(reading)
+            kind = BY_NAME[name]
+            if kind.prepare is not None:
+                reading = kind.prepare(self.history, reading)
             previous = self.readings.get(name)
             link = self.transport.link
             if link is not None and (not link.up or reading.error and link.since
@@ -184,7 +145,8 @@ class Collector:
                 reading = previous.stale(reading.error, reading.attempted_at or time.time(),
                                          reading.latency)
             self.readings = {**self.readings, name: reading}
-            self._observe(reading)
+            if kind.observe is not None:
+                kind.observe(self.history, reading, self.target)
         return reading
 
     def freeze(self) -> None:
@@ -252,28 +214,6 @@ class Collector:
         except (TimeoutError, OSError):
             pass
 
-    def _observe(self, reading: Reading) -> None:
-        depths: dict[str, int] | None = None
-        if isinstance(reading, SupervisorReading):
-            self.history.observe_supervisor(reading)
-        elif isinstance(reading, InstancesReading):
-            self.history.observe_instances(reading)
-        elif isinstance(reading, MessagesReading):
-            self.history.observe_messages(reading)
-        elif isinstance(reading, Pm2Reading):
-            self.history.observe_pm2(reading)
-        elif isinstance(reading, RedisReading):
-            self.history.observe_redis(reading)
-            if self.target.queues.connection == "redis":
-                depths = {q.name: q.pending for q in reading.queues}
-        elif isinstance(reading, DatabaseReading):
-            self.history.observe_database(reading)
-            self.history.observe_jobs(reading)
-            if self.target.queues.connection == "database":
-                depths = {q.name: q.pending for q in reading.queues}
-        if depths is not None and reading.ok:
-            self.history.observe_queue_depths(reading.fetched_at, depths)
-
     def _get(self, readings: dict[str, Reading], name: str, cls: type[R]) -> R | None:
         reading = readings.get(name)
         return reading if isinstance(reading, cls) else None
@@ -312,6 +252,7 @@ class Collector:
 
     def _snapshot(self, readings: dict[str, Reading]) -> Snapshot:
         now = time.time()
+        read = {kind.name: self._get(readings, kind.name, kind.reading) for kind in KINDS}
         supervisor = self._get(readings, "supervisor", SupervisorReading)
         instances = self._get(readings, "instances", InstancesReading)
         database = self._get(readings, "database", DatabaseReading)
@@ -333,14 +274,8 @@ class Collector:
             target=self.target.name,
             transport=self.transport.name,
             taken_at=now,
-            supervisor=supervisor,
-            instances=instances,
-            database=database,
-            redis=redis,
-            host=self._get(readings, "host", HostReading),
-            ports=self._get(readings, "ports", PortsReading),
-            logs=logs,
-            pm2=pm2,
+            # Each kind's reading is its field's type (KINDS says so; a test holds them to it).
+            **{**read, "logs": logs},  # type: ignore[arg-type]
             queues=queues,
             sessions=self._sessions_view(instances, database),
             restarts=restarts,
@@ -355,4 +290,3 @@ class Collector:
             message_latency=message_figures.latency(rates, logs, database),
             failed_messages=message_figures.failed(rates, database),
         )
-

@@ -18,7 +18,6 @@ state directory, so a cron job sees restarts and windowed rates between runs too
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter, deque
 from collections.abc import Mapping
@@ -48,7 +47,6 @@ FIRST_SAMPLE = "needs a second sample"
 MESSAGE_WINDOW = 300.0
 """Seconds over which message latency and failures are figured."""
 MAX_SPANS = 2_000
-STATE_VERSION = 1
 
 
 def _measure(intervals: list[tuple[float, float]], start: float, end: float) -> float:
@@ -191,7 +189,6 @@ class History:
         self._reset_seen = False
         self._queues: dict[str, deque[tuple[float, int]]] = {}
         self._hit_rates: deque[tuple[float, float]] = deque(maxlen=HISTORY_POINTS)
-        self._failures: dict[str, tuple[float, int]] = {}
         self._cpu: tuple[float, float, float, float] | None = None
         """(epoch seconds, busy, total, boot time) of the host's last CPU sample."""
         self._cpu_figure: tuple[float, float] | None = None
@@ -510,44 +507,29 @@ class History:
     def queue_history(self, name: str) -> tuple[int, ...]:
         return tuple(depth for _, depth in self._queues.get(name, ()))
 
-    # -- check retries ----------------------------------------------------------------------
-
-    def consecutive_failures(self, check: str, attempt: float, failing: bool) -> int:
-        """Count of consecutive failing evaluations of ``check``, counting each source
-        attempt once however often the snapshot is rebuilt."""
-        last_attempt, count = self._failures.get(check, (0.0, 0))
-        if attempt != last_attempt:
-            count = count + 1 if failing else 0
-            self._failures[check] = (attempt, count)
-        return count
-
     # -- persistence ------------------------------------------------------------------------
 
-    def to_json(self) -> str:
-        return json.dumps({
-            "version": STATE_VERSION,
+    def to_data(self) -> dict[str, Any]:
+        """What is kept between runs, as JSON-able data."""
+        return {
             "programs": self._programs,
             "restarts": {k: list(v) for k, v in self._restarts.items()},
             "restart_totals": self._restart_totals,
             "redis": [vars(s) for s in self._redis],
             "queues": {k: list(v) for k, v in self._queues.items()},
             "hit_rates": list(self._hit_rates),
-            "failures": self._failures,
             "cpu": self._cpu,
             "db": self._db,
             "spans": self._spans,
             "jobs": [vars(j) for j in self._jobs],
             "messages": [m for m in self._messages  # the window, for the next run
                          if m[0] >= self._messages[-1][0] - MESSAGE_WINDOW],
-        })
+        }
 
-    def load_json(self, text: str) -> None:
-        """Restore state saved by ``to_json``. Unreadable state is ignored whole: it is a
-        cache of earlier polls, never worth failing a check for."""
+    def load_data(self, data: Any) -> None:
+        """Restore what ``to_data`` gave. Unreadable state is ignored whole: it is a cache of
+        earlier polls, never worth failing a check for."""
         try:
-            data: dict[str, Any] = json.loads(text)
-            if data.get("version") != STATE_VERSION:
-                return
             programs = {k: (int(v[0]), float(v[1])) for k, v in data["programs"].items()}
             restarts = {k: deque((float(t) for t in v), maxlen=MAX_RESTARTS_KEPT)
                         for k, v in data["restarts"].items()}
@@ -557,7 +539,6 @@ class History:
                       for k, v in data["queues"].items()}
             hit_rates = deque(((float(a), float(b)) for a, b in data["hit_rates"]),
                               maxlen=HISTORY_POINTS)
-            failures = {k: (float(v[0]), int(v[1])) for k, v in data["failures"].items()}
             cpu = data.get("cpu")
             cpu = None if cpu is None else (float(cpu[0]), float(cpu[1]), float(cpu[2]),
                                             float(cpu[3]))
@@ -575,7 +556,6 @@ class History:
             return
         self._programs, self._restarts, self._restart_totals = programs, restarts, totals
         self._redis, self._queues, self._hit_rates = redis, queues, hit_rates
-        self._failures = failures
         self._cpu = cpu
         self._db = db
         self._spans = spans

@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Any
 
 from blazz_tui.correlation import LostSessions
 from blazz_tui.events import Timeline
 from blazz_tui.fmt import duration, visible
 from blazz_tui.frame import Frame, MonitorStats
-from blazz_tui.history import History
 from blazz_tui.rules import Check, Status, apply_retries, by_severity, evaluate, worst
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
-
-SOURCE_CHECKS = frozenset({"supervisor", "instances", "database", "redis", "host", "logs",
-                           "pm2"})
-"""The checks that say whether a source itself answers (and ``supervisor:<endpoint>``)."""
+from blazz_tui.source_kinds import SOURCE_CHECKS
 
 
 def _visible(check: Check) -> Check:
@@ -90,12 +87,39 @@ class Badge:
         return self.shown or status
 
 
+class Retries:
+    """Consecutive failing polls per check, for the retries a check gets before it is
+    CRITICAL: each source attempt counted once however often the frame is built."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, tuple[float, int]] = {}
+        """Per check: (the attempt last counted, failing polls in a row)."""
+
+    def count(self, check: str, attempt: float, failing: bool) -> int:
+        last_attempt, count = self._failures.get(check, (0.0, 0))
+        if attempt != last_attempt:
+            count = count + 1 if failing else 0
+            self._failures[check] = (attempt, count)
+        return count
+
+    def to_data(self) -> dict[str, tuple[float, int]]:
+        return dict(self._failures)
+
+    def load_data(self, data: Any) -> None:
+        """Restore what ``to_data`` gave; unreadable data is ignored whole."""
+        try:
+            self._failures = {str(k): (float(v[0]), int(v[1])) for k, v in data.items()}
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return
+
+
 class Judge:
-    def __init__(self, thresholds: Thresholds, history: History,
+    def __init__(self, thresholds: Thresholds, retries: Retries | None = None,
                  timeline: Timeline | None = None) -> None:
         self.thresholds = thresholds
         self.badge = Badge()
-        self.history = history
+        self.retries = retries if retries is not None else Retries()
+        """The consecutive failing polls of each check (kept between --check runs)."""
         self.timeline = timeline or Timeline()
         self._lost = LostSessions()
         """The instances and the database are read at different moments: a session hosted
@@ -129,7 +153,7 @@ class Judge:
             reading = readings.get(check.source)
             attempt = (reading.attempted_at or reading.fetched_at) if reading \
                 else snapshot.taken_at
-            failures[check.name] = self.history.consecutive_failures(
+            failures[check.name] = self.retries.count(
                 check.name, attempt, check.status is Status.CRITICAL)
         return failures
 

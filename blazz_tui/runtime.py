@@ -45,6 +45,7 @@ from blazz_tui.collect import TIMEOUT_SLACK, Collector
 from blazz_tui.correlation import SETTLE
 from blazz_tui.frame import Frame, MonitorStats
 from blazz_tui.judge import Judge
+from blazz_tui.source_kinds import TIMED
 from blazz_tui.sources.base import Reading
 
 T = TypeVar("T")
@@ -65,8 +66,6 @@ SWITCH_INTERVAL = 0.0005
 """Seconds a thread holds the GIL while another waits (``sys.setswitchinterval``)."""
 
 
-TIMED = frozenset({"instances", "ports"})
-"""Sources whose answer time is judged: they are read while no other read runs."""
 
 
 class Gate:

@@ -14,11 +14,13 @@ from blazz_tui.history import (
     Uptime,
 )
 from blazz_tui.message_figures import MessageFigure
+from blazz_tui.source_kinds import KINDS
 from blazz_tui.sources.base import Reading
 from blazz_tui.sources.database import DatabaseReading
 from blazz_tui.sources.host import HostReading
 from blazz_tui.sources.instances import InstancesReading
 from blazz_tui.sources.logs import LogsReading
+from blazz_tui.sources.messages import MessagesReading
 from blazz_tui.sources.pm2 import Pm2Reading
 from blazz_tui.sources.ports import PortsReading
 from blazz_tui.sources.redis import RedisReading
@@ -58,6 +60,9 @@ class Snapshot:
     uptime: tuple[Uptime, ...] = ()
     """Each instance's observed uptime over the last hour and day."""
     pm2: Pm2Reading | None = None
+    messages: MessagesReading | None = None
+    """The instances' send counters (/metrics), of which message_latency and
+    failed_messages are made with the other sources' figures."""
     message_latency: MessageFigure | None = None
     """Seconds a message, from whichever source the target has (None: it has none)."""
     failed_messages: MessageFigure | None = None
@@ -75,10 +80,6 @@ class Snapshot:
         return max(0.0, latency - self.link_rtt)
 
     def readings(self) -> dict[str, Reading]:
-        """The configured sources' readings by source name."""
-        all_: dict[str, Reading | None] = {
-            "supervisor": self.supervisor, "instances": self.instances,
-            "database": self.database, "redis": self.redis, "host": self.host,
-            "ports": self.ports, "logs": self.logs, "pm2": self.pm2,
-        }
+        """The configured sources' readings by source name (each is the field of its name)."""
+        all_ = {kind.name: getattr(self, kind.name) for kind in KINDS}
         return {name: r for name, r in all_.items() if r is not None}

@@ -37,7 +37,7 @@ async def shoot(config_path: Path, name: str, size: tuple[int, int],
     config = load_config(str(config_path))
     target = config.target()
     collector = Collector(target, make_transport(target), config.thresholds)
-    runtime = Runtime(collector, Judge(config.thresholds, collector.history))
+    runtime = Runtime(collector, Judge(config.thresholds))
     for _ in range(4):  # a few polls so windows, sparklines and events have data
         await runtime.read_all()
         await asyncio.sleep(1.0)

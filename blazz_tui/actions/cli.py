@@ -162,7 +162,8 @@ async def _plan(command: str, args: argparse.Namespace,
 
 async def read_snapshot(env: ActionEnv, config: Config, needed: tuple[str, ...]) -> Snapshot:
     """The sources an action plans on, read once (each within its timeout)."""
-    from blazz_tui.collect import Collector, build_sources
+    from blazz_tui.collect import Collector
+    from blazz_tui.source_kinds import build_sources
 
     sources = {k: v for k, v in build_sources(env.target, env.transport).items()
                if k in needed}

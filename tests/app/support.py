@@ -29,7 +29,7 @@ def runtime_for(layout: Layout) -> Runtime:
     config = load_config(str(layout.config_path))
     cfg = config.target()
     collector = Collector(cfg, make_transport(cfg), config.thresholds)
-    return Runtime(collector, Judge(config.thresholds, collector.history))
+    return Runtime(collector, Judge(config.thresholds))
 
 
 def app_for(layout: Layout) -> BlazzApp:

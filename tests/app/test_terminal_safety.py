@@ -8,7 +8,6 @@ from pathlib import Path
 
 from blazz_tui.app import make_app
 from blazz_tui.collect import Collector
-from blazz_tui.history import History
 from blazz_tui.judge import Judge
 from blazz_tui.runtime import Runtime
 from blazz_tui.settings import LogsConfig, TargetConfig, Thresholds
@@ -24,7 +23,7 @@ async def test_control_characters_in_a_followed_log_are_shown_escaped(tmp_path: 
     target = TargetConfig(name="t", supervisor=(), instances=(), database=None, redis=None,
                           ports=(), logs=LogsConfig(files=(str(log),)))
     collector = Collector(target, LocalTransport(), Thresholds())
-    app = make_app(target, Runtime(collector, Judge(Thresholds(), History())))
+    app = make_app(target, Runtime(collector, Judge(Thresholds())))
     async with app.run_test(size=(120, 40)) as pilot:
         stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
         with log.open("a") as f:

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from blazz_tui.collect import Collector
 from blazz_tui.frame import Frame
-from blazz_tui.history import History
 from blazz_tui.judge import Judge
 from blazz_tui.rules import Status
 from blazz_tui.runtime import Runtime, backoff, one_shot
@@ -29,7 +28,7 @@ from blazz_tui.settings import (
     TargetConfig,
     Thresholds,
 )
-from blazz_tui.sources.base import Source
+from blazz_tui.sources.base import Reading, Source
 from blazz_tui.sources.database import DatabaseSource
 from blazz_tui.sources.instances import InstancesReading, InstancesSource
 from blazz_tui.sources.logs import LogsSource
@@ -46,9 +45,9 @@ def target(instances: tuple[InstanceConfig, ...], poll: PollConfig,
 
 
 @contextmanager
-def running(cfg: TargetConfig, sources: dict[str, Source[object]]) -> Iterator[Runtime]:
+def running(cfg: TargetConfig, sources: dict[str, Source[Reading]]) -> Iterator[Runtime]:
     collector = Collector(cfg, LocalTransport(), Thresholds(), sources=sources)
-    runtime = Runtime(collector, Judge(Thresholds(), History()), refresh=0.5)
+    runtime = Runtime(collector, Judge(Thresholds()), refresh=0.5)
     runtime.start()
     try:
         yield runtime
@@ -113,7 +112,7 @@ class BrokenSource:
 def test_a_source_that_raises_is_read_at_its_interval_and_shows_its_error() -> None:
     cfg = target((), PollConfig(instances=Poll(0.5, 1.0)))
     frames: list[Frame] = []
-    with running(cfg, {"instances": BrokenSource()}) as runtime:  # type: ignore[dict-item]
+    with running(cfg, {"instances": BrokenSource()}) as runtime:
         runtime.on_frame = frames.append
         time.sleep(2.0)
         reads = runtime.reads["instances"]
@@ -169,7 +168,7 @@ def test_the_screen_is_not_complete_until_sessions_found_nowhere_were_read_again
     cfg = target((instance,), PollConfig())
     collector = Collector(cfg, LocalTransport(), Thresholds(),
                           sources={"instances": BrokenSource(), "database": BrokenSource()})
-    runtime = Runtime(collector, Judge(Thresholds(), History()))
+    runtime = Runtime(collector, Judge(Thresholds()))
     now = time.time()
     collector.store("instances", InstancesReading(fetched_at=now, instances=(
         InstanceReading(name="wa-1", url=instance.url, fetched_at=now, sessions=()),)))
@@ -191,7 +190,7 @@ def test_a_one_shot_that_reads_again_for_lost_sessions_still_judges_latency(
     cfg = replace(target((slow.config,), PollConfig()),
                   database=DatabaseConfig(url=sqlite_db.url))
     collector = Collector(cfg, LocalTransport(), Thresholds())
-    shot = one_shot(collector, Judge(Thresholds(), collector.history))
+    shot = one_shot(collector, Judge(Thresholds()))
     check = next(c for c in shot.frame.checks if c.name == f"instance:{slow.name}")
     assert "not judged" not in check.summary
     assert check.status is Status.WARNING and check.summary.startswith("up, 4")

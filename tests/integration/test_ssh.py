@@ -309,7 +309,7 @@ async def test_a_dropped_link_is_one_line_the_panels_keep_their_data_and_it_reco
     target = cfg.target("remote")
     transport = make_transport(target)
     collector = Collector(target, transport, cfg.thresholds)
-    judge = Judge(cfg.thresholds, collector.history)
+    judge = Judge(cfg.thresholds)
 
     async def poll() -> Snapshot:
         readings = await asyncio.gather(*(collector.read(n) for n in collector.sources))

@@ -4,6 +4,7 @@ between two samples kept by the history (across runs of --check too)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 
@@ -37,7 +38,7 @@ async def test_a_one_shot_check_measures_cpu_since_the_previous_run() -> None:
     earlier.with_cpu(await HostSource(LocalTransport()).read())
     await asyncio.sleep(1.0)
     later = History()
-    later.load_json(earlier.to_json())  # what --check keeps in its state directory
+    later.load_data(json.loads(json.dumps(earlier.to_data())))  # what --check keeps
     reading = later.with_cpu(await HostSource(LocalTransport()).read())
     assert reading.cpu_percent is not None and reading.cpu_window >= 1.0
 

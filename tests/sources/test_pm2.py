@@ -10,7 +10,6 @@ from pathlib import Path
 import psutil
 
 from blazz_tui.collect import Collector
-from blazz_tui.history import History
 from blazz_tui.judge import Judge
 from blazz_tui.rules import Status
 from blazz_tui.settings import InstanceConfig, LogsConfig, Pm2Config, TargetConfig, Thresholds
@@ -60,7 +59,7 @@ def test_a_crash_looping_process_is_errored_and_critical(pm2: Pm2) -> None:
     snap = Snapshot(target="t", transport="local", taken_at=time.time(), supervisor=None,
                     instances=None, database=None, redis=None, host=None, ports=None,
                     logs=None, pm2=reading)
-    checks = {c.name: c for c in Judge(Thresholds(), History()).frame(snap).checks}
+    checks = {c.name: c for c in Judge(Thresholds()).frame(snap).checks}
 
     assert checks[f"pm2:{name}"].status is Status.CRITICAL
     assert checks[f"pm2:{name}"].summary.startswith("errored, ")
@@ -83,7 +82,7 @@ def test_a_required_pm2_without_daemon_is_critical(tmp_path: Path) -> None:
     snap = Snapshot(target="t", transport="local", taken_at=time.time(), supervisor=None,
                     instances=None, database=None, redis=None, host=None, ports=None,
                     logs=None, pm2=reading)
-    checks = {c.name: c for c in Judge(Thresholds(), History()).frame(snap).checks}
+    checks = {c.name: c for c in Judge(Thresholds()).frame(snap).checks}
     assert checks["pm2"].status is Status.CRITICAL
 
 
@@ -97,7 +96,7 @@ def test_a_down_instance_names_the_pm2_process_that_runs_it(pm2: Pm2) -> None:
     snap = Snapshot(target="t", transport="local", taken_at=time.time(), supervisor=None,
                     instances=instances, database=None, redis=None, host=None, ports=None,
                     logs=None, pm2=read())
-    checks = {c.name: c for c in Judge(Thresholds(), History()).frame(snap).checks}
+    checks = {c.name: c for c in Judge(Thresholds()).frame(snap).checks}
 
     check = checks[f"instance:wa-{port}"]
     assert check.status is Status.CRITICAL

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from blazz_tui.history import History
 from blazz_tui.sources.instances import InstanceReading, InstancesReading
 from blazz_tui.sources.pm2 import Pm2Process, Pm2Reading
@@ -74,20 +76,18 @@ def test_a_new_run_id_restarts_the_window() -> None:
     assert history.cache_window_now().hit_rate is None
 
 
-def test_consecutive_failures_count_each_attempt_once() -> None:
-    history = History()
-    assert history.consecutive_failures("x", attempt=1.0, failing=True) == 1
-    assert history.consecutive_failures("x", attempt=1.0, failing=True) == 1
-    assert history.consecutive_failures("x", attempt=2.0, failing=True) == 2
-    assert history.consecutive_failures("x", attempt=3.0, failing=False) == 0
+def through_json(history: History) -> History:
+    """What the next --check run restores of ``history`` from its state file."""
+    restored = History()
+    restored.load_data(json.loads(json.dumps(history.to_data())))
+    return restored
 
 
 def test_state_survives_a_round_trip_through_json() -> None:
     history = History()
     history.observe_supervisor(supervisor(1, 1000.0))
     history.observe_redis(redis(0.0, hits=10, misses=0))
-    restored = History()
-    restored.load_json(history.to_json())
+    restored = through_json(history)
     restored.observe_supervisor(supervisor(2, 1050.0))
     restored.observe_redis(redis(60.0, hits=19, misses=1))
     assert restored.restarts(now=1050.0)[0].restarts == 1
@@ -96,8 +96,9 @@ def test_state_survives_a_round_trip_through_json() -> None:
 
 def test_garbled_state_is_ignored() -> None:
     history = History()
-    history.load_json("{not json")
-    history.load_json('{"version": 1, "programs": 5}')
+    history.load_data("{not json")
+    history.load_data({"programs": 5})
+    history.load_data(None)
     assert history.restarts(now=0.0) == ()
 
 
@@ -136,8 +137,7 @@ def test_cron_checks_five_minutes_apart_keep_the_uptime_in_the_state_file() -> N
     up_at = [True, True, True, False, True]  # one check found it down
     history = History()
     for i, up in enumerate(up_at):
-        restored = History()
-        restored.load_json(history.to_json())  # each --check run is a new process
+        restored = through_json(history)  # each --check run is a new process
         answers(restored, T0 + 300 * i, up)
         history = restored
     [uptime] = history.uptime(now=T0 + 1_200)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 from blazz_tui.correlation import QueueView
-from blazz_tui.history import CacheWindow, DatabaseRates, History, Uptime
-from blazz_tui.judge import Judge
+from blazz_tui.history import CacheWindow, DatabaseRates, Uptime
+from blazz_tui.judge import Judge, Retries
 from blazz_tui.rules import Perf, Status, apply_retries, evaluate, worst
 from blazz_tui.settings import Thresholds
 from blazz_tui.snapshot import Snapshot
@@ -124,7 +125,7 @@ def test_a_critical_check_is_a_warning_until_it_failed_retries_times() -> None:
 
 
 def test_the_judge_counts_each_failed_attempt_once_however_often_it_judges() -> None:
-    judge = Judge(replace(T, retries=2), History())
+    judge = Judge(replace(T, retries=2))
     snap = snapshot(database=DatabaseReading.failed("connection refused", NOW))
     assert [c.status for c in judge.frame(snap).checks] == [Status.WARNING]
     assert [c.status for c in judge.frame(snap).checks] == [Status.WARNING]  # same attempt
@@ -169,7 +170,7 @@ def test_checks_on_the_last_good_data_of_a_failing_source_are_unknown_and_say_it
         EndpointReading(name="main", fetched_at=NOW - 10, state="RUNNING", processes=(proc,)),))
     snap = snapshot(supervisor=good.stale("supervisord at unix:///s.sock did not answer "
                                           "within 3 s", NOW))
-    checks = {c.name: c for c in Judge(T, History()).frame(snap).checks}
+    checks = {c.name: c for c in Judge(T).frame(snap).checks}
     assert checks["supervisor"].status is Status.CRITICAL  # the source itself: not stale
     program = checks["program:blazz:w_00"]
     assert program.status is Status.UNKNOWN and program.perf == ()
@@ -205,7 +206,7 @@ def test_a_link_down_is_one_unknown_line_whatever_the_sources_say() -> None:
     link = LinkState("prod", up=False, since=NOW - 40, attempts=2, error="connection lost",
                      retry_in=4.2)
     snap = snapshot(link=link, supervisor=stale_program("ssh link down", NOW))
-    checks = Judge(T, History()).frame(snap).checks
+    checks = Judge(T).frame(snap).checks
     assert [(c.name, c.status) for c in checks] == [("link", Status.UNKNOWN)]
     assert checks[0].summary.startswith("ssh link to prod down since ")
     assert checks[0].summary.endswith("(40s): connection lost — attempt 3 in 4 s")
@@ -215,8 +216,8 @@ def test_a_source_that_failed_before_the_link_came_back_waits_for_its_next_read(
     link = LinkState("prod", up=True, since=NOW - 1, rtt=0.01)
     before = snapshot(link=link, supervisor=stale_program("ssh link down", NOW - 2))
     after = snapshot(link=link, supervisor=stale_program("supervisord refused", NOW))
-    assert [c.name for c in Judge(T, History()).frame(before).checks] == ["link"]
-    assert "supervisor" in {c.name for c in Judge(T, History()).frame(after).checks}
+    assert [c.name for c in Judge(T).frame(before).checks] == ["link"]
+    assert "supervisor" in {c.name for c in Judge(T).frame(after).checks}
 
 
 def loaded(longest: float | None, qps: float | None) -> Snapshot:
@@ -320,3 +321,21 @@ def test_while_the_jobs_done_are_unknown_an_unset_signal_leaves_the_rate_unjudge
     status, summary = by_name(snapshot(redis=redis, cache=window,
                                        supervisor=_workers()))["cache-hit-rate"]
     assert status is Status.OK and summary.startswith("not judged: the workers' reads")
+
+
+def test_consecutive_failures_count_each_attempt_once() -> None:
+    retries = Retries()
+    assert retries.count("x", attempt=1.0, failing=True) == 1
+    assert retries.count("x", attempt=1.0, failing=True) == 1  # the same poll, framed again
+    assert retries.count("x", attempt=2.0, failing=True) == 2
+    assert retries.count("x", attempt=3.0, failing=False) == 0
+
+
+def test_the_retries_survive_a_round_trip_through_json_and_garbage_is_ignored() -> None:
+    retries = Retries()
+    retries.count("x", attempt=1.0, failing=True)
+    restored, garbled = Retries(), Retries()
+    restored.load_data(json.loads(json.dumps(retries.to_data())))
+    garbled.load_data({"x": "no"})
+    assert restored.count("x", attempt=2.0, failing=True) == 2
+    assert garbled.count("x", attempt=2.0, failing=True) == 1
