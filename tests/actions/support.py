@@ -67,6 +67,7 @@ def pids(layout: Layout) -> dict[str, str]:
 def cached_urls(layout: Layout, uuids: list[str]) -> int:
     import redis
 
+    assert layout.redis_port is not None, "the stack runs a Redis"
     client = redis.Redis(port=layout.redis_port, db=1)
     return sum(client.exists(k) for u in uuids
                for k in (f"blazz_database_blazz_cache_:whatsapp_instance_url_{u}",

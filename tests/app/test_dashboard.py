@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
+
+from textual.dom import DOMNode
 
 from blazz_tui.sim import faults
 from blazz_tui.sim.layout import Layout
@@ -22,6 +25,7 @@ async def test_narrow_terminal_shows_one_panel_and_number_keys_switch(stack: Lay
 
 async def test_instances_not_yet_polled_are_unknown_not_down(stack: Layout) -> None:
     app = app_for(stack)
+    assert app.runtime is not None
     app.runtime.collector.sources.pop("instances")  # never polled in this app
     async with app.run_test(size=(120, 40)):
         await until(lambda: app.frame is not None and len(rows(app, "instances")) == 4)
@@ -55,7 +59,8 @@ async def test_an_instance_failing_and_recovering_shows_while_the_app_runs(
     app = app_for(stack)
     port = stack.instance_ports[1]
     async with app.run_test(size=(120, 40)):
-        state = lambda: {r[0]: r[1] for r in rows(app, "instances")}  # noqa: E731
+        state: Callable[[], dict[str, str]] = lambda: {  # noqa: E731
+            r[0]: r[1] for r in rows(app, "instances")}
         await until(lambda: list(state().values()) == ["UP"] * 4)
         faults.apply(stack, "kill-instance", [str(port)])
         await until(lambda: state()[f"wa-{port}"] == "DOWN")
@@ -68,7 +73,8 @@ async def test_sessions_lost_for_real_reach_the_checks_once_both_sources_confirm
         stack: Layout) -> None:
     app = app_for(stack)
     async with app.run_test(size=(120, 40)):
-        checks = lambda: {r[1]: r for r in rows(app, "checks")}  # noqa: E731
+        checks: Callable[[], dict[str, list[str]]] = lambda: {  # noqa: E731
+            r[1]: r for r in rows(app, "checks")}
         await until(lambda: "sessions-lost" in checks())
         faults.apply(stack, "lose-sessions", ["2"])
         await until(lambda: checks()["sessions-lost"][0] != "OK")
@@ -78,20 +84,23 @@ async def test_sessions_lost_for_real_reach_the_checks_once_both_sources_confirm
 async def test_pause_stops_reading_and_the_screen_says_the_moment_of_its_data(
         stack: Layout) -> None:
     app = app_for(stack)
-    assert app.runtime is not None
+    runtime = app.runtime
+    assert runtime is not None
     async with app.run_test(size=(80, 24)) as pilot:
         await until(lambda: app.frame is not None and not app.frame.waiting)
         await pilot.press("p")
         await pilot.pause(1.5)  # a read under way when p was pressed finishes
-        reads, frozen = sum(app.runtime.reads.values()), app.frame
+        reads, frozen = sum(runtime.reads.values()), app.frame
+        assert frozen is not None
         await asyncio.sleep(2.5)
-        assert sum(app.runtime.reads.values()) == reads
+        assert sum(runtime.reads.values()) == reads
+        assert app.frame is not None
         assert app.frame.snapshot.readings() == frozen.snapshot.readings()
         assert app.frame is frozen  # its ages stop: they are the data's, said so above
         taken = time.strftime("%H:%M:%S", time.localtime(frozen.snapshot.taken_at))
         assert f"PAUSED (p) data as of {taken}" in screen_text(app)
         await pilot.press("p")
-        await until(lambda: sum(app.runtime.reads.values()) > reads)
+        await until(lambda: sum(runtime.reads.values()) > reads)
 
 
 async def test_each_resize_lays_out_for_the_new_size() -> None:
@@ -142,10 +151,10 @@ async def test_tab_reaches_every_panel_in_the_order_they_are_numbered_and_drawn(
         seen: list[str] = []
         for _ in range(len(PANELS)):
             await pilot.press("tab")
-            node = app.focused
+            node: DOMNode | None = app.focused
             while node is not None and node.id not in {pid for pid, _ in PANELS}:
                 node = node.parent
-            seen.append(node.id if node is not None else "?")
+            seen.append(node.id if node is not None and node.id is not None else "?")
         assert seen == [pid for pid, _ in PANELS]
         titles = [str(app.query_one(f"#{pid}").border_title).split(" ", 1)[0]
                   for pid, _ in PANELS]

@@ -47,8 +47,11 @@ async def test_a_held_view_says_the_moment_it_shows_and_how_many_lines_came_sinc
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("7", "f")
         later = frame(Scenario(degraded=True), FROZEN + 10)
-        last = max(e.time or 0 for e in app.frame.snapshot.logs.entries)  # type: ignore[union-attr]
-        came = sum(1 for e in later.snapshot.logs.entries if (e.time or 0) > last)  # type: ignore[union-attr]
+        shown = app.frame
+        assert shown is not None and shown.snapshot.logs is not None
+        assert later.snapshot.logs is not None
+        last = max(e.time or 0 for e in shown.snapshot.logs.entries)
+        came = sum(1 for e in later.snapshot.logs.entries if (e.time or 0) > last)
         assert came > 0
         app.show_frame(later)
         await pilot.pause()

@@ -3,9 +3,12 @@ row in view in its panel, without a key press."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from blazz_tui.widgets.header_bar import ProblemsBar
 from blazz_tui.widgets.table_panel import TablePanel
+from rich.text import Text
 from textual.widgets import DataTable
 
 from blazz_tui.app import BlazzApp
@@ -19,12 +22,13 @@ def first_strip_line(app: BlazzApp) -> str:
     return bar._shown.split("\n", 1)[0].strip() if bar.display else ""
 
 
-def in_view(app: BlazzApp, panel: str, predicate: object) -> bool:
+def in_view(app: BlazzApp, panel: str, predicate: Callable[[list[str]], bool]) -> bool:
     """Whether a row matching ``predicate`` is drawn in the panel without scrolling."""
-    table = app.query_one(f"#{panel}", TablePanel).query_one(DataTable)
+    # TablePanel's table (a DataTable[Text]); mypy sees blazz_tui.widgets as untyped here
+    table: DataTable[Text] = app.query_one(f"#{panel}", TablePanel).query_one(DataTable)
     visible_rows = table.size.height - 1  # the header
     for index in range(min(table.row_count, visible_rows)):
-        if predicate([str(c) for c in table.get_row_at(index)]):  # type: ignore[operator]
+        if predicate([str(c) for c in table.get_row_at(index)]):
             return table.scroll_offset.y == 0
     return False
 

@@ -83,7 +83,8 @@ def test_idle_workers_get_the_prefixed_restart_key_in_the_cache_database(
     client = redis.Redis(port=laravel_app.redis_port, socket_timeout=15)
     seen: dict[int, set[tuple[int, str]]] = {}  # client port -> {(db, command)}
     deadline = time.monotonic() + 60
-    with client.monitor() as monitor:  # each next_command() waits at most socket_timeout
+    # each next_command() waits at most socket_timeout; redis-py leaves monitor() unannotated
+    with client.monitor() as monitor:  # type: ignore[no-untyped-call]
         while len(seen) < 4 and time.monotonic() < deadline:
             command = monitor.next_command()
             seen.setdefault(int(command["client_port"]), set()).add(

@@ -51,7 +51,8 @@ class Dashboard:
 
     def unread(self) -> int:
         """Bytes the dashboard wrote that nobody has read yet."""
-        return struct.unpack("i", fcntl.ioctl(self.master, termios.FIONREAD, b"\0" * 4))[0]
+        (count,) = struct.unpack("i", fcntl.ioctl(self.master, termios.FIONREAD, b"\0" * 4))
+        return int(count)
 
     def ended(self, limit: float = LIMIT) -> bool:
         try:

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
+from typing import cast
 
 from blazz_tui.sim.layout import Layout
 from tests.fixtures.stack import check, checks_by_name, sim
 
 
-def wait_for(layout: Layout, predicate: object, timeout: float = 20.0) -> dict[str, dict[str, str]]:
+def wait_for(layout: Layout, predicate: Callable[[dict[str, dict[str, str]]], bool],
+             timeout: float = 20.0) -> dict[str, dict[str, str]]:
     """Run --check until ``predicate(checks)`` holds; return the last checks."""
     deadline = time.monotonic() + timeout
     while True:
         _, document = check(layout)
         checks = checks_by_name(document)
-        if predicate(checks) or time.monotonic() > deadline:  # type: ignore[operator]
+        if predicate(checks) or time.monotonic() > deadline:
             return checks
         time.sleep(0.5)
 
@@ -24,7 +27,7 @@ def wait_for(layout: Layout, predicate: object, timeout: float = 20.0) -> dict[s
 def test_a_fresh_stack_is_healthy(stack: Layout) -> None:
     code, document = check(stack)
     # The machine's own load is not the stack's health (other tests may load this machine).
-    bad = {c["name"]: c["summary"] for c in document["checks"]  # type: ignore[union-attr]
+    bad = {c["name"]: c["summary"] for c in cast("list[dict[str, str]]", document["checks"])
            if c["status"] != "OK" and not c["name"].startswith("host-")}
     assert bad == {}
     assert code == (0 if document["status"] == "OK" else 1)

@@ -53,7 +53,7 @@ async def test_the_hours_failed_share_and_delivery_time_are_read(blazz_db: TestD
     assert failed is not None and failed.trend is not None
     assert failed.trend.value == pytest.approx(100 * 6 / 106)
     assert failed.trend.window == "over the last 1h00m, from the chats table"
-    assert (failed.messages, failed.value) == (100, pytest.approx(6.0))
+    assert failed.messages == 100 and failed.value == pytest.approx(6.0)
 
 
 async def test_sends_are_judged_over_the_last_minute_when_it_holds_enough(

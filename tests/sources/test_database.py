@@ -7,6 +7,7 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pytest
 
@@ -28,7 +29,14 @@ from tests.fixtures.mysql import (
 )
 
 
-async def poll(url: str, watch: tuple[str, ...] = (), **config: int) -> DatabaseReading:
+class Limits(TypedDict, total=False):
+    """The DatabaseConfig fields a test sets beside the URL."""
+
+    accounts_limit: int
+    count_cap: int
+
+
+async def poll(url: str, watch: tuple[str, ...] = (), **config: Unpack[Limits]) -> DatabaseReading:
     source = DatabaseSource(DatabaseConfig(url=url, **config), LocalTransport(), watch=watch)
     try:
         return await source.read()
@@ -573,5 +581,6 @@ async def test_the_jobs_that_left_the_table_can_be_told_from_two_polls(
     after = await poll(blazz_db.url)
     assert (before.jobs_rows, after.jobs_rows) == (5, 6)
     assert before.jobs_next_id is not None and after.jobs_next_id is not None
+    assert before.jobs_rows is not None and after.jobs_rows is not None
     arrived = after.jobs_next_id - before.jobs_next_id
     assert (arrived, arrived - (after.jobs_rows - before.jobs_rows)) == (3, 2)

@@ -175,7 +175,7 @@ def test_runner_leaves_no_child_behind(tmp_path: Path) -> None:
     sv.start()
     try:
         sv.wait_states({"s0": "RUNNING", "s1": "RUNNING"})
-        children = psutil.Process(sv.pid).children(recursive=True)  # type: ignore[arg-type]
+        children = psutil.Process(sv.pid).children(recursive=True)
         assert len(children) == 2
     finally:
         sv.stop()

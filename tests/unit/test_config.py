@@ -238,5 +238,6 @@ def test_a_secret_written_as_a_number_is_not_echoed() -> None:
 def test_a_password_can_be_given_on_its_own_without_encoding() -> None:
     config = parse_config(MINIMAL + '[targets.prod.redis]\nurl = "redis://127.0.0.1:6379/0"\n'
                           'password = "p/a?s#s@w:o%r&d= +"\n', "c.toml", {})
-    assert config.target().redis is not None
-    assert config.target().redis.password == "p/a?s#s@w:o%r&d= +"
+    redis = config.target().redis
+    assert redis is not None
+    assert redis.password == "p/a?s#s@w:o%r&d= +"

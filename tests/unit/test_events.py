@@ -36,6 +36,7 @@ def test_an_issue_still_standing_after_a_restart_is_not_recorded_again(tmp_path:
     path = tmp_path / "events.jsonl"
     first = Timeline(path)
     first.observe(checks(Status.CRITICAL), now=100.0)
+    assert first._lock is not None  # it took the lock: it writes
     first._lock.close()  # noqa: SLF001 - the first dashboard quits
     restarted = Timeline(path)
     assert restarted.observe(checks(Status.CRITICAL), now=200.0) == []

@@ -111,6 +111,6 @@ def test_a_figure_past_its_printed_alert_is_coloured_while_its_check_waits() -> 
     t = Thresholds()
 
     assert table(snap, t)["Instance uptime"][4] is Status.OK
-    row = next(r for r in monitoring(snap, evaluate(snap, t), t).rows
+    row = next(r for r in monitoring(snap, tuple(evaluate(snap, t)), t).rows
                if r.key == "Instance uptime")
     assert row.cells[1].text.startswith("94.4 %") and row.cells[1].tone == CRIT

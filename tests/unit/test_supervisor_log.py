@@ -41,6 +41,7 @@ def test_downtime_runs_from_an_exit_to_running_again() -> None:
     log = parse(LOG, {"crashy_00": (30747, epoch("20:48:08"))})
     assert log is not None
     [(first_from, first_to), (last_from, last_to)] = log.processes["crashy_00"].down
+    assert first_to is not None
     assert round(first_to - first_from, 3) == 1.008  # 05.940 → 06.948
     assert last_to is None  # spawned, not yet RUNNING
     assert round(last_from - epoch("20:48:07"), 3) == 0.517
