@@ -19,10 +19,10 @@ from dataclasses import asdict, dataclass
 
 from blazz_tui.actions.run import ActionEnv
 from blazz_tui.actions.sync import CHANGED, UrlFix, guarded_update
+from blazz_tui.clients.instance_api import InstanceApi
 from blazz_tui.settings import InstanceConfig
 from blazz_tui.sources.base import describe_error
 from blazz_tui.sources.database import DatabaseError, DatabaseSource
-from blazz_tui.sources.instances import InstancesSource
 from blazz_tui.sources.redis import RedisSource
 
 UNSUPPORTED = (404, 405, 501)
@@ -53,7 +53,7 @@ class _Mover:
         self.env = env
         self.rb = target.rebalance
         self.by_name = {i.name: i for i in target.instances}
-        self.api = InstancesSource(target.instances, env.transport,
+        self.api = InstanceApi(target.instances, env.transport,
                                    target.poll.instances.timeout)
         self.db = DatabaseSource(target.database, env.transport,
                                  timeout=target.poll.database.timeout) if target.database else None

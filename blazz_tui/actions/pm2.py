@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 from blazz_tui.actions.model import Change, Plan, Progress, Result
 from blazz_tui.actions.run import ActionEnv
 from blazz_tui.clients.http import httpx
+from blazz_tui.clients.instance_api import InstanceApi, InstanceError
 from blazz_tui.settings import InstanceConfig, Pm2Config
 from blazz_tui.snapshot import Snapshot
-from blazz_tui.sources.instances import InstanceError, InstancesSource
 from blazz_tui.sources.pm2 import NO_DAEMON, NO_PM2, Pm2Process, Pm2Source, pm2_argv
 
 ROLLING = "rolling-restart"
@@ -109,7 +109,7 @@ async def execute(plan: Plan, env: ActionEnv, progress: Progress) -> Result:
 
 async def execute_rolling(plan: Plan, env: ActionEnv, progress: Progress) -> Result:
     pm2 = _Pm2(env)
-    instances = InstancesSource(env.target.instances, env.transport,
+    instances = InstanceApi(env.target.instances, env.transport,
                                 env.target.poll.instances.timeout)
     done: list[str] = []
     try:
@@ -135,7 +135,7 @@ async def execute_rolling(plan: Plan, env: ActionEnv, progress: Progress) -> Res
     return Result(plan, done=tuple(done))
 
 
-async def _connected(instances: InstancesSource, inst: InstanceConfig) -> set[str]:
+async def _connected(instances: InstanceApi, inst: InstanceConfig) -> set[str]:
     """The sessions the instance has CONNECTED now (none when it does not answer)."""
     try:
         code, body = await instances.call(inst, "GET", "/health/sessions")
@@ -146,7 +146,7 @@ async def _connected(instances: InstancesSource, inst: InstanceConfig) -> set[st
             if isinstance(s, dict) and s.get("status") == "CONNECTED"}
 
 
-async def _back(instances: InstancesSource, inst: InstanceConfig, before: set[str],
+async def _back(instances: InstanceApi, inst: InstanceConfig, before: set[str],
                 timeout: float) -> tuple[bool, str]:
     deadline = time.monotonic() + timeout
     now: set[str] = set()

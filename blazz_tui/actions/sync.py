@@ -25,6 +25,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from blazz_tui.actions.model import Change, Plan, Progress, Result
 from blazz_tui.actions.run import ActionEnv
 from blazz_tui.clients.http import httpx
+from blazz_tui.clients.instance_api import InstanceApi, InstanceError
 from blazz_tui.correlation import InstanceMatcher, unreadable_reason
 from blazz_tui.fmt import visible
 from blazz_tui.settings import InstanceConfig, TargetConfig
@@ -32,7 +33,6 @@ from blazz_tui.settings import instance_address as normalize_url
 from blazz_tui.snapshot import Snapshot
 from blazz_tui.sources.base import describe_error
 from blazz_tui.sources.database import DatabaseError, DatabaseSource
-from blazz_tui.sources.instances import InstanceError, InstancesSource
 from blazz_tui.sources.redis import RedisSource
 
 ARTISAN_TIMEOUT = 300.0
@@ -150,7 +150,7 @@ async def execute_native(plan: Plan, env: ActionEnv, progress: Progress) -> Resu
     updated: list[str] = []
     skipped: list[str] = []
     error = None
-    hosts = InstancesSource(target.instances, env.transport, target.poll.instances.timeout)
+    hosts = InstanceApi(target.instances, env.transport, target.poll.instances.timeout)
     for start in range(0, len(fixes), batch):
         # What the plan relied on, right before the rows change: each session still
         # CONNECTED where the plan saw it (an instance killed meanwhile hosts nothing).
@@ -181,7 +181,7 @@ async def execute_native(plan: Plan, env: ActionEnv, progress: Progress) -> Resu
                   failed=cache_failed, error=error)
 
 
-async def _still_there(hosts: InstancesSource, target: TargetConfig, fix: UrlFix) -> str | None:
+async def _still_there(hosts: InstanceApi, target: TargetConfig, fix: UrlFix) -> str | None:
     """Why the plan's sight of this session no longer holds (None: it does)."""
     cfg = next((i for i in target.instances if i.name == fix.host), None)
     if cfg is None or not fix.session_id:

@@ -14,9 +14,10 @@ import time
 from dataclasses import dataclass
 
 from blazz_tui.clients.http import httpx
+from blazz_tui.clients.instance_api import InstanceApi, InstanceError
 from blazz_tui.settings import InstanceConfig
 from blazz_tui.sources.base import Reading, describe_error
-from blazz_tui.sources.instances import InstanceError, InstancesSource
+from blazz_tui.sources.instances import InstancesSource
 from blazz_tui.transport.base import Transport
 
 SENT = "whatsapp_messages_sent_total"
@@ -47,7 +48,7 @@ class MessagesSource:
     def __init__(self, instances: tuple[InstanceConfig, ...], transport: Transport,
                  timeout: float) -> None:
         self._instances = instances
-        self._http = InstancesSource(instances, transport, timeout)
+        self._http = InstanceApi(instances, transport, timeout)
 
     async def read(self) -> MessagesReading:
         started, clock = time.time(), time.perf_counter()

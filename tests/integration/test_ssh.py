@@ -164,7 +164,7 @@ def test_a_link_lost_mid_restart_is_read_again_once_back_not_reported_failed(
         sshd: SshSetup, mysql_stack: Layout) -> None:
     """The link dies while the restarted program is STARTING (supervisord got both
     requests): the restart happened, and that is what the result and the audit say."""
-    from blazz_tui.sim.stack import supervisor_for
+    from blazz_tui.sim.programs import supervisor_for
 
     config = with_remote(mysql_stack)
     rpc = supervisor_for(mysql_stack).rpc()
