@@ -18,12 +18,12 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from blazz_tui.actions.run import ActionEnv
-from blazz_tui.actions.sync import CHANGED, UrlFix, guarded_update
+from blazz_tui.actions.sync import CHANGED, UrlFix, forget_instance_urls, guarded_update
 from blazz_tui.clients.instance_api import InstanceApi
+from blazz_tui.clients.redis_client import RedisClient
 from blazz_tui.settings import InstanceConfig
 from blazz_tui.sources.base import describe_error
 from blazz_tui.sources.database import DatabaseError, DatabaseSource
-from blazz_tui.sources.redis import RedisSource
 
 UNSUPPORTED = (404, 405, 501)
 POLL = 0.3
@@ -53,12 +53,11 @@ class _Mover:
         self.env = env
         self.rb = target.rebalance
         self.by_name = {i.name: i for i in target.instances}
-        self.api = InstanceApi(target.instances, env.transport,
-                                   target.poll.instances.timeout)
+        self.api = InstanceApi(target.instances, env.transport, target.poll.instances.timeout)
         self.db = DatabaseSource(target.database, env.transport,
                                  timeout=target.poll.database.timeout) if target.database else None
-        self.redis = RedisSource(target.redis, env.transport,
-                                 timeout=target.poll.redis.timeout) if target.redis else None
+        self.redis = RedisClient(target.redis, env.transport,
+                                 target.poll.redis.timeout) if target.redis else None
 
     async def close(self) -> None:
         await self.api.close()
@@ -135,7 +134,7 @@ class _Mover:
                 notes += f"; the database was not updated ({exc}): a sync fixes it"
         if self.redis is not None:
             try:
-                await self.redis.forget_instance_urls([m.uuid])
+                await forget_instance_urls(self.redis, [m.uuid])
             except OSError:
                 notes += "; its cached URL stays up to 300 s"
         return notes

@@ -26,6 +26,7 @@ from blazz_tui.actions.model import Change, Plan, Progress, Result
 from blazz_tui.actions.run import ActionEnv
 from blazz_tui.clients.http import httpx
 from blazz_tui.clients.instance_api import InstanceApi, InstanceError
+from blazz_tui.clients.redis_client import RedisClient
 from blazz_tui.correlation import InstanceMatcher, unreadable_reason
 from blazz_tui.fmt import visible
 from blazz_tui.settings import InstanceConfig, TargetConfig
@@ -33,7 +34,6 @@ from blazz_tui.settings import instance_address as normalize_url
 from blazz_tui.snapshot import Snapshot
 from blazz_tui.sources.base import describe_error
 from blazz_tui.sources.database import DatabaseError, DatabaseSource
-from blazz_tui.sources.redis import RedisSource
 
 ARTISAN_TIMEOUT = 300.0
 """Seconds the app's sync command may run."""
@@ -238,9 +238,9 @@ async def _forget_cached(env: ActionEnv,
     if env.target.redis is None:
         return (f"no Redis configured: cached URLs of {len(uuids)} accounts expire by "
                 "themselves within 300 s",), ()
-    redis = RedisSource(env.target.redis, env.transport, timeout=env.target.poll.redis.timeout)
+    redis = RedisClient(env.target.redis, env.transport, env.target.poll.redis.timeout)
     try:
-        deleted = await redis.forget_instance_urls(uuids)
+        deleted = await forget_instance_urls(redis, uuids)
     except OSError as exc:
         return (), (f"cached URLs not deleted ({exc}): the app keeps the old ones for up to "
                     "300 s",)
@@ -300,3 +300,13 @@ def _in_app_dir(env: ActionEnv, argv: list[str]) -> list[str]:
 def _last(output: str) -> str:
     lines = [line for line in output.splitlines() if line.strip()]
     return lines[-1][:200] if lines else "no output"
+
+
+async def forget_instance_urls(redis: RedisClient, uuids: list[str]) -> int:
+    """Delete the cached instance URLs (``whatsapp_instance_url_{uuid}``, under every
+    spelling the app's cache prefix gives them) of these accounts, so the app reads the
+    database again; how many there were. Raises ``OSError`` with the reason when Redis
+    cannot be reached."""
+    config = redis.config
+    keys = [k for uuid in uuids for k in config.cache_keys(f"whatsapp_instance_url_{uuid}")]
+    return await redis.delete(config.cache_db, keys)

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Protocol, Self, TypeVar
 
-from blazz_tui.transport.base import TransportError
+from blazz_tui.transport.base import describe_error as describe_error  # its sources' use
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,17 +72,3 @@ class Source(Protocol[R]):
     async def close(self) -> None:
         """Release connections; the source may be read again afterwards (it reconnects)."""
         ...
-
-
-def describe_error(exc: BaseException) -> str:
-    """A one-line, human message for a caught exception (never a traceback)."""
-    if isinstance(exc, TransportError):
-        return str(exc)  # its own words: "ssh link down: …"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, TimeoutError):
-        return "timed out"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror[0].lower() + exc.strerror[1:]
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

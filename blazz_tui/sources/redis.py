@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import math
-import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
+from blazz_tui.clients.redis_client import RedisClient, RedisProtocolError
 from blazz_tui.fmt import visible
 from blazz_tui.settings import RedisConfig
-from blazz_tui.sources.base import Reading, describe_error
-from blazz_tui.transport.base import Dial, Transport
+from blazz_tui.sources.base import Reading
+from blazz_tui.transport.base import Transport
 
 
 @dataclass(frozen=True)
@@ -74,40 +70,9 @@ class RedisSource:
                  queue_names: tuple[str, ...] = (), redis_queues: bool = False,
                  timeout: float = 2.0) -> None:
         self._config = config
-        self._transport = transport
         self._queue_names = queue_names
         self._redis_queues = redis_queues
-        self._timeout = timeout
-        parts = urlsplit(config.url)
-        self._host = parts.hostname or "127.0.0.1"
-        self._port = parts.port or 6379
-        # Laravel's .env password is percent-encoded into the URL: decoded here, or given as
-        # password on its own.
-        self._password = config.password or (unquote(parts.password) if parts.password
-                                              else None)
-        self._db = int(parts.path.lstrip("/") or 0) if parts.path.lstrip("/").isdigit() else 0
-        self._clients: dict[int, Any] = {}
-        import redis.asyncio  # here, not above: only a target with Redis pays for it (~60 ms)
-
-        self._redis = redis
-
-    async def _client(self, db: int) -> Any:
-        client = self._clients.get(db)
-        if client is None:
-            # No client-side retries: a failed poll is data, and the next poll retries.
-            # RESP2, which every Redis speaks: RESP3 needs a HELLO that Redis 5 and older
-            # reject ("unknown command"), and nothing read here needs it.
-            pool = self._redis.asyncio.ConnectionPool(
-                connection_class=_connection_class(), dial=self._transport.connect,
-                host=self._host, port=self._port, db=db, password=self._password,
-                socket_timeout=self._timeout, socket_connect_timeout=self._timeout,
-                protocol=2, parser_class=_parser_class(),
-                retry=self._redis.asyncio.retry.Retry(self._redis.backoff.NoBackoff(), 0))
-            client = self._clients[db] = self._redis.asyncio.Redis.from_pool(pool)
-            for command, shape in _REPLIES.items():
-                client.set_response_callback(command, _checked(
-                    command, shape, client.response_callbacks.get(command)))
-        return client
+        self._redis = RedisClient(config, transport, timeout)
 
     async def read(self) -> RedisReading:
         started, clock = time.time(), time.perf_counter()
@@ -118,15 +83,17 @@ class RedisSource:
                                        time.perf_counter() - clock)
         except RedisProtocolError as exc:
             await self.close()  # what follows a garbled answer cannot be told apart
-            return RedisReading.failed(self._garbled(exc), started, time.perf_counter() - clock)
-        except (self._redis.RedisError, OSError) as exc:
+            return RedisReading.failed(self._redis.garbled(exc), started,
+                                       time.perf_counter() - clock)
+        except self._redis.errors as exc:
             await self.close()
-            return RedisReading.failed(self._message(exc), started, time.perf_counter() - clock)
+            return RedisReading.failed(self._redis.message(exc), started,
+                                       time.perf_counter() - clock)
         return RedisReading(**reading, fetched_at=started, attempted_at=started,
                             latency=time.perf_counter() - clock)
 
     async def _read(self, started: float) -> dict[str, Any]:
-        main = await self._client(self._db)
+        main = await self._redis.client(self._redis.db)
         reading = _from_info(await main.info())  # first: a garbled INFO ends the read here
         commands = 1
         keys, capped, sent = await self._count_instance_keys()
@@ -151,7 +118,7 @@ class RedisSource:
     async def _signals(self) -> tuple[tuple[tuple[str, bool], ...], int, int]:
         """Whether each restart signal is set (under any spelling of its name), and the
         hits and misses these lookups added to the server's counters."""
-        cache = await self._client(self._config.cache_db)
+        cache = await self._redis.client(self._config.cache_db)
         spellings = {signal: self._config.cache_keys(signal) for signal in SIGNALS}
         pipe = cache.pipeline(transaction=False)
         for names in spellings.values():
@@ -167,7 +134,7 @@ class RedisSource:
         return tuple(found), hits, misses
 
     async def _count_instance_keys(self) -> tuple[int, bool, int]:
-        cache = await self._client(self._config.cache_db)
+        cache = await self._redis.client(self._config.cache_db)
         cursor, found, visited, sent = 0, 0, 0, 0
         while True:
             cursor, batch = await cache.scan(cursor=cursor, match="*whatsapp_instance_url_*",
@@ -196,156 +163,8 @@ class RedisSource:
     def failed(self, error: str, attempted_at: float, latency: float) -> RedisReading:
         return RedisReading.failed(error, attempted_at, latency)
 
-    async def forget_instance_urls(self, uuids: list[str]) -> int:
-        """Delete the cached instance URLs (``whatsapp_instance_url_{uuid}``) of these
-        accounts, so the app reads the database again; how many there were. Raises
-        ``OSError`` with the reason when Redis cannot be reached."""
-        keys = [k for uuid in uuids
-                for k in self._config.cache_keys(f"whatsapp_instance_url_{uuid}")]
-        try:
-            cache = await self._client(self._config.cache_db)
-            deleted = 0
-            for start in range(0, len(keys), 500):
-                deleted += int(await cache.delete(*keys[start:start + 500]))
-            return deleted
-        except RedisProtocolError as exc:
-            await self.close()
-            raise OSError(self._garbled(exc)) from None
-        except (self._redis.RedisError, OSError) as exc:
-            await self.close()
-            raise OSError(self._message(exc)) from None
-
-    def _garbled(self, exc: RedisProtocolError) -> str:
-        return self._hide(f"garbled answer from Redis at {self._host}:{self._port}: {exc}")
-
-    def _message(self, exc: BaseException) -> str:
-        return self._hide(_describe(exc))
-
-    def _hide(self, message: str) -> str:
-        return message.replace(self._password, "***") if self._password else message
-
     async def close(self) -> None:
-        clients, self._clients = self._clients, {}
-        for client in clients.values():
-            try:
-                await client.aclose()
-            except (self._redis.RedisError, OSError):
-                pass
-
-
-@functools.cache
-def _connection_class() -> type:
-    """redis-py's connection, made through the transport (defined on first use: redis is
-    imported only by a target that has one)."""
-    from redis.asyncio.connection import Connection
-
-    class TransportConnection(Connection):
-        def __init__(self, *, dial: Dial, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self._dial = dial
-
-        async def _connect(self) -> None:
-            sock = await self._dial((self.host, self.port), self.socket_connect_timeout)
-            self._reader, self._writer = await asyncio.open_connection(sock=sock)
-
-    return TransportConnection
-
-
-@functools.cache
-def _parser_class() -> type:
-    """redis-py's RESP2 parser, refusing a reply line RESP2 does not have (a type byte it
-    lacks, a length below -1, a number that is not one) before the parser acts on it: a
-    ``$-7`` would otherwise be read as an empty string and leave the reader out of step."""
-    from redis._parsers import _AsyncRESP2Parser
-
-    class CheckedParser(_AsyncRESP2Parser):
-        async def _readline(self) -> bytes:
-            line: bytes = await super()._readline()  # in RESP2 each line read is a reply's head
-            _check_head(line)
-            return line
-
-    return CheckedParser
-
-
-class RedisProtocolError(Exception):
-    """An answer that is not RESP2, or not of the shape Redis gives the command sent."""
-
-
-_INTEGER = re.compile(rb"-?[0-9]+")
-
-
-def _check_head(line: bytes) -> None:
-    """A reply's first line: ``+`` or ``-`` text, a ``:`` integer, a ``$`` length (``-1``
-    null) or a ``*`` count (``-1`` null)."""
-    kind, rest = line[:1], line[1:]
-    if kind in (b"+", b"-"):
-        return
-    if kind not in (b":", b"$", b"*"):
-        raise RedisProtocolError(f'"{_shown(line)}", which is not a RESP2 reply')
-    if not _INTEGER.fullmatch(rest):
-        raise RedisProtocolError(f'"{_shown(line)}", whose number is not one')
-    if kind != b":" and int(rest) < -1:
-        what = "bulk string length" if kind == b"$" else "array length"
-        raise RedisProtocolError(f"a {what} of {int(rest)}, which RESP2 does not have")
-
-
-def _shown(line: bytes) -> str:
-    return visible(line[:40].decode("latin-1")) + ("…" if len(line) > 40 else "")
-
-
-def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and value >= 0
-
-
-def _is_scan(value: Any) -> bool:
-    return (isinstance(value, list) and len(value) == 2 and isinstance(value[0], bytes)
-            and value[0].isdigit() and isinstance(value[1], list)
-            and all(isinstance(key, bytes) for key in value[1]))
-
-
-_REPLIES: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "INFO": (lambda value: isinstance(value, bytes), "a bulk string"),
-    "SCAN": (_is_scan, "a cursor and an array of keys"),
-    "EXISTS": (_is_count, "a count"),
-    "LLEN": (_is_count, "a count"),
-    "ZCARD": (_is_count, "a count"),
-    "DEL": (_is_count, "a count"),
-}
-"""The replies of the commands this source sends: how to know one, and what Redis sends."""
-
-
-def _checked(command: str, shape: tuple[Callable[[Any], bool], str],
-             callback: Callable[..., Any] | None) -> Callable[..., Any]:
-    """``callback`` (redis-py's parsing of ``command``'s reply), run only on a reply of the
-    shape Redis sends; either check failing is a ``RedisProtocolError``."""
-    accepts, expected = shape
-
-    def parse(reply: Any, **options: Any) -> Any:
-        if not accepts(reply):
-            raise RedisProtocolError(f"{command} answered with {_kind(reply)}, where Redis "
-                                     f"sends {expected}")
-        if callback is None:
-            return reply
-        try:
-            return callback(reply, **options)
-        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
-            raise RedisProtocolError(f"{command} answered with what its parser cannot read "
-                                     f"({type(exc).__name__}: {exc})") from None
-
-    return parse
-
-
-def _kind(reply: Any) -> str:
-    """A RESP2 reply, as Redis's documentation names its type."""
-    if reply is None:
-        return "a null"
-    if isinstance(reply, bytes):
-        return f'the string "{_shown(reply)}"' if len(reply) <= 40 else "a long string"
-    if isinstance(reply, bool | int):
-        return f"the integer {int(reply)}"
-    if isinstance(reply, list):
-        return f"an array of {len(reply)}"
-    return f"a {type(reply).__name__}"
+        await self._redis.close()
 
 
 class _Garbage(ValueError):
@@ -398,16 +217,3 @@ def _number(info: dict[str, Any], key: str, kind: type[int] | type[float]) -> An
     if not math.isfinite(number) or number < 0:
         raise _Garbage(f"{key} = {visible(str(value))[:40]}, which no Redis reports")
     return number
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    if "Connection refused" in text or "Error 111 " in text:
-        return "connection refused"
-    if "Connection closed by server" in text:
-        return "connection closed by server"
-    if "Timeout" in type(exc).__name__ or "timed out" in text.lower():
-        return "timed out"
-    if "AuthenticationError" in type(exc).__name__ or "NOAUTH" in text or "WRONGPASS" in text:
-        return "authentication failed — check the Redis password"
-    return describe_error(exc)

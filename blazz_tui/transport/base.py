@@ -160,3 +160,17 @@ class Transport(Protocol):
 
     async def close(self) -> None:
         ...
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line, human message for a caught exception (never a traceback)."""
+    if isinstance(exc, TransportError):
+        return str(exc)  # its own words: "ssh link down: …"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[0].lower() + exc.strerror[1:]
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
