@@ -18,7 +18,6 @@ from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.color import Color, ColorParseError
-from textual.containers import Container
 from textual.events import Resize
 from textual.message import Message
 from textual.reactive import reactive
@@ -39,18 +38,12 @@ from blazz_tui.screens.details import DetailsScreen, details_screen
 from blazz_tui.screens.help import HelpScreen
 from blazz_tui.selection import Selection
 from blazz_tui.settings import TargetConfig
-from blazz_tui.views import panels
-from blazz_tui.widgets.events_panel import EventsPanel
+from blazz_tui.widgets.dashboard import NARROW_WIDTH, PANELS, Dashboard, Panel
 from blazz_tui.widgets.filter_bar import FilterBar
 from blazz_tui.widgets.header_bar import HeaderBar, ProblemsBar
 from blazz_tui.widgets.logs_panel import LogsPanel, TailLog
 from blazz_tui.widgets.table_panel import PanelTable, TablePanel
 from blazz_tui.widgets.tones import few_colours, tone_style
-
-PANELS = (("checks", "Checks"), ("services", "Services"), ("instances", "Instances"),
-          ("queues", "Queues"), ("monitoring", "Monitoring"), ("events", "Events"),
-          ("logs", "Logs"))
-NARROW_WIDTH = 110
 
 
 class SnapshotUpdated(Message):
@@ -60,10 +53,6 @@ class SnapshotUpdated(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SnapshotUpdated)  # a newer frame supersedes a queued one
-
-
-class Dashboard(Container):
-    """All panels: a grid on a wide terminal, one panel at a time (tabs) on a narrow one."""
 
 
 class BlazzApp(App[int]):
@@ -144,32 +133,12 @@ class BlazzApp(App[int]):
         return HeaderBar(self.target.name, transport, self.read_only, self.clock, self.notice)
 
     def compose(self) -> ComposeResult:
-        target = self.target
         yield self.header_bar().data_bind(BlazzApp.frame, BlazzApp.paused)
         yield ProblemsBar(id="problems").data_bind(BlazzApp.frame)
         yield Tabs(*(Tab(f"{n} {title}", id=f"tab-{pid}")
                      for n, (pid, title) in enumerate(PANELS, start=1)), id="panel-tabs")
-        with Dashboard(id="dashboard"):
-            # A panel's freshness is its main source's: supervisord's, else PM2's; Redis's,
-            # else the database's (whose load it shows too).
-            # In reading order, as numbered: tab and the number keys follow the screen.
-            yield TablePanel("1 Checks", lambda f: panels.checks(f.checks), None,
-                             id="checks").data_bind(BlazzApp.frame)
-            services = "supervisor" if target.supervisor or target.pm2 is None else "pm2"
-            yield TablePanel("2 Services", lambda f: panels.services(f.snapshot), services,
-                             id="services").data_bind(BlazzApp.frame)
-            yield TablePanel("3 Instances", lambda f: panels.instances(f.snapshot), "instances",
-                             id="instances").data_bind(BlazzApp.frame)
-            yield TablePanel("4 Queues", lambda f: panels.queues(f.snapshot, f.thresholds),
-                             "database"
-                             if target.queues.connection == "database" else "redis",
-                             id="queues").data_bind(BlazzApp.frame)
-            yield TablePanel("5 Monitoring",
-                             lambda f: panels.monitoring(f.snapshot, f.checks, f.thresholds),
-                             "redis" if target.redis is not None else "database",
-                             id="monitoring", severity_first=False).data_bind(BlazzApp.frame)
-            yield EventsPanel(id="events", clock=self.clock).data_bind(BlazzApp.events)
-            yield LogsPanel(id="logs").data_bind(BlazzApp.frame)
+        yield Dashboard(self.target, clock=self.clock, id="dashboard").data_bind(
+            BlazzApp.frame, BlazzApp.events)
         yield FilterBar()
         yield Footer()
 
@@ -204,11 +173,7 @@ class BlazzApp(App[int]):
     def action_table_edge(self, where: str) -> None:
         """``g``/``G`` with no table focused: the current panel's table takes the focus and
         goes to its first or last row."""
-        tables = self.query_one(f"#{self.current_panel}").query(DataTable)
-        if tables:
-            table = tables.first()
-            table.focus()
-            table.action_scroll_top() if where == "top" else table.action_scroll_bottom()
+        self.query_one(Dashboard).table_edge(self.current_panel, where)
 
     def action_zoom(self) -> None:
         """One panel on the whole screen, as on a narrow terminal; the number keys and tab
@@ -223,16 +188,13 @@ class BlazzApp(App[int]):
 
     def _show(self, panel_id: str, focus: bool = True) -> None:
         self.current_panel = panel_id
-        for pid, _ in PANELS:
-            self.query_one(f"#{pid}").set_class(pid == panel_id, "-current")
+        dashboard = self.query_one(Dashboard)
+        dashboard.mark_current(panel_id)
         tabs = self.query_one(Tabs)
         if tabs.active != f"tab-{panel_id}":
             tabs.active = f"tab-{panel_id}"
         if focus:
-            panel = self.query_one(f"#{panel_id}")
-            target = next(iter(panel.query("DataTable, RichLog")), panel)
-            if target.focusable:
-                target.focus()
+            dashboard.focus_panel(panel_id)
 
     def clock(self) -> float:
         """Now; for a static frame (headless snapshots), the moment it was taken."""
@@ -321,14 +283,8 @@ class BlazzApp(App[int]):
         if panel_id != self.current_panel:
             self._show(panel_id)
 
-    def _focused_panel(self) -> TablePanel | LogsPanel | None:
-        node = self.focused
-        while node is not None and not isinstance(node, TablePanel | LogsPanel):
-            node = node.parent  # type: ignore[assignment]
-        if node is None:
-            candidate = self.query_one(f"#{self.current_panel}")
-            return candidate if isinstance(candidate, TablePanel | LogsPanel) else None
-        return node
+    def _focused_panel(self) -> Panel | None:
+        return self.query_one(Dashboard).panel_of(self.focused, self.current_panel)
 
     def action_filter(self) -> None:
         panel = self._focused_panel()
@@ -432,8 +388,7 @@ class BlazzApp(App[int]):
     def _remember_panel(self, event: DataTable.RowHighlighted) -> None:
         panel = event.data_table.parent
         if isinstance(panel, TablePanel) and panel.id and panel.id != self.current_panel \
-                and not any(self.query_one(Dashboard).has_class(c) for c in ("-narrow",
-                                                                             "-zoomed")):
+                and not self.query_one(Dashboard).one_at_a_time:
             self.current_panel = panel.id
 
     def exit(self, result: object = None, return_code: int = 0,
