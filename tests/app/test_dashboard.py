@@ -143,7 +143,8 @@ async def test_z_zooms_the_focused_panel_onto_the_whole_screen_and_back() -> Non
 
 
 async def test_tab_reaches_every_panel_in_the_order_they_are_numbered_and_drawn() -> None:
-    from blazz_tui.app import PANELS
+    from blazz_tui.widgets.dashboard import PANELS
+
     from tests.app.support import fixed_app
 
     app = fixed_app()
