@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from blazz_tui.dbconn import connect, parse_database_url
+from blazz_tui.clients.dbconn import connect, parse_database_url
 from blazz_tui.settings import MessagesConfig
 from blazz_tui.sim.schema import statements
 from blazz_tui.sources.chats import read_chats

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from blazz_tui.dbconn import DatabaseUrl, connect, parse_database_url
+from blazz_tui.clients.dbconn import DatabaseUrl, connect, parse_database_url
 from blazz_tui.fmt import count
 from blazz_tui.settings import DatabaseConfig
 from blazz_tui.sim.schema import statements

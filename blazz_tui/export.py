@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from blazz_tui.causes import problems
-from blazz_tui.dbconn import DatabaseUrlError, parse_database_url
+from blazz_tui.clients.dbconn import DatabaseUrlError, parse_database_url
 from blazz_tui.monitoring import monitoring_table
 from blazz_tui.rules import Check, Status
 from blazz_tui.settings import TargetConfig, Thresholds

@@ -19,11 +19,11 @@ from dataclasses import asdict, dataclass
 
 from blazz_tui.actions.run import ActionEnv
 from blazz_tui.actions.sync import CHANGED, UrlFix, forget_instance_urls, guarded_update
+from blazz_tui.clients.database import DatabaseClient, DatabaseError
 from blazz_tui.clients.instance_api import InstanceApi
 from blazz_tui.clients.redis_client import RedisClient
 from blazz_tui.settings import InstanceConfig
 from blazz_tui.sources.base import describe_error
-from blazz_tui.sources.database import DatabaseError, DatabaseSource
 
 UNSUPPORTED = (404, 405, 501)
 POLL = 0.3
@@ -54,8 +54,8 @@ class _Mover:
         self.rb = target.rebalance
         self.by_name = {i.name: i for i in target.instances}
         self.api = InstanceApi(target.instances, env.transport, target.poll.instances.timeout)
-        self.db = DatabaseSource(target.database, env.transport,
-                                 timeout=target.poll.database.timeout) if target.database else None
+        self.db = DatabaseClient(target.database, env.transport,
+                                 target.poll.database.timeout) if target.database else None
         self.redis = RedisClient(target.redis, env.transport,
                                  target.poll.redis.timeout) if target.redis else None
 

@@ -24,6 +24,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from blazz_tui.actions.model import Change, Plan, Progress, Result
 from blazz_tui.actions.run import ActionEnv
+from blazz_tui.clients.database import DatabaseClient, DatabaseError
 from blazz_tui.clients.http import httpx
 from blazz_tui.clients.instance_api import InstanceApi, InstanceError
 from blazz_tui.clients.redis_client import RedisClient
@@ -33,7 +34,6 @@ from blazz_tui.settings import InstanceConfig, TargetConfig
 from blazz_tui.settings import instance_address as normalize_url
 from blazz_tui.snapshot import Snapshot
 from blazz_tui.sources.base import describe_error
-from blazz_tui.sources.database import DatabaseError, DatabaseSource
 
 ARTISAN_TIMEOUT = 300.0
 """Seconds the app's sync command may run."""
@@ -142,8 +142,7 @@ def _without_credentials(url: str) -> str:
 async def execute_native(plan: Plan, env: ActionEnv, progress: Progress) -> Result:
     target = env.target
     assert target.database is not None
-    database = DatabaseSource(target.database, env.transport,
-                              timeout=target.poll.database.timeout)
+    database = DatabaseClient(target.database, env.transport, target.poll.database.timeout)
     fixes = plan.changes
     batch = env.actions.sync_batch
     done: list[str] = []

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from blazz_tui.dbconn import connect, parse_database_url
+from blazz_tui.clients.dbconn import connect, parse_database_url
 from blazz_tui.sim import pm2 as sim_pm2
 from blazz_tui.sim.layout import Layout
 from blazz_tui.sim.programs import supervisor_for

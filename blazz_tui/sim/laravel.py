@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from blazz_tui.dbconn import DatabaseUrl, connect
+from blazz_tui.clients.dbconn import DatabaseUrl, connect
 from blazz_tui.laravel_env import parse_env
 from blazz_tui.sim.schema import statements
 

@@ -165,7 +165,7 @@ def env_file(layout: Layout) -> str:
     if db.startswith("sqlite"):
         lines += ["DB_CONNECTION=sqlite", f"DB_DATABASE={db.removeprefix('sqlite://')}"]
     else:
-        from blazz_tui.dbconn import parse_database_url
+        from blazz_tui.clients.dbconn import parse_database_url
 
         url = parse_database_url(db)
         lines += ["DB_CONNECTION=mysql", f"DB_HOST={url.host}", f"DB_PORT={url.port}",

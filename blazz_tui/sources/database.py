@@ -35,27 +35,33 @@ import os
 import re
 import socket
 import sqlite3
-import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from blazz_tui import blocking
-from blazz_tui.dbconn import (
-    DatabaseUrl,
-    DatabaseUrlError,
-    MySQLProtocolError,
-    abort,
-    connect,
-    parse_database_url,
+from blazz_tui.clients.database import (
+    DENIED,
+    MYSQL,
+    SQLITE,
+    DatabaseClient,
+    DatabaseError,
+    Session,
+    close_quietly,
+    db_errors,
+    describe,
+    describe_mysql,
+    mysql_errors,
+    scrub,
 )
+from blazz_tui.clients.dbconn import DatabaseUrl, abort, connect
 from blazz_tui.fmt import visible
 from blazz_tui.settings import DatabaseConfig, MessagesConfig
 from blazz_tui.sources import failed_jobs, queue_jobs
 from blazz_tui.sources.accounts import Account, AccountRows, Accounts
-from blazz_tui.sources.base import Reading, describe_error
+from blazz_tui.sources.base import Reading
 from blazz_tui.sources.chats import MessageWindow, read_chats
 from blazz_tui.sources.failed_jobs import FailedJobs, failed_at
 from blazz_tui.sources.queue_jobs import QueueJobs
@@ -69,25 +75,6 @@ RECOUNT_EVERY = 300.0
 """Seconds an anchored (over-the-cap) queue goes without its bounded count being redone."""
 
 T = TypeVar("T")
-_DENIED = frozenset({1044, 1142, 1227})
-"""MySQL errors of a user without the right to a statement (not of a broken connection)."""
-
-
-def _mysql_errors() -> tuple[type[Exception], ...]:
-    """PyMySQL's errors, if PyMySQL was imported: it is only for a MySQL URL, and without it
-    no MySQL error can happen."""
-    pymysql = sys.modules.get("pymysql")
-    return (pymysql.err.MySQLError,) if pymysql is not None else ()
-
-
-def _db_errors() -> tuple[type[BaseException], ...]:
-    return (*_mysql_errors(), MySQLProtocolError, sqlite3.Error, OSError)
-
-
-class DatabaseError(Exception):
-    """An on-demand statement failed; the message says why, without the password."""
-
-
 @dataclass(frozen=True)
 class QueueDepth:
     name: str
@@ -197,59 +184,6 @@ class _Over:
     walked_at: float = 0.0
 
 
-@dataclass(frozen=True)
-class _Dialect:
-    engine: str
-    now: str
-    """SQL for the current time in epoch seconds."""
-    discover: str
-    next_id: str
-    """SQL for the id the next job gets (the table's auto-increment counter)."""
-
-    def sql(self, text: str) -> str:
-        return text.replace("?", "%s") if self.engine == "mysql" else text
-
-
-MYSQL = _Dialect(
-    "mysql", "UNIX_TIMESTAMP()",
-    "SELECT DISTINCT queue FROM jobs LIMIT ?",
-    "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-    "AND TABLE_NAME = 'jobs'",
-)
-SQLITE = _Dialect(
-    "sqlite", "CAST(strftime('%s', 'now') AS INTEGER)",
-    # SQLite has no loose index scan: hop from one queue name to the next through the index.
-    """WITH RECURSIVE q(name) AS (
-         SELECT MIN(queue) FROM jobs
-         UNION ALL SELECT (SELECT MIN(queue) FROM jobs WHERE queue > q.name) FROM q
-         WHERE q.name IS NOT NULL)
-       SELECT name FROM q WHERE name IS NOT NULL LIMIT ?""",
-    "SELECT seq + 1 FROM sqlite_sequence WHERE name = 'jobs'",
-)
-
-
-class _Session:
-    """One connection's statements, counted."""
-
-    def __init__(self, conn: Any, dialect: _Dialect) -> None:
-        self.conn = conn
-        self.dialect = dialect
-        self.statements = 0
-        self.server_time = 0.0
-        """Seconds spent in the statements themselves (the database's latency)."""
-
-    def rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        self.statements += 1
-        started = time.perf_counter()
-        cur = self.conn.cursor()
-        try:
-            cur.execute(self.dialect.sql(sql), tuple(args))
-            return list(cur.fetchall())
-        finally:
-            cur.close()
-            self.server_time += time.perf_counter() - started
-
-
 class DatabaseSource:
     name = "database"
 
@@ -264,16 +198,8 @@ class DatabaseSource:
         self._transport = transport
         self._watch = watch
         self._timeout = timeout
-        self._url: DatabaseUrl | None = None
-        self._url_error: str | None = None
-        try:
-            self._url = parse_database_url(config.url)
-            if config.password is not None:
-                self._url = replace(self._url, password=config.password)
-        except DatabaseUrlError as exc:
-            self._url_error = str(exc)
-        if self._url is not None and self._url.engine == "mysql":
-            import pymysql  # noqa: F401 - here, not above: only a MySQL target pays for it
+        self._client = DatabaseClient(config, transport, timeout)
+        self._url, self._url_error = self._client.url, self._client.url_error
         self._conn: Any = None
         self._version = ""
         self._busy = False
@@ -293,7 +219,7 @@ class DatabaseSource:
         url = self._url
         self._busy = True  # cleared by the poll's thread when it ends, deadline or not
         try:
-            sock = await self._socket(url) if self._conn is None else None
+            sock = await self._client.open_socket() if self._conn is None else None
         except DatabaseError as exc:
             self._busy = False
             return self.failed(str(exc), attempted, time.time() - attempted)
@@ -326,82 +252,37 @@ class DatabaseSource:
         """A queue's oldest jobs and recent failures, on a connection of their own (the
         poll's is not shared between threads); failures are in ``error``."""
         try:
-            return await self.with_connection(
+            return await self._client.with_connection(
                 lambda conn, engine: self._read_queue_jobs(conn, engine, queue, limit))
         except DatabaseError as exc:
             return QueueJobs(queue, error=str(exc))
 
-    async def with_connection(self, fn: Callable[[Any, str], T], *,
-                              autocommit: bool = True, timeout: float | None = None) -> T:
-        """``fn(connection, engine)`` in a worker thread, on a connection of its own that is
-        closed afterwards, within ``timeout`` (the source's by default; past it the connection
-        is aborted). Raises ``DatabaseError`` with a message an operator can act on."""
-        if self._url is None:
-            raise DatabaseError(self._url_error or "bad database URL")
-        url = self._url
-        limit = self._timeout if timeout is None else timeout
-        sock = await self._socket(url)
-        conn = connect(url, timeout=limit, autocommit=autocommit, defer=True)
-
-        def run() -> T:
-            try:
-                if sock is not None:
-                    conn.connect(sock)
-                return fn(conn, url.engine)
-            except _db_errors() as exc:
-                raise DatabaseError(_scrub(self._describe(url, exc), url)) from None
-            finally:
-                _close_quietly(conn)
-
-        try:
-            return await blocking.call(run, timeout=limit, abort=lambda: abort(conn))
-        except TimeoutError:
-            raise DatabaseError(f"the database did not answer within {limit:g} s") from None
-
     def _read_queue_jobs(self, conn: Any, engine: str, queue: str, limit: int) -> QueueJobs:
         assert self._url is not None
-        s = _Session(conn, MYSQL if engine == "mysql" else SQLITE)
+        s = Session(conn, MYSQL if engine == "mysql" else SQLITE)
         jobs, jobs_error = self._guard(self._url, "jobs",
                                        lambda: queue_jobs.read_jobs(s, queue, limit))
         failed, failed_error = self._guard(
             self._url, "failed_jobs", lambda: queue_jobs.read_failed(s, queue, limit, failed_at))
         return QueueJobs(queue, jobs or (), failed or (), jobs_error, failed_error)
 
-    async def _socket(self, url: DatabaseUrl) -> socket.socket | None:
-        """A socket connected to the MySQL server through the transport (None for SQLite,
-        which is opened in the worker thread); raises ``DatabaseError``."""
-        if url.engine == "sqlite":
-            if self._transport.name != "local":
-                raise DatabaseError("an SQLite database can only be watched on a local target")
-            return None
-        where = url.unix_socket or f"{url.host}:{url.port}"
-        try:
-            return await self._transport.connect(url.unix_socket or (url.host, url.port),
-                                                 self._timeout)
-        except TimeoutError:
-            raise DatabaseError(f"cannot connect to MySQL at {where}: no answer within "
-                                f"{self._timeout:g} s") from None
-        except OSError as exc:
-            raise DatabaseError(f"cannot connect to MySQL at {where}: "
-                                f"{_scrub(describe_error(exc), url)}") from None
-
     # -- in the worker thread ---------------------------------------------------------------
 
     def _poll(self, url: DatabaseUrl, sock: socket.socket | None) -> DatabaseReading:
         dialect = MYSQL if url.engine == "mysql" else SQLITE
-        session = _Session(None, dialect)
+        session = Session(None, dialect)
         try:
             session.conn = self._connection(url, sock, session)
             return self._collect(session, url)
-        except _db_errors() as exc:
+        except db_errors() as exc:
             self._disconnect()
-            return DatabaseReading(engine=url.engine, error=_scrub(self._describe(url, exc), url),
+            return DatabaseReading(engine=url.engine, error=scrub(describe(url, exc), url),
                                    queries=session.statements, latency=session.server_time)
         finally:
             self._busy = False
 
     def _connection(self, url: DatabaseUrl, sock: socket.socket | None,
-                    session: _Session) -> Any:
+                    session: Session) -> Any:
         if self._conn is not None:
             return self._conn
         if url.engine == "sqlite" and not os.path.exists(url.database):
@@ -429,9 +310,9 @@ class DatabaseSource:
         conn, self._conn = self._conn, None
         self._over.clear()
         if conn is not None:
-            _close_quietly(conn)
+            close_quietly(conn)
 
-    def _collect(self, s: _Session, url: DatabaseUrl) -> DatabaseReading:
+    def _collect(self, s: Session, url: DatabaseUrl) -> DatabaseReading:
         # First: between two polls' counters lie exactly the previous poll's own statements.
         load, load_error = self._read_load(s, url)
         jobs, jobs_error = self._guard(url, "jobs", lambda: self._read_jobs(s))
@@ -456,7 +337,7 @@ class DatabaseSource:
             queries=s.statements, latency=s.server_time,
         )
 
-    def _read_load(self, s: _Session, url: DatabaseUrl) -> tuple[ServerLoad | None, str | None]:
+    def _read_load(self, s: Session, url: DatabaseUrl) -> tuple[ServerLoad | None, str | None]:
         if url.engine != "mysql":
             return None, "SQLite has no server to count queries"
         try:
@@ -467,11 +348,11 @@ class DatabaseSource:
                 "SELECT TIME, LEFT(INFO, 160) FROM information_schema.PROCESSLIST "
                 "WHERE USER = %s AND COMMAND = 'Query' AND ID <> CONNECTION_ID() "
                 "ORDER BY TIME DESC LIMIT 1", (url.user,))
-        except _mysql_errors() as exc:
+        except mysql_errors() as exc:
             code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
-            if code not in _DENIED:  # a lost connection, a dead server: the poll's error
+            if code not in DENIED:  # a lost connection, a dead server: the poll's error
                 raise
-            return None, f"server status: {_scrub(_describe_mysql(url, exc), url)}"
+            return None, f"server status: {scrub(describe_mysql(url, exc), url)}"
         try:
             load = ServerLoad(
                 int(status["questions"]), int(status["com_select"]),
@@ -495,7 +376,7 @@ class DatabaseSource:
         """Run one section; a missing table or column becomes its error, anything else raises."""
         try:
             return read(), None
-        except _db_errors() as exc:
+        except db_errors() as exc:
             if isinstance(exc, OSError):
                 raise
             problem = _schema_problem(table, _database_name(url), exc)
@@ -505,7 +386,7 @@ class DatabaseSource:
 
     # -- jobs ---------------------------------------------------------------------------------
 
-    def _read_jobs(self, s: _Session) -> tuple[dict[str, QueueDepth], int | None, int | None]:
+    def _read_jobs(self, s: Session) -> tuple[dict[str, QueueDepth], int | None, int | None]:
         """Each queue's figures; the rows in the table, exact when every queue was counted
         exactly; the table's next id."""
         found = [str(r[0]) for r in s.rows(s.dialect.discover, (MAX_QUEUES,))]
@@ -532,7 +413,7 @@ class DatabaseSource:
             else sum(heads[n].size for n in names)
         return {n: self._depth(n, heads[n]) for n in names}, rows, counter
 
-    def _scan(self, s: _Session, queues: list[tuple[str, int]]) -> dict[str, _Head]:
+    def _scan(self, s: Session, queues: list[tuple[str, int]]) -> dict[str, _Head]:
         """Exact figures of each queue's first ``limit`` jobs in id order (the order workers
         take them in), all queues in one statement. Walking Laravel's index on ``queue``
         costs ~1 µs a job: the whole of a queue up to count_cap, a probe of an anchored one."""
@@ -548,7 +429,7 @@ class DatabaseSource:
         return {str(r[0]): _Head(int(r[1]), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0),
                                  _opt_int(r[5]), _opt_int(r[6])) for r in rows}
 
-    def _passed(self, s: _Session, name: str, head: _Head) -> bool:
+    def _passed(self, s: Session, name: str, head: _Head) -> bool:
         """Whether workers have gone past an anchored queue's anchor (it may be under the cap
         again); keeps its oldest ready job up to date meanwhile."""
         over = self._over[name]
@@ -567,7 +448,7 @@ class DatabaseSource:
             over.first = (int(rows[0][0]), int(rows[0][1])) if rows else None
         return over.first is not None and over.first[0] > over.anchor
 
-    def _anchor(self, s: _Session, heads: dict[str, _Head]) -> None:
+    def _anchor(self, s: Session, heads: dict[str, _Head]) -> None:
         """Queues found over the cap: the oldest of their newest count_cap + 1 jobs is their
         anchor. While the first ready job is not past it, workers (who go oldest first) have
         not reached those jobs and the queue is still over the cap: it is not walked again.
@@ -605,53 +486,16 @@ class DatabaseSource:
 
     # -- failed jobs and accounts -------------------------------------------------------------
 
-    def _read_accounts(self, s: _Session) -> AccountRows:
+    def _read_accounts(self, s: Session) -> AccountRows:
         return self._accounts.read(s, s.dialect.engine, self._config.accounts_limit)
 
-    def _read_chats(self, s: _Session,
+    def _read_chats(self, s: Session,
                     url: DatabaseUrl) -> tuple[MessageWindow | None, str | None]:
         messages = self._messages
         if messages is None or not messages.table:
             return None, None
         return self._guard(url, messages.table, lambda: read_chats(
             s, url.engine, messages, self._zone, time.time()))
-
-    # -- errors -------------------------------------------------------------------------------
-
-    def _describe(self, url: DatabaseUrl, exc: BaseException) -> str:
-        if isinstance(exc, MySQLProtocolError):
-            return exc.describe(url.unix_socket or f"{url.host}:{url.port}")
-        if isinstance(exc, _mysql_errors()):
-            return _describe_mysql(url, exc)
-        if isinstance(exc, FileNotFoundError) and url.engine == "sqlite":
-            return f"SQLite database file not found: {url.database}"
-        if isinstance(exc, sqlite3.Error):
-            return f"SQLite {url.database}: {describe_error(exc)}"
-        return describe_error(exc)
-
-
-def _describe_mysql(url: DatabaseUrl, exc: Exception) -> str:
-    code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
-    text = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
-    where = url.unix_socket or f"{url.host}:{url.port}"
-    if code == 1045:
-        who = re.search(r"for user (\S+)", text)
-        user = who.group(1) if who else f"'{url.user}'"
-        return f"access denied for user {user} — check the database password"
-    if code == 1044:
-        return f"user '{url.user}' may not use database `{url.database}`"
-    if code == 1049:
-        return f"database `{url.database}` does not exist on {where}"
-    if code == 2003:
-        reason = re.search(r"\((?:\[Errno -?\d+\] )?([^()]*)\)\s*$", text)
-        detail = reason.group(1).lower() if reason else text
-        return f"cannot connect to MySQL at {where}: {detail}"
-    if code in (2006, 2013, 2014):
-        return f"lost the connection to MySQL at {where}: {text}"
-    if code in (1969, 3024):
-        return "a monitoring query ran past the timeout and was stopped by the server"
-    return f"MySQL error {code}: {text}" if code else describe_error(exc)
-
 
 def _schema_problem(table: str, database: str, exc: BaseException) -> str | None:
     """A clear message when ``exc`` says the table or a column is missing; else None."""
@@ -672,22 +516,8 @@ def _database_name(url: DatabaseUrl) -> str:
     return os.path.basename(url.database) if url.engine == "sqlite" else url.database
 
 
-def _scrub(message: str, url: DatabaseUrl) -> str:
-    """Belt and braces: no message ever carries the password."""
-    if len(url.password) >= 4:
-        return message.replace(url.password, "***")
-    return message
-
-
 def _created(first: tuple[int, int] | None) -> float | None:
     return None if first is None else float(first[1])
-
-
-def _close_quietly(conn: Any) -> None:
-    try:
-        conn.close()
-    except _db_errors():
-        pass  # already broken: nothing left to release
 
 
 def _opt_int(value: Any) -> int | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from blazz_tui.dbconn import connect, parse_database_url
+from blazz_tui.clients.dbconn import connect, parse_database_url
 from blazz_tui.sim.layout import Layout
 from tests.fixtures.stack import check, checks_by_name, sim
 
