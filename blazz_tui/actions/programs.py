@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from blazz_tui.actions.model import Change, Plan, Progress, Result
 from blazz_tui.actions.run import ActionEnv
-from blazz_tui.clients.supervisor_rpc import RPC_ERRORS, SupervisorClient
+from blazz_tui.clients.supervisor_rpc import RPC_ERRORS, SupervisorClient, Supervisors
+from blazz_tui.settings import SupervisorEndpoint
 from blazz_tui.snapshot import Snapshot
 from blazz_tui.sources.supervisor import (
     PROCESS_TABLE,
     EndpointReading,
     ProcessInfo,
-    SupervisorSource,
 )
 
 VERBS = ("restart", "start", "stop")
@@ -197,26 +197,25 @@ def _what(verb: str, p: ProcessInfo) -> str:
 
 
 async def execute(plan: Plan, env: ActionEnv, progress: Progress) -> Result:
-    source = SupervisorSource(env.target.supervisor, env.transport,
-                              timeout=env.target.poll.supervisor.timeout)
+    rpc = Supervisors(env.transport, env.target.poll.supervisor.timeout)
+    endpoints = {e.name: e for e in env.target.supervisor}
     try:
-        outcomes = [await _one(plan.action, c.data, source, env.actions.settle_timeout,
-                               progress) for c in plan.changes]
+        outcomes = [await _one(plan.action, c.data, rpc, endpoints[c.data.endpoint],
+                               env.actions.settle_timeout, progress) for c in plan.changes]
     finally:
-        await source.close()
+        await rpc.close()
     return Result(plan, done=tuple(line for ok, line in outcomes if ok is True),
                   failed=tuple(line for ok, line in outcomes if ok is False),
                   unknown=tuple(line for ok, line in outcomes if ok is None))
 
 
-async def _one(verb: str, ref: ProgramRef, source: SupervisorSource, settle: float,
-               progress: Progress) -> tuple[bool | None, str]:
+async def _one(verb: str, ref: ProgramRef, rpc: Supervisors, ep: SupervisorEndpoint,
+               settle: float, progress: Progress) -> tuple[bool | None, str]:
     """(True: done, False: failed, None: not known, said why) and the line to say it."""
-    ep = next(e for e in source.endpoints if e.name == ref.endpoint)
     progress(f"{verb} {ref.full_name}…")
     before: dict[str, object] | None = None
     try:
-        client = await source.client(ep)
+        client = await rpc.client(ep)
         before = await client.call("supervisor.getProcessInfo", ref.full_name)
         if verb in ("stop", "restart"):
             # Not waited for in the call: a worker finishing its job (stopwaitsecs) takes
@@ -240,27 +239,26 @@ async def _one(verb: str, ref: ProgramRef, source: SupervisorSource, settle: flo
     except xmlrpc.client.Fault as exc:
         return False, f"{ref.full_name}: supervisord refused: {exc.faultString}"
     except (TimeoutError, ValueError, *RPC_ERRORS) as exc:
-        why = source.describe_failure(exc, ep)
+        why = rpc.describe_failure(exc, ep)
         if before is None:  # nothing was asked of supervisord yet: nothing was done
             return False, f"{ref.full_name}: {why}"
         progress(f"{ref.full_name}: {why} — reading its state again…")
-        return await _read_again(verb, ref, source, before, settle, why)
+        return await _read_again(verb, ref, rpc, ep, before, settle, why)
 
 
-async def _read_again(verb: str, ref: ProgramRef, source: SupervisorSource,
+async def _read_again(verb: str, ref: ProgramRef, rpc: Supervisors, ep: SupervisorEndpoint,
                       before: dict[str, object], settle: float,
                       why: str) -> tuple[bool | None, str]:
     """After a failure mid-action (a lost link, a timeout) the request may or may not have
     reached supervisord: what happened is read again once it answers — within ``settle``
     seconds — and said as such; unknown if it does not answer by then."""
-    ep = next(e for e in source.endpoints if e.name == ref.endpoint)
     wanted = STOPPED_STATES if verb == "stop" else SETTLED
     deadline = time.monotonic() + settle
     info: dict[str, object] | None = None
     while True:  # until it answers, and then until the program settles
         try:
-            info = await (await source.client(ep)).call("supervisor.getProcessInfo",
-                                                        ref.full_name)
+            info = await (await rpc.client(ep)).call("supervisor.getProcessInfo",
+                                                     ref.full_name)
         except xmlrpc.client.Fault as exc:
             return None, f"{ref.full_name}: outcome unknown — {why}; then: {exc.faultString}"
         except (TimeoutError, ValueError, *RPC_ERRORS):

@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import xmlrpc.client
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 from xml.parsers.expat import ExpatError
 
 from blazz_tui.clients.http import http_transport, httpx
 from blazz_tui.fmt import scrub, visible
-from blazz_tui.transport.base import Address, Dial
+from blazz_tui.settings import SupervisorEndpoint, redact_url
+from blazz_tui.transport.base import (
+    Address,
+    Dial,
+    Transport,
+    TransportError,
+    describe_error,
+)
 
 MAX_BODY = 16 * 1024 * 1024
 
@@ -114,3 +123,111 @@ class SupervisorClient:
                                              auth=self._auth, timeout=self.timeout,
                                              follow_redirects=False, trust_env=False)
         return self._client
+
+
+# -- endpoints as configured ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where one endpoint is, as parsed from its configured URL."""
+
+    unix_path: str | None
+    host: str
+    port: int
+    handler: str
+    username: str | None
+    password: str | None
+
+
+def parse_endpoint(ep: SupervisorEndpoint) -> Endpoint:
+    if ep.url.startswith("unix://"):
+        return Endpoint(ep.url[len("unix://"):], "", 0, "/RPC2", ep.username, ep.password)
+    parts = urlsplit(ep.url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise ValueError(f"unsupported supervisor URL {redact_url(ep.url)} "
+                         "(use unix:///path/to/supervisor.sock or http://host:9001/RPC2)")
+    return Endpoint(None, parts.hostname, parts.port or 80, parts.path or "/RPC2",
+                   ep.username if ep.username is not None else parts.username,
+                   ep.password if ep.password is not None else parts.password)
+
+
+class Supervisors:
+    """A client per configured endpoint (made on first use, through the transport), and what
+    an operator can act on when a call fails, for the supervisor source and the actions."""
+
+    def __init__(self, transport: Transport, timeout: float) -> None:
+        self._transport = transport
+        self.timeout = timeout
+        """Seconds for one whole XML-RPC exchange with one endpoint."""
+        self._clients: dict[str, SupervisorClient] = {}
+
+    async def close(self) -> None:
+        clients, self._clients = self._clients, {}
+        for client in clients.values():
+            await client.aclose()
+
+    async def client(self, ep: SupervisorEndpoint) -> SupervisorClient:
+        """The endpoint's client (raises ``ValueError`` for a URL that names no
+        supervisord); it connects through the transport on its first call."""
+        target = parse_endpoint(ep)
+        address = target.unix_path if target.unix_path is not None \
+            else (target.host, target.port)
+        client = self._clients.get(ep.name)
+        if client is None:
+            client = self._clients[ep.name] = SupervisorClient(
+                self._transport.connect, address, target.username, target.password,
+                target.handler, self.timeout)
+        return client
+
+    def describe_failure(self, exc: BaseException, ep: SupervisorEndpoint) -> str:
+        """What an operator can act on, for a call to ``ep`` that raised ``exc`` — never its
+        credentials, whatever the answer echoed."""
+        target = parse_endpoint(ep)
+        return scrub(self._failure(exc, ep), [target.password or ""],
+                     [target.username or ""])
+
+    def _failure(self, exc: BaseException, ep: SupervisorEndpoint) -> str:
+        url, target = redact_url(ep.url), parse_endpoint(ep)
+        if isinstance(exc, TimeoutError | httpx.TimeoutException):
+            return f"supervisord at {url} did not answer within {self.timeout:g} s"
+        exc = os_error(exc) or exc
+        path = target.unix_path
+        if isinstance(exc, FileNotFoundError) and path is not None:
+            return f"no supervisord at {url} (socket not found)"
+        if isinstance(exc, PermissionError) and path is not None:
+            return (f"permission denied on {path} — the socket is usually root-only (0700); "
+                    "run as root or set chmod/chown in [unix_http_server]")
+        if isinstance(exc, ConnectionRefusedError):
+            hint = "stale socket: supervisord is not running" if path else "connection refused"
+            return f"no supervisord at {url} ({hint})"
+        if isinstance(exc, RpcHttpError):
+            return _http_message(exc, target)
+        if isinstance(exc, xmlrpc.client.Fault):
+            return f"supervisord at {url} refused the request: {exc.faultString}"
+        if isinstance(exc, TransportError):
+            return f"cannot reach {url}: {describe_error(exc)}"
+        if isinstance(exc, OSError):
+            return f"{url}: {describe_error(exc)}"
+        return f"{url} did not answer like supervisord ({describe_error(exc)[:100]})"
+
+
+def os_error(exc: BaseException) -> OSError | None:
+    """The operating-system error an HTTP client's exception was raised from, if any
+    (httpcore keeps it as the argument of its own exception)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError):
+            return seen
+        inner = seen.args[0] if seen.args else None
+        seen = seen.__cause__ or (inner if isinstance(inner, BaseException) else None)
+    return None
+
+
+def _http_message(exc: RpcHttpError, target: Endpoint) -> str:
+    if exc.status == 401:
+        if target.username is None:
+            return ("supervisord rejected the credentials (none configured: set username "
+                    "and password for this endpoint)")
+        return "supervisord rejected the credentials"
+    hint = f" (is {target.handler} the XML-RPC path?)" if exc.status == 404 else ""
+    return f"supervisord answered {exc}{hint}"

@@ -15,11 +15,8 @@ import time
 import xmlrpc.client
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlsplit
 
-from blazz_tui.clients.http import httpx
-from blazz_tui.clients.supervisor_rpc import RPC_ERRORS, RpcHttpError, SupervisorClient
-from blazz_tui.fmt import scrub
+from blazz_tui.clients.supervisor_rpc import RPC_ERRORS, Supervisors, os_error, parse_endpoint
 from blazz_tui.settings import SupervisorEndpoint, WorkerConfig, redact_url
 from blazz_tui.sources import supervisor_log
 from blazz_tui.sources.base import Reading, describe_error
@@ -33,7 +30,7 @@ from blazz_tui.sources.workers import (
     parse_worker_command,
     split_command,
 )
-from blazz_tui.transport.base import ProcessStats, Transport, TransportError
+from blazz_tui.transport.base import ProcessStats, Transport
 
 
 @dataclass(frozen=True)
@@ -140,30 +137,6 @@ class LogTail:
 
 # -- the source -----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Target:
-    """Where one endpoint is, as parsed from its configured URL."""
-
-    unix_path: str | None
-    host: str
-    port: int
-    handler: str
-    username: str | None
-    password: str | None
-
-
-def _parse_endpoint(ep: SupervisorEndpoint) -> _Target:
-    if ep.url.startswith("unix://"):
-        return _Target(ep.url[len("unix://"):], "", 0, "/RPC2", ep.username, ep.password)
-    parts = urlsplit(ep.url)
-    if parts.scheme != "http" or not parts.hostname:
-        raise ValueError(f"unsupported supervisor URL {redact_url(ep.url)} "
-                         "(use unix:///path/to/supervisor.sock or http://host:9001/RPC2)")
-    return _Target(None, parts.hostname, parts.port or 80, parts.path or "/RPC2",
-                   ep.username if ep.username is not None else parts.username,
-                   ep.password if ep.password is not None else parts.password)
-
-
 class SupervisorSource:
     name = "supervisor"
 
@@ -182,7 +155,7 @@ class SupervisorSource:
         hand), and the workers are found in the process table."""
         self.timeout = timeout
         """Seconds for one whole XML-RPC exchange with one endpoint."""
-        self._clients: dict[str, SupervisorClient] = {}
+        self._rpc = Supervisors(transport, timeout)
         self._commands: dict[str, tuple[frozenset[tuple[Any, ...]], _Commands]] = {}
         self._logs: dict[str, tuple[frozenset[tuple[Any, ...]], SupervisorLog | None,
                                     str | None]] = {}
@@ -223,22 +196,7 @@ class SupervisorSource:
         return SupervisorReading.failed(error, attempted_at, latency)
 
     async def close(self) -> None:
-        clients, self._clients = self._clients, {}
-        for client in clients.values():
-            await client.aclose()
-
-    async def client(self, ep: SupervisorEndpoint) -> SupervisorClient:
-        """The endpoint's client (raises ``ValueError`` for a URL that names no
-        supervisord); it connects through the transport on its first call."""
-        target = _parse_endpoint(ep)
-        address = target.unix_path if target.unix_path is not None \
-            else (target.host, target.port)
-        client = self._clients.get(ep.name)
-        if client is None:
-            client = self._clients[ep.name] = SupervisorClient(
-                self.transport.connect, address, target.username, target.password,
-                target.handler, self.timeout)
-        return client
+        await self._rpc.close()
 
     async def tail_log(self, endpoint: str, full_name: str, length: int = 32 * 1024) -> LogTail:
         """The last ``length`` bytes of a program's stdout log; failures are in ``error``."""
@@ -246,7 +204,7 @@ class SupervisorSource:
         if ep is None:
             return LogTail(error=f"no supervisor endpoint named {endpoint!r}")
         try:
-            client = await self.client(ep)
+            client = await self._rpc.client(ep)
             result = await client.call("supervisor.tailProcessStdoutLog", full_name, 0, length)
             text, _offset, overflow = result
         except ValueError as exc:
@@ -256,7 +214,7 @@ class SupervisorSource:
                 return LogTail(error=f"{full_name} has no stdout log (stdout_logfile = NONE?)")
             return LogTail(error=f"supervisord refused: {exc.faultString}")
         except (TimeoutError, *RPC_ERRORS) as exc:
-            return LogTail(error=self.describe_failure(exc, ep))
+            return LogTail(error=self._rpc.describe_failure(exc, ep))
         return LogTail(str(text), truncated=bool(overflow))
 
     # -- one endpoint ------------------------------------------------------------------------
@@ -265,12 +223,12 @@ class SupervisorSource:
         url = redact_url(ep.url)
         attempted = time.time()
         try:
-            target = _parse_endpoint(ep)
+            target = parse_endpoint(ep)
         except ValueError as exc:
             return EndpointReading(name=ep.name, url=url, error=str(exc), attempted_at=attempted)
         latency = 0.0
         try:
-            client = await self.client(ep)
+            client = await self._rpc.client(ep)
             clock = time.perf_counter()
             results = await client.multicall([(m, ()) for m in _POLL_CALLS])
             latency = time.perf_counter() - clock
@@ -279,9 +237,9 @@ class SupervisorSource:
             reading = replace(reading, log=log, log_error=log_error)
         except (TimeoutError, *RPC_ERRORS) as exc:
             absent = not self.required and target.unix_path is not None \
-                and isinstance(_os_error(exc), FileNotFoundError)
+                and isinstance(os_error(exc), FileNotFoundError)
             reading = EndpointReading(name=ep.name, url=url, absent=absent,
-                                      error=self.describe_failure(exc, ep))
+                                      error=self._rpc.describe_failure(exc, ep))
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
             reading = EndpointReading(name=ep.name, url=url, error=(
                 f"{url} did not answer like supervisord (unexpected answer: "
@@ -300,7 +258,7 @@ class SupervisorSource:
         if cached is not None and cached[0] == seen:
             return cached[1]
         try:
-            configs = await (await self.client(ep)).call("supervisor.getAllConfigInfo")
+            configs = await (await self._rpc.client(ep)).call("supervisor.getAllConfigInfo")
         except xmlrpc.client.Fault:
             configs = []  # an old supervisord: commands come from the process table
         commands = {(c.get("group"), c.get("name")): (str(c.get("command") or ""),
@@ -319,7 +277,7 @@ class SupervisorSource:
             return cached[1], cached[2]
         log, error = None, None
         try:
-            text = await (await self.client(ep)).call("supervisor.readLog",
+            text = await (await self._rpc.client(ep)).call("supervisor.readLog",
                                                       -supervisor_log.TAIL_BYTES, 0)
             starts = {p.name: (p.pid, p.start) for p in processes if p.pid}
             log = supervisor_log.parse(str(text), starts)
@@ -329,7 +287,7 @@ class SupervisorSource:
             error = ("supervisord keeps no log file (logfile)" if "NO_FILE" in exc.faultString
                      else f"supervisord refused its log: {exc.faultString}")
         except (TimeoutError, *RPC_ERRORS) as exc:
-            error = f"its log was not read: {self.describe_failure(exc, ep)}"
+            error = f"its log was not read: {self._rpc.describe_failure(exc, ep)}"
             seen = frozenset()  # try again next poll
         self._logs[ep.name] = (seen, log, error)
         return log, error
@@ -418,39 +376,6 @@ class SupervisorSource:
             out.append(replace(reading, processes=tuple(processes)))
         return out
 
-    # -- errors an operator can act on -------------------------------------------------------
-
-    def describe_failure(self, exc: BaseException, ep: SupervisorEndpoint) -> str:
-        """What an operator can act on, for a call to ``ep`` that raised ``exc`` — never its
-        credentials, whatever the answer echoed."""
-        target = _parse_endpoint(ep)
-        return scrub(self._failure(exc, ep), [target.password or ""],
-                     [target.username or ""])
-
-    def _failure(self, exc: BaseException, ep: SupervisorEndpoint) -> str:
-        url, target = redact_url(ep.url), _parse_endpoint(ep)
-        if isinstance(exc, TimeoutError | httpx.TimeoutException):
-            return f"supervisord at {url} did not answer within {self.timeout:g} s"
-        exc = _os_error(exc) or exc
-        path = target.unix_path
-        if isinstance(exc, FileNotFoundError) and path is not None:
-            return f"no supervisord at {url} (socket not found)"
-        if isinstance(exc, PermissionError) and path is not None:
-            return (f"permission denied on {path} — the socket is usually root-only (0700); "
-                    "run as root or set chmod/chown in [unix_http_server]")
-        if isinstance(exc, ConnectionRefusedError):
-            hint = "stale socket: supervisord is not running" if path else "connection refused"
-            return f"no supervisord at {url} ({hint})"
-        if isinstance(exc, RpcHttpError):
-            return _http_message(exc, target)
-        if isinstance(exc, xmlrpc.client.Fault):
-            return f"supervisord at {url} refused the request: {exc.faultString}"
-        if isinstance(exc, TransportError):
-            return f"cannot reach {url}: {describe_error(exc)}"
-        if isinstance(exc, OSError):
-            return f"{url}: {describe_error(exc)}"
-        return f"{url} did not answer like supervisord ({describe_error(exc)[:100]})"
-
     # -- cpu and memory ----------------------------------------------------------------------
 
     async def _add_process_stats(self, readings: list[EndpointReading]) -> list[EndpointReading]:
@@ -494,25 +419,3 @@ def _same_process(command: str, cmdline: tuple[str, ...]) -> bool:
         return False
     wanted = {t.rsplit("/", 1)[-1] for t in split_command(command)}
     return any(t.rsplit("/", 1)[-1] in wanted for t in cmdline)
-
-
-def _os_error(exc: BaseException) -> OSError | None:
-    """The operating-system error an HTTP client's exception was raised from, if any
-    (httpcore keeps it as the argument of its own exception)."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, OSError):
-            return seen
-        inner = seen.args[0] if seen.args else None
-        seen = seen.__cause__ or (inner if isinstance(inner, BaseException) else None)
-    return None
-
-
-def _http_message(exc: RpcHttpError, target: _Target) -> str:
-    if exc.status == 401:
-        if target.username is None:
-            return ("supervisord rejected the credentials (none configured: set username "
-                    "and password for this endpoint)")
-        return "supervisord rejected the credentials"
-    hint = f" (is {target.handler} the XML-RPC path?)" if exc.status == 404 else ""
-    return f"supervisord answered {exc}{hint}"
