@@ -12,14 +12,13 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from blazz_tui.collect import Collector
+from blazz_tui.compose import runtime_for
 from blazz_tui.history import History
-from blazz_tui.judge import Judge, Retries
+from blazz_tui.judge import Retries
 from blazz_tui.rules import Check, Status
 from blazz_tui.runtime import one_shot
 from blazz_tui.settings import Config, TargetConfig
 from blazz_tui.snapshot import Snapshot
-from blazz_tui.transport import open_target
 
 
 @dataclass(frozen=True)
@@ -45,19 +44,21 @@ def run_check(config: Config, target_name: str | None = None,
     started = time.perf_counter()
     target = config.target(target_name)
     history = History(config.thresholds.flap_window, config.thresholds.cache_window)
-    judge = Judge(config.thresholds)
+    retries = Retries()
     state = state_path(config, target)
     if persist:
-        _load_state(history, judge.retries, state)
-    target, transport, warning = open_target(target, deadline)
+        _load_state(history, retries, state)
+    runtime, warning = runtime_for(config, target, deadline=deadline, history=history,
+                                   retries=retries)
     if warning:
         print(f"blazz-tui: {warning}", file=sys.stderr)
     if deadline is not None:
         deadline = max(0.0, deadline - (time.perf_counter() - started))
-    collector = Collector(target, transport, config.thresholds, history)
-    result = one_shot(collector, judge, deadline, shown_deadline)
+    collector = runtime.collector
+    target = collector.target  # completed from the server's .env for a remote one
+    result = one_shot(collector, runtime.judge, deadline, shown_deadline)
     if persist:
-        _save_state(history, judge.retries, state)
+        _save_state(history, retries, state)
     frame = result.frame
     # A source cut off by the deadline is not known to be down: its checks are UNKNOWN.
     checks = tuple(replace(c, status=Status.UNKNOWN)

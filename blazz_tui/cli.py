@@ -285,20 +285,12 @@ def _dashboard(config: Config, args: argparse.Namespace) -> int:
 def _runtime(config: Config, target: TargetConfig) -> Runtime:
     """The dashboard's runtime: the target's sources, judged with the thresholds, its events
     kept in the state directory."""
-    from pathlib import Path
+    from blazz_tui.compose import runtime_for
 
-    from blazz_tui.collect import Collector
-    from blazz_tui.events import Timeline
-    from blazz_tui.judge import Judge
-    from blazz_tui.runtime import Runtime
-    from blazz_tui.transport import open_target
-
-    target, transport, warning = open_target(target)
+    runtime, warning = runtime_for(config, target, events=True)
     if warning:
         print(f"blazz-tui: {warning}", file=sys.stderr)
-    collector = Collector(target, transport, config.thresholds)
-    timeline = Timeline(Path(config.state_dir).expanduser() / f"events-{target.name}.jsonl")
-    return Runtime(collector, Judge(config.thresholds, timeline=timeline))
+    return runtime
 
 
 MAX_TIMEOUT = 86400

@@ -162,12 +162,11 @@ async def _plan(command: str, args: argparse.Namespace,
 
 async def read_snapshot(env: ActionEnv, config: Config, needed: tuple[str, ...]) -> Snapshot:
     """The sources an action plans on, read once (each within its timeout)."""
-    from blazz_tui.collect import Collector
-    from blazz_tui.source_kinds import build_sources
+    from blazz_tui.compose import runtime_for
 
-    sources = {k: v for k, v in build_sources(env.target, env.transport).items()
-               if k in needed}
-    collector = Collector(env.target, env.transport, config.thresholds, sources=sources)
+    runtime, _ = runtime_for(config, env.target, transport=env.transport, only=needed)
+    collector = runtime.collector
+    sources = collector.sources
     try:
         readings = await asyncio.gather(*(collector.read(name) for name in sources))
         for name, reading in zip(sources, readings, strict=True):

@@ -10,16 +10,14 @@ from dataclasses import replace
 from blazz_tui.widgets.table_panel import TablePanel
 from textual.widgets import DataTable
 
+from blazz_tui import compose
 from blazz_tui.actions.run import ActionEnv, AuditLog
 from blazz_tui.app import BlazzApp, make_app
-from blazz_tui.collect import Collector
 from blazz_tui.config import load_config
-from blazz_tui.judge import Judge
 from blazz_tui.runtime import Runtime
 from blazz_tui.screen_export import export_screen
 from blazz_tui.sim.layout import Layout
 from blazz_tui.sim.synthetic import Scenario, frame, target
-from blazz_tui.transport import make_transport
 
 DEGRADED = Scenario(degraded=True)
 
@@ -27,9 +25,8 @@ DEGRADED = Scenario(degraded=True)
 def runtime_for(layout: Layout) -> Runtime:
     """A runtime polling a simulated stack, as the dashboard's."""
     config = load_config(str(layout.config_path))
-    cfg = config.target()
-    collector = Collector(cfg, make_transport(cfg), config.thresholds)
-    return Runtime(collector, Judge(config.thresholds))
+    runtime, _ = compose.runtime_for(config, config.target())
+    return runtime
 
 
 def app_for(layout: Layout) -> BlazzApp:
