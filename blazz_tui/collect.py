@@ -224,10 +224,10 @@ class Collector:
         """Each instance's observed uptime, with the restarts of the program that runs it."""
         seen = {r.name: r.last_hour for r in restarts}
         programs = {i.name: instance_program(i, pm2, supervisor) for i in self.target.instances}
-        downs = {name: self.history.downtime(program) for name, program in programs.items()
+        downs = {name: self.history.programs.downtime(program) for name, program in programs.items()
                  if program is not None and not program.startswith("pm2/")}
         out = []
-        for uptime in self.history.uptime(now, downs):
+        for uptime in self.history.uptime.shares(now, downs):
             program = programs.get(uptime.name)
             out.append(replace(uptime, program=program, restarts_hour=None if program is None
                                else seen.get(program, 0)))
@@ -257,7 +257,7 @@ class Collector:
         instances = self._get(readings, "instances", InstancesReading)
         database = self._get(readings, "database", DatabaseReading)
         redis = self._get(readings, "redis", RedisReading)
-        restarts = self.history.restarts(now)
+        restarts = self.history.programs.restarts(now)
         logs = self._get(readings, "logs", LogsReading)
         own = self.own_sync
         if logs is not None and own is not None and (
@@ -265,7 +265,7 @@ class Collector:
             logs = replace(logs, last_sync=own)  # a sync done here counts as the app's own
         pm2 = self._get(readings, "pm2", Pm2Reading)
         messages = self.target.messages
-        rates = self.history.message_rates(messages.recent_seconds, messages.recent_messages) \
+        rates = self.history.messages.rates(messages.recent_seconds, messages.recent_messages) \
             if "messages" in self.sources else None
         queues = queue_views(database, redis, supervisor, self.target.queues.connection,
                              self.target.queues.watch, now,
@@ -279,13 +279,13 @@ class Collector:
             queues=queues,
             sessions=self._sessions_view(instances, database),
             restarts=restarts,
-            cache=self.history.cache_window_now() if redis is not None else None,
-            queue_history=tuple(QueueHistory(q.name, self.history.queue_history(q.name))
+            cache=self.history.cache.window() if redis is not None else None,
+            queue_history=tuple(QueueHistory(q.name, self.history.queues.depths(q.name))
                                 for q in queues),
-            hit_rate_history=self.history.hit_rate_history(),
+            hit_rate_history=self.history.cache.hit_rates(),
             max_sessions_per_instance=self.target.max_sessions_per_instance,
             link=self._closed_link if self._closed_link is not None else self.transport.link,
-            database_load=self.history.database_rates() if database is not None else None,
+            database_load=self.history.database.rates() if database is not None else None,
             uptime=self._uptime(now, restarts, supervisor, pm2),
             message_latency=message_figures.latency(rates, logs, database),
             failed_messages=message_figures.failed(rates, database),

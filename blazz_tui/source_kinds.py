@@ -103,35 +103,35 @@ def _observe_queues(history: History, reading: DatabaseReading | RedisReading,
                     target: TargetConfig, connection: str) -> None:
     """The queue depths, from the source the target's queues are on."""
     if target.queues.connection == connection and reading.ok:
-        history.observe_queue_depths(reading.fetched_at,
+        history.queues.observe(reading.fetched_at,
                                      {q.name: q.pending for q in reading.queues})
 
 
 def _observe_database(history: History, reading: DatabaseReading,
                       target: TargetConfig) -> None:
-    history.observe_database(reading)
-    history.observe_jobs(reading)
+    history.database.observe(reading)
+    history.jobs.observe(reading)
     _observe_queues(history, reading, target, "database")
 
 
 def _observe_redis(history: History, reading: RedisReading, target: TargetConfig) -> None:
-    history.observe_redis(reading)
+    history.cache.observe(reading)
     _observe_queues(history, reading, target, "redis")
 
 
 KINDS: tuple[SourceKind, ...] = (
     SourceKind("supervisor", _supervisor, SupervisorReading,
-               lambda h, r, _: h.observe_supervisor(r), own_check=True),
+               lambda h, r, _: h.programs.observe_supervisor(r), own_check=True),
     SourceKind("instances", _instances, InstancesReading,
-               lambda h, r, _: h.observe_instances(r), timed=True, own_check=True),
-    SourceKind("messages", _messages, MessagesReading, lambda h, r, _: h.observe_messages(r)),
+               lambda h, r, _: h.uptime.observe(r), timed=True, own_check=True),
+    SourceKind("messages", _messages, MessagesReading, lambda h, r, _: h.messages.observe(r)),
     SourceKind("database", _database, DatabaseReading, _observe_database, own_check=True),
     SourceKind("redis", _redis, RedisReading, _observe_redis, own_check=True),
     SourceKind("host", lambda target, transport: HostSource(transport, target.disk_path),
-               HostReading, prepare=lambda h, r: h.with_cpu(r), own_check=True),
+               HostReading, prepare=lambda h, r: h.host_cpu.with_cpu(r), own_check=True),
     SourceKind("ports", _ports, PortsReading, timed=True),
     SourceKind("logs", _logs, LogsReading, own_check=True),
-    SourceKind("pm2", _pm2, Pm2Reading, lambda h, r, _: h.observe_pm2(r), own_check=True),
+    SourceKind("pm2", _pm2, Pm2Reading, lambda h, r, _: h.programs.observe_pm2(r), own_check=True),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 TIMED = frozenset(kind.name for kind in KINDS if kind.timed)

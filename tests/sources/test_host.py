@@ -17,12 +17,12 @@ from blazz_tui.transport.local import LocalTransport
 
 async def test_host_cpu_is_the_busy_share_between_two_samples() -> None:
     source, history = HostSource(LocalTransport()), History()
-    first = history.with_cpu(await source.read())
+    first = history.host_cpu.with_cpu(await source.read())
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         psutil.cpu_percent(None)  # another reader of the CPU in this process changes nothing
         await asyncio.sleep(1.0)
-        second = history.with_cpu(await source.read())
+        second = history.host_cpu.with_cpu(await source.read())
     finally:
         busy.kill()
         busy.wait()
@@ -35,18 +35,18 @@ async def test_host_cpu_is_the_busy_share_between_two_samples() -> None:
 
 async def test_a_one_shot_check_measures_cpu_since_the_previous_run() -> None:
     earlier = History()
-    earlier.with_cpu(await HostSource(LocalTransport()).read())
+    earlier.host_cpu.with_cpu(await HostSource(LocalTransport()).read())
     await asyncio.sleep(1.0)
     later = History()
     later.load_data(json.loads(json.dumps(earlier.to_data())))  # what --check keeps
-    reading = later.with_cpu(await HostSource(LocalTransport()).read())
+    reading = later.host_cpu.with_cpu(await HostSource(LocalTransport()).read())
     assert reading.cpu_percent is not None and reading.cpu_window >= 1.0
 
 
 async def test_reads_in_quick_succession_keep_the_last_full_windows_figure() -> None:
     source, history = HostSource(LocalTransport()), History()
-    history.with_cpu(await source.read())
+    history.host_cpu.with_cpu(await source.read())
     await asyncio.sleep(1.0)
-    full = history.with_cpu(await source.read())
-    quick = history.with_cpu(await source.read())  # "r" pressed again at once
+    full = history.host_cpu.with_cpu(await source.read())
+    quick = history.host_cpu.with_cpu(await source.read())  # "r" pressed again at once
     assert quick.cpu_percent == full.cpu_percent and quick.cpu_window == full.cpu_window

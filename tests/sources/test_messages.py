@@ -42,12 +42,12 @@ async def window(fleet: InstanceFleet, between: int) -> tuple[MessageRates, list
     history = History()
     source = MessagesSource(fleet.configs, LocalTransport(), 5.0)
     try:
-        history.observe_messages(await source.read())
+        history.messages.observe(await source.read())
         took = await asyncio.to_thread(send, fleet, between)
-        history.observe_messages(await source.read())
+        history.messages.observe(await source.read())
     finally:
         await source.close()
-    return history.message_rates(), took
+    return history.messages.rates(), took
 
 
 SEEDS = Thresholds(failed_messages_min=20)
@@ -95,8 +95,8 @@ def test_instances_without_send_counters_have_no_message_figures() -> None:
     reading = MessagesReading(fetched_at=time.time(), instances=(
         SendCounters("wa-1", error="/metrics answered HTTP 404"),
         SendCounters("wa-2", error="its /metrics has no send counters")))
-    history.observe_messages(reading)
-    rates = history.message_rates()
+    history.messages.observe(reading)
+    rates = history.messages.rates()
     assert not rates.available and "message-latency" not in judged(rates)
 
 

@@ -280,8 +280,8 @@ async def test_a_first_read_knows_the_restarts_supervisords_log_records(
         await source.close()
     spawns = sv.logfile.read_text().count("spawned: 'crashy'")  # supervisord's own record
     history = History()  # as a first --check: nothing seen before
-    history.observe_supervisor(reading)
-    [restarts] = history.restarts(time.time())
+    history.programs.observe_supervisor(reading)
+    [restarts] = history.programs.restarts(time.time())
     assert restarts.name == "crashy:crashy"
     assert spawns - 1 <= restarts.recent <= spawns  # every spawn after the first (one more
     # may have been logged since it was read)
