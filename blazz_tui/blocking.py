@@ -8,6 +8,11 @@ holds the process at exit. When the deadline passes, ``abort`` is called (it shu
 call's socket down, which wakes the blocked thread at once) and ``TimeoutError`` is raised.
 Idle workers are kept a while and reused: a thread per call cost its creation every poll.
 
+A call given a ``lane`` (a read of one file, the host's figures) that its caller gave up on
+while it still runs marks the lane stuck: until it ends, the next call in that lane raises
+``StillRunning`` rather than starting another thread that would hang the same way (a FIFO,
+a dead NFS mount) — at most one stuck thread per lane, however many polls give up.
+
 ``DaemonExecutor`` gives an event loop the same discipline for what asyncio itself sends to a
 default executor (name resolution), and does not wait for its threads at shutdown.
 """
@@ -16,8 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import errno
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -28,6 +35,16 @@ IDLE = 30.0
 _Job = Callable[[], None]
 _idle: list[queue.SimpleQueue[_Job]] = []
 _idle_lock = threading.Lock()
+_stuck: dict[object, float] = {}
+"""Lanes whose call was given up on while it ran, and when that call started (monotonic)."""
+_stuck_lock = threading.Lock()
+
+
+class StillRunning(OSError):
+    """The lane's previous call, given up on, is still running."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(errno.EBUSY, f"Previous read still running for {seconds:.0f} s")
 
 
 def run_in_thread(job: _Job) -> None:
@@ -57,11 +74,18 @@ def _work(inbox: queue.SimpleQueue[_Job]) -> None:
 
 
 async def call(fn: Callable[..., T], *args: Any, timeout: float | None,
-               abort: Callable[[], None] | None = None) -> T:
+               abort: Callable[[], None] | None = None, lane: object = None) -> T:
     """``fn(*args)`` on a worker thread; past ``timeout`` seconds, ``abort()`` and
-    ``TimeoutError``. Cancelling the caller aborts the call too."""
+    ``TimeoutError``. Cancelling the caller aborts the call too. In a stuck ``lane`` (see the
+    module docstring), ``StillRunning`` at once."""
+    if lane is not None:
+        with _stuck_lock:
+            since = _stuck.get(lane)
+        if since is not None:
+            raise StillRunning(time.monotonic() - since)
     loop = asyncio.get_running_loop()
     done: asyncio.Future[T] = loop.create_future()
+    started, ended = time.monotonic(), [False]
 
     def job() -> None:
         try:
@@ -70,11 +94,21 @@ async def call(fn: Callable[..., T], *args: Any, timeout: float | None,
             _deliver(loop, done, None, exc)
         else:
             _deliver(loop, done, result, None)
+        finally:
+            with _stuck_lock:
+                ended[0] = True
+                if lane is not None and _stuck.get(lane) == started:
+                    del _stuck[lane]
 
     run_in_thread(job)
     try:
         return await asyncio.wait_for(asyncio.shield(done), timeout)
     except (TimeoutError, asyncio.CancelledError):
+        done.cancel()  # nobody waits for its answer now: it is dropped when it comes
+        if lane is not None:
+            with _stuck_lock:
+                if not ended[0]:
+                    _stuck[lane] = started
         if abort is not None:
             abort()
         raise

@@ -175,6 +175,8 @@ class Runtime:
         self._own: _Own | None = None
         self._started = False
         """Every source answered, and the sessions first found nowhere were read again."""
+        self._switch: float | None = None
+        """The switch interval before ``start`` set the runtime's."""
 
     def interval(self, name: str) -> float:
         return self.collector.target.poll.for_source(name).interval
@@ -197,6 +199,7 @@ class Runtime:
             finally:
                 loop.close()
 
+        self._switch = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL)
         self._thread = threading.Thread(target=main, daemon=True, name="blazz-tui runtime")
         self._thread.start()
@@ -208,6 +211,9 @@ class Runtime:
             self._threadsafe(self._stop.set)
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
+        if self._switch is not None:  # the process's own again (a test, an embedding app)
+            sys.setswitchinterval(self._switch)
+            self._switch = None
 
     def poll_now(self) -> None:
         """Read every source as soon as its current read (if any) is done."""
@@ -409,6 +415,7 @@ def one_shot(collector: Collector, judge: Judge, deadline: float | None = None,
     # Without a deadline: every source's timeout, and time to confirm lost sessions.
     limit = deadline if deadline is not None else 2 * longest + SETTLE + TIMEOUT_SLACK
     runtime = Runtime(collector, judge)
+    switch = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL)
     loop = asyncio.new_event_loop()
     loop.set_default_executor(DaemonExecutor())
@@ -452,6 +459,8 @@ def one_shot(collector: Collector, judge: Judge, deadline: float | None = None,
         timed_out = shown_deadline or limit
         abandoned.set()
         collector.mark_unfinished(f"not answered within the {timed_out:g} s deadline")
+    finally:
+        sys.setswitchinterval(switch)
     collector.freeze()
     frame = judge.frame(collector.snapshot())
     if timed_out is None:

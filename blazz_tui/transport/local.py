@@ -33,6 +33,8 @@ class LocalTransport:
         # psutil's cpu_percent(None) compares against the previous call: keep the
         # Process objects between polls so per-process CPU is a real rate.
         self._procs: dict[int, psutil.Process] = {}
+        self._lanes = object()
+        """This transport's part of each blocking call's lane: one stuck call at most."""
 
     @property
     def name(self) -> str:
@@ -60,11 +62,13 @@ class LocalTransport:
         return elapsed
 
     async def stat(self, path: str) -> FileStat:
-        st = await blocking.call(os.stat, os.path.expanduser(path), timeout=None)
+        st = await blocking.call(os.stat, os.path.expanduser(path), timeout=None,
+                                lane=(self._lanes, "stat", path))
         return FileStat(size=st.st_size, inode=st.st_ino, mtime=st.st_mtime, uid=st.st_uid)
 
     async def realpath(self, path: str) -> str:
-        return await blocking.call(os.path.realpath, os.path.expanduser(path), timeout=None)
+        return await blocking.call(os.path.realpath, os.path.expanduser(path), timeout=None,
+                                  lane=(self._lanes, "realpath", path))
 
     async def read_range(self, path: str, offset: int, length: int) -> bytes:
         def read() -> bytes:
@@ -72,11 +76,12 @@ class LocalTransport:
                 f.seek(offset)
                 return f.read(length)
 
-        return await blocking.call(read, timeout=None)
+        return await blocking.call(read, timeout=None, lane=(self._lanes, "read", path))
 
     async def glob(self, pattern: str) -> list[str]:
         expanded = os.path.expanduser(pattern)
-        return sorted(await blocking.call(globmod.glob, expanded, timeout=None))
+        return sorted(await blocking.call(globmod.glob, expanded, timeout=None,
+                                         lane=(self._lanes, "glob", pattern)))
 
     async def run(self, argv: list[str], timeout: float) -> CommandResult:
         proc = await asyncio.create_subprocess_exec(
@@ -116,10 +121,12 @@ class LocalTransport:
             raise
 
     async def host_stats(self, disk_path: str) -> HostStats:
-        return await blocking.call(_host_stats, disk_path, timeout=None)
+        return await blocking.call(_host_stats, disk_path, timeout=None,
+                                  lane=(self._lanes, "host"))
 
     async def process_stats(self, pids: list[int]) -> dict[int, ProcessStats]:
-        return await blocking.call(self._process_stats, pids, timeout=None)
+        return await blocking.call(self._process_stats, pids, timeout=None,
+                                  lane=(self._lanes, "processes"))
 
     def _process_stats(self, pids: list[int]) -> dict[int, ProcessStats]:
         result: dict[int, ProcessStats] = {}
@@ -145,7 +152,8 @@ class LocalTransport:
         return result
 
     async def find_processes(self, words: tuple[str, ...]) -> list[FoundProcess]:
-        return await blocking.call(_find_processes, words, timeout=None)
+        return await blocking.call(_find_processes, words, timeout=None,
+                                  lane=(self._lanes, "find"))
 
     async def close(self) -> None:
         self._procs.clear()

@@ -196,3 +196,15 @@ def test_a_one_shot_that_reads_again_for_lost_sessions_still_judges_latency(
     assert check.status is Status.WARNING and check.summary.startswith("up, 4")
     lost = next(c for c in shot.frame.checks if c.name == "sessions-lost")
     assert lost.status is Status.CRITICAL  # read again, and confirmed
+
+
+def test_the_process_switch_interval_is_its_own_again_once_watching_stops() -> None:
+    import sys
+
+    before = sys.getswitchinterval()
+    cfg = target((), PollConfig())
+    with running(cfg, {}):
+        assert sys.getswitchinterval() != before  # the runtime's, while it polls
+    assert sys.getswitchinterval() == before
+    one_shot(Collector(cfg, LocalTransport(), Thresholds(), sources={}), Judge(Thresholds()))
+    assert sys.getswitchinterval() == before
