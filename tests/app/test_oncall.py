@@ -3,6 +3,7 @@ row in view in its panel, without a key press."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -12,7 +13,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from blazz_tui.app import BlazzApp
-from blazz_tui.sim import faults
+from blazz_tui.sim import faults, laravel
 from blazz_tui.sim.layout import Layout
 from tests.app.support import app_for, until
 
@@ -50,10 +51,28 @@ async def test_a_flooded_queue_is_in_view_in_queues(stack: Layout) -> None:
     app = app_for(stack)
     async with app.run_test(size=(120, 40)):
         await until(lambda: app.frame is not None and not app.frame.waiting)
-        # More than its workers drain in the test's time: the queue stays past its critical
-        # depth while the screen is read (6,000 fell below it at load 7).
-        faults.apply(stack, "flood-queue", ["whatsapp-normal", "30000"])
+        # Jobs of 5 s each: its two workers take a few a minute, so the queue stays past its
+        # critical depth (5,000) however slowly this machine runs the test (a flood of quick
+        # jobs raced them: 6,000 fell below it at load 7).
+        flood_slowly(stack, "whatsapp-normal", 6_000)
         await until(lambda: first_strip_line(app).startswith("CRITICAL queue:whatsapp-normal"),
-                    timeout=20)
+                    timeout=60, seen=lambda: first_strip_line(app))
         await until(lambda: in_view(app, "queues", lambda r: r[0] == "whatsapp-normal"
-                                    and r[1] != "0"), timeout=10)
+                                    and r[1] != "0"), timeout=30)
+
+
+def flood_slowly(layout: Layout, queue: str, count: int) -> None:
+    """Push ``count`` jobs of 5 s each (the simulated worker's longest) onto ``queue``."""
+    app = laravel.App.from_env_file(layout.env_path)
+    now = int(time.time())
+    rows = [(queue, laravel.payload("App\\Jobs\\SendWhatsAppMessage", {"sim_duration": 5}),
+             now, now) for _ in range(count)]
+    conn = app.connect()
+    try:
+        cur = conn.cursor()
+        cur.execute("BEGIN")
+        cur.executemany("INSERT INTO jobs (queue, payload, attempts, available_at, created_at) "
+                        f"VALUES ({app.mark}, {app.mark}, 0, {app.mark}, {app.mark})", rows)
+        cur.execute("COMMIT")
+    finally:
+        conn.close()
