@@ -333,7 +333,9 @@ async def test_a_dropped_link_is_one_line_the_panels_keep_their_data_and_it_reco
         assert down.link is not None and not down.link.up
         link = [c for c in frame.checks if c.name == "link"]
         assert link and "down since" in link[0].summary and "connection lost" in link[0].summary
-        assert [c for c in frame.checks if c.status.value != "OK"] == link
+        # The machine's own load is not the target's health (other tests may load it).
+        assert [c for c in frame.checks if c.status.value != "OK"
+                and not c.name.startswith("host-")] == link
         assert down.database is not None and down.database.has_data
 
         for _ in range(40):  # it reconnects by itself, backing off while it cannot
