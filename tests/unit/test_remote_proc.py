@@ -52,8 +52,10 @@ def test_a_busy_processs_cpu_rss_and_arguments_match_psutils() -> None:
     assert set(first) == {busy.pid}  # a pid that does not exist is left out
     assert first[busy.pid].cpu_percent == 0.0  # as psutil: no rate before a second sample
     assert second[busy.pid].cmdline == (sys.executable, "-c", "while True: pass", "an argument")
-    assert abs(second[busy.pid].cpu_percent - cpu) < 25
-    assert second[busy.pid].cpu_percent > 50
+    # What share of a core the busy child gets is the machine's (under load, far below one
+    # core); the sampler must say what psutil says of the same second, whatever it is.
+    assert cpu > 0
+    assert abs(second[busy.pid].cpu_percent - cpu) <= max(10.0, cpu / 4)
     assert abs(second[busy.pid].rss - rss) < 2 * 1024 * 1024
 
 
