@@ -43,9 +43,9 @@ from urllib.parse import quote, urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.fixtures, for --laravel
 
 from blazz_tui.check import run_check
+from blazz_tui.clients.dbconn import connect, parse_database_url
 from blazz_tui.config import load_config
 from blazz_tui.correlation import InstanceMatcher
-from blazz_tui.clients.dbconn import connect, parse_database_url
 from blazz_tui.laravel_env import target_from_env
 from blazz_tui.settings import Config, SupervisorEndpoint, TargetConfig
 from blazz_tui.sim import faults
