@@ -15,6 +15,8 @@ import pytest
 
 from blazz_tui.sim.layout import Layout
 
+EXIT_CODES = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}  # Nagios's
+
 
 def sim_processes(marker: str) -> list[psutil.Process]:
     """Live processes whose command line or environment mentions ``marker`` (a stack's
@@ -30,17 +32,35 @@ def sim_processes(marker: str) -> list[psutil.Process]:
     return found
 
 
-def test_demo_check_reports_a_healthy_stack_and_leaves_no_process() -> None:
-    before = {p.pid for p in sim_processes("blazz-demo-")}
-    result = subprocess.run([sys.executable, "-m", "blazz_tui", "--demo", "--check",
-                             "--format", "json"], capture_output=True, text=True, timeout=120)
-    document = json.loads(result.stdout)
+def test_demo_check_reports_a_healthy_stack_and_leaves_no_process(tmp_path: Path) -> None:
+    # The demo makes its stack in TMPDIR: a directory of this test's own, so only the
+    # processes it started are counted (other runs on this machine start demos too).
+    marker = str(tmp_path / "blazz-demo-")
+    out = tmp_path / "check.json"
+    with out.open("w") as stdout:
+        proc = subprocess.Popen([sys.executable, "-m", "blazz_tui", "--demo", "--check",
+                                 "--format", "json"], stdout=stdout, stderr=subprocess.DEVNULL,
+                                env={**os.environ, "TMPDIR": str(tmp_path)})
+        seen_running, deadline = False, time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline:
+            seen_running = seen_running or bool(sim_processes(marker))
+            time.sleep(0.2)
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    assert seen_running, "the demo's processes were never seen under the test's TMPDIR"
+    document = json.loads(out.read_text())
     # The machine's own load is not the stack's health (other tests may load this machine).
     stack = [c for c in document["checks"] if not c["name"].startswith("host-")]
     assert [c for c in stack if c["status"] != "OK"] == []
-    assert result.returncode == (0 if document["status"] == "OK" else 1)
-    time.sleep(0.5)
-    assert {p.pid for p in sim_processes("blazz-demo-")} - before == set()
+    # The exit code is the worst status, the host's own then (WARNING or CRITICAL at load).
+    host = {c["status"] for c in document["checks"] if c["name"].startswith("host-")}
+    assert document["status"] == "OK" or document["status"] in host
+    assert proc.returncode == EXIT_CODES[document["status"]]
+    deadline = time.monotonic() + 5  # a child that has just exited may still be listed
+    while sim_processes(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert sim_processes(marker) == []
 
 
 def test_stack_stops_itself_when_its_owner_is_killed(tmp_path: Path) -> None:
@@ -59,23 +79,23 @@ def test_stack_stops_itself_when_its_owner_is_killed(tmp_path: Path) -> None:
     assert not (Layout.load(tmp_path).path / "ready").exists()
 
 
-def demo_dirs() -> set[str]:
-    import tempfile
-
-    return {p.name for p in Path(tempfile.gettempdir()).glob("blazz-demo-*")}
+def demo_dirs(tmpdir: Path) -> set[str]:
+    """The demos' stacks in ``tmpdir``, the TMPDIR a test gives its own demo."""
+    return {p.name for p in tmpdir.glob("blazz-demo-*")}
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_to_the_dashboard_gives_the_terminal_back_and_removes_the_demo(
-        sig: signal.Signals) -> None:
+        sig: signal.Signals, tmp_path: Path) -> None:
     import pty
     import select
 
-    before = demo_dirs()
+    # Its own TMPDIR: only the demo this test starts is looked for (other runs make theirs).
     master, slave = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "blazz_tui", "--demo"], stdin=slave,
                             stdout=slave, stderr=slave, start_new_session=True,
-                            env={**os.environ, "TERM": "xterm-256color"})
+                            env={**os.environ, "TERM": "xterm-256color",
+                                 "TMPDIR": str(tmp_path)})
     os.close(slave)
     seen = b""
 
@@ -92,6 +112,7 @@ def test_a_signal_to_the_dashboard_gives_the_terminal_back_and_removes_the_demo(
 
     read_for(90, until=b"checks")  # the first complete screen
     assert b"checks" in seen, seen[-500:]
+    assert demo_dirs(tmp_path), "the demo's stack is not in the test's TMPDIR"
     mark = len(seen)
     proc.send_signal(sig)
     deadline = time.monotonic() + 60
@@ -105,6 +126,6 @@ def test_a_signal_to_the_dashboard_gives_the_terminal_back_and_removes_the_demo(
     assert b"\x1b[?1049l" in after_signal  # out of the alternate screen
     assert b"\x1b[?1000l" in after_signal  # mouse tracking off
     deadline = time.monotonic() + 30  # the keeper removes the stack once it has stopped it
-    while demo_dirs() - before and time.monotonic() < deadline:
+    while demo_dirs(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert demo_dirs() - before == set()
+    assert demo_dirs(tmp_path) == set()
