@@ -54,10 +54,12 @@ async def test_instance_details_follow_new_frames() -> None:
 async def test_enter_on_a_check_shows_its_perfdata() -> None:
     app = fixed_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("1", "enter")
-        assert isinstance(app.screen, DetailsScreen)
-        assert app.screen.key == app.frame.checks[0].name if app.frame else False
-        assert "FATAL" in screen_text(app)
+        await pilot.press("1")
+        cursor_to(app, "checks", "message-latency")  # one with perfdata: 0.31 s, > 0.3 s
+        await pilot.press("enter")
+        assert isinstance(app.screen, DetailsScreen) and app.screen.key == "message-latency"
+        perfdata = [r for r in details_rows(app) if r and r[0] == "message_latency"]
+        assert perfdata == [["message_latency", "0.31s", "0.15", "0.3"]]
 
 
 async def test_enter_on_a_worker_shows_its_log_from_supervisord(stack: Layout) -> None:
