@@ -72,8 +72,11 @@ def test_flooded_queue_is_critical_by_depth(stack: Layout) -> None:
 
 
 def test_drift_is_detected(stack: Layout) -> None:
+    # The scheduler's sync points drifted accounts back every 30 s: stopped, the drift stays
+    # while a loaded machine runs --check (a 5 s wait raced it).
+    sim(stack, "fault", "stop-worker", "blazz-scheduler")
     sim(stack, "fault", "drift", "5")
-    checks = wait_for(stack, lambda c: c["session-drift"]["status"] != "OK", timeout=5)
+    checks = wait_for(stack, lambda c: c["session-drift"]["status"] != "OK", timeout=60)
     assert checks["session-drift"]["status"] == "WARNING"
     assert checks["session-drift"]["summary"].startswith("5 accounts point at the wrong")
 
