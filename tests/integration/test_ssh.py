@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +22,11 @@ import pytest
 from blazz_tui.collect import Collector
 from blazz_tui.config import load_config
 from blazz_tui.judge import Judge
-from blazz_tui.sim.cli import launch, stop
 from blazz_tui.sim.layout import Layout
 from blazz_tui.snapshot import Snapshot
 from blazz_tui.transport import make_transport
 from tests.actions.support import accounts, audit, changed, pids
-from tests.fixtures.mysql import TestDatabase, fresh_mysql_database
+from tests.fixtures.mysql import TestDatabase
 from tests.fixtures.sshd import SshSetup, keygen, ssh_setup
 from tests.fixtures.stack import StackFactory, sim
 
@@ -49,17 +47,6 @@ def with_remote(layout: Layout, destination: str = "blazz-test", extra: str = ""
 @pytest.fixture
 def mysql_stack(stack_factory: StackFactory, mysql_db: TestDatabase) -> Layout:
     return stack_factory(database=mysql_db.url)
-
-
-@pytest.fixture(scope="module")
-def shared_mysql_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Layout]:
-    """``mysql_stack`` shared by the tests that only read it (no fault, no action)."""
-    with fresh_mysql_database() as db:
-        root = tmp_path_factory.mktemp("shared-stack")
-        try:
-            yield launch(root, accounts=40, sync_every=30.0, database=db.url)
-        finally:
-            stop(root)
 
 
 def blazz(*args: str) -> subprocess.CompletedProcess[str]:
@@ -113,8 +100,8 @@ def figures(s: Snapshot) -> dict[str, Any]:
 
 
 def test_every_source_reads_the_same_through_ssh_as_on_the_server(
-        sshd: SshSetup, shared_mysql_stack: Layout) -> None:
-    config = with_remote(shared_mysql_stack)
+        sshd: SshSetup, mysql_stack: Layout) -> None:
+    config = with_remote(mysql_stack)
     # The stack's traffic moves sessions now and then: three tries at reading both alike.
     for _ in range(3):
         local = figures(asyncio.run(read_all(config, "demo")))
@@ -363,10 +350,10 @@ async def test_a_dropped_link_is_one_line_the_panels_keep_their_data_and_it_reco
 
 
 def test_an_alias_and_the_app_dir_are_enough_the_rest_comes_from_the_servers_env(
-        sshd: SshSetup, shared_mysql_stack: Layout, tmp_path: Path) -> None:
+        sshd: SshSetup, mysql_stack: Layout, tmp_path: Path) -> None:
     config = tmp_path / "zero.toml"
     config.write_text(f'state_dir = "{tmp_path / "state"}"\n[targets.prod]\ntransport = "ssh"\n'
-                      f'ssh = "blazz-test"\napp_dir = "{shared_mysql_stack.app_dir}"\n')
+                      f'ssh = "blazz-test"\napp_dir = "{mysql_stack.app_dir}"\n')
 
     snapshot = snapshot_json(config, "prod")
 
