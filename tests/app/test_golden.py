@@ -63,7 +63,11 @@ async def svg_after(scenario: Scenario, size: tuple[int, int], theme: str) -> st
     app = fixed_app(scenario)
     async with app.run_test(size=size) as pilot:
         if theme:
-            app.theme = theme  # the target's accent follows (the app's watch)
+            app.theme = theme  # the target's accent follows (the app's watch, called later)
+            for _ in range(100):  # however slowly a busy machine gets there
+                if app.theme.startswith(f"{theme}+"):
+                    break
+                await pilot.pause(0.02)
         await pilot.pause()
         await pilot.pause()
         return app.export_screenshot()

@@ -361,7 +361,14 @@ def test_an_alias_and_the_app_dir_are_enough_the_rest_comes_from_the_servers_env
 
     assert snapshot["database"]["error"] is None and snapshot["database"]["accounts"]
     assert snapshot["redis"]["error"] is None
-    assert [i["error"] for i in snapshot["instances"]["instances"]] == [None] * 4
+    # No instance list in the .env: the seeds' four on 3001-3004, each answering where the
+    # stack got that port (another run on this machine may hold one of them).
+    read = {i["name"]: i["error"] for i in snapshot["instances"]["instances"]}
+    assert list(read) == ["wa-3001", "wa-3002", "wa-3003", "wa-3004"]
+    ours = [f"wa-{p}" for p in mysql_stack.instance_ports if 3001 <= p <= 3004]
+    if not ours:
+        pytest.skip("the stack got none of the seeds' ports 3001-3004: nothing to compare")
+    assert {name: read[name] for name in ours} == dict.fromkeys(ours)
     assert snapshot["logs"]["files"], "storage/logs of the server's app"
 
 
