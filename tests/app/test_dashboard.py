@@ -80,7 +80,9 @@ async def test_sessions_lost_for_real_reach_the_checks_once_both_sources_confirm
         await until(lambda: "sessions-lost" in checks())
         faults.apply(stack, "lose-sessions", ["2"])
         # The two end one after the other: a poll between them sees one, not yet confirmed.
-        lost = lambda: checks()["sessions-lost"]  # noqa: E731
+        def lost() -> list[str]:
+            return checks()["sessions-lost"]
+
         await until(lambda: lost()[0] == "CRITICAL" and lost()[2].startswith(
             "2 sessions connected in the database"), timeout=30, seen=lost)
 
