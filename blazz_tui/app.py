@@ -43,7 +43,7 @@ from blazz_tui.widgets.filter_bar import FilterBar
 from blazz_tui.widgets.header_bar import HeaderBar, ProblemsBar
 from blazz_tui.widgets.logs_panel import LogsPanel, TailLog
 from blazz_tui.widgets.table_panel import PanelTable, TablePanel
-from blazz_tui.widgets.tones import few_colours, tone_style
+from blazz_tui.widgets.tones import few_colours
 
 
 class SnapshotUpdated(Message):
@@ -210,11 +210,6 @@ class BlazzApp(App[int]):
         if few_colours(self):
             self.ansi_color = True
             self.theme = "ansi-dark"  # its $warning and $error are the terminal's own too
-
-    def tone_style(self, tone: str) -> str:
-        """The Rich style of ``tone`` here (the widgets' own, from ``widgets.tones``)."""
-        style: str = tone_style(self, tone)
-        return style
 
     def _apply_accent(self) -> None:
         """The target's accent colour (config ``accent``) on the focused panel's border and the

@@ -34,8 +34,7 @@ def runtime_for(config: Config, target: TargetConfig, *, transport: Transport | 
     sources = build_sources(target, transport)
     if only is not None:
         sources = {name: source for name, source in sources.items() if name in only}
-    collector = Collector(target, transport, config.thresholds, history or History(
-        config.thresholds.flap_window, config.thresholds.cache_window), sources)
+    collector = Collector(target, transport, config.thresholds, history, sources)
     timeline = Timeline(Path(config.state_dir).expanduser() / f"events-{target.name}.jsonl") \
         if events else None
     return Runtime(collector, Judge(config.thresholds, retries, timeline)), warning

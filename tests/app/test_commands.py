@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from blazz_tui.widgets.table_panel import TablePanel
+from blazz_tui.widgets.tones import tone_style
 from rich.style import Style
 from textual.command import CommandPalette
 from textual.widgets import Input
@@ -190,7 +191,7 @@ async def test_no_color_turns_tones_into_weights(monkeypatch: pytest.MonkeyPatch
     app = fixed_app()
     async with app.run_test(size=(80, 24)):
         assert app.no_color
-        assert [app.tone_style(t) for t in ("ok", "warn", "crit", "muted")] == [
+        assert [tone_style(app, t) for t in ("ok", "warn", "crit", "muted")] == [
             "", "bold", "bold reverse", "dim"]
 
 
@@ -203,7 +204,7 @@ async def test_out_of_focus_the_cursor_row_keeps_its_colours() -> None:
         first_row = table.render_line(1)  # below the header: the broken program, on top
         [state] = [s for s in first_row if s.text.strip() in ("FATAL", "STOPPED")]
         assert state.style is not None and state.style.color is not None
-        assert state.style.color == Style.parse(app.tone_style("crit")).color
+        assert state.style.color == Style.parse(tone_style(app, "crit")).color
 
 
 @pytest.mark.parametrize("theme", ["ansi-dark", "ansi-light", "textual-light", "nord"])
@@ -259,6 +260,6 @@ async def test_in_16_colours_warning_is_yellow_and_critical_red(
     app = fixed_app()
     async with app.run_test(size=(80, 24)):
         assert app.console.color_system == "standard"
-        warn, crit = (Style.parse(app.tone_style(t)).color for t in ("warn", "crit"))
+        warn, crit = (Style.parse(tone_style(app, t)).color for t in ("warn", "crit"))
         assert warn is not None and crit is not None
         assert (warn.name, crit.name) == ("yellow", "red")

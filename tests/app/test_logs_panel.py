@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from blazz_tui.widgets.logs_panel import BURST, LogsPanel
+from blazz_tui.widgets.tones import tone_style
 from rich.style import Style
 
 from blazz_tui.app import BlazzApp, make_app
@@ -133,7 +134,7 @@ async def app_over_worker_log(directory: Path) -> BlazzApp:
 async def test_the_workers_own_errors_are_coloured_as_errors(tmp_path: Path) -> None:
     app = await app_over_worker_log(tmp_path)
     async with app.run_test(size=(120, 40)):
-        crit = Style.parse(app.tone_style("crit")).color
+        crit = Style.parse(tone_style(app, "crit")).color
         colours = [next(seg.style.color if seg.style else None for seg in strip
                         if seg.text.lstrip().startswith(("INFO", "ERROR")))
                    for strip in app.query_one(LogsPanel).log_view.lines]
